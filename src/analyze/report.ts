@@ -1,0 +1,53 @@
+import type { IdUse } from "./ids.js";
+import type { SubtreeFacts } from "../collect/memcg.js";
+import type { EmptyGroup } from "../collect/per-memcg.js";
+
+export type Level = "ok" | "warning" | "critical";
+
+/**
+ * The document `cgleak scan --json` prints; its fields are described in docs/scan-json.md.
+ * Changing a field's meaning means a new `schema` version.
+ */
+export interface ScanReport {
+  schema: "cgleak.scan/v1";
+  time: string;
+  hostRoot: string;
+  kernel: { release: string; cmdline: string | null };
+  cgroup: { mode: "v1" | "v2" | "hybrid"; memoryVersion: 1 | 2; mountPoint: string; mountinfo: string };
+  memcg: {
+    kernelTotal: number;
+    totalSource: string;
+    live: number;
+    dying: number;
+    dyingSource: string;
+    vanishedDuringWalk: number;
+  };
+  ids: IdUse;
+  dying: {
+    count: number;
+    /** Page cache and shmem the dying memcgs pin, summed over subtrees; null when unreadable. */
+    pinnedBytes: number | null;
+    kernelBytesEach: number;
+    kernelBytes: number;
+    costSource: string;
+  };
+  subtrees: SubtreeFacts[];
+  empty: Checked<{ minAgeSeconds: number; count: number; groups: EmptyGroup[] }>;
+  kmem: Checked<{ on: number; of: number; examples: string[] }>;
+  meminfo: { percpuBytes: number | null; sUnreclaimBytes: number | null; swapTotalBytes: number | null };
+  thresholds: Thresholds;
+  status: { level: Level; sentence: string };
+  timings: { walkSeconds: number; scanSeconds: number };
+}
+
+/** A per-memcg check: its result, or why it was not run. */
+export type Checked<T> = ({ checked: true } & T) | { checked: false; reason: string };
+
+export interface Thresholds {
+  /** Share of the ID cap at which the status is WARNING. */
+  warn: number;
+  /** Share of the ID cap at which the status is CRITICAL. */
+  crit: number;
+  /** Dying memcgs at which the status is WARNING even when they hold no ID. */
+  dyingWarn: number;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { HostReadError, ParseError } from "../host/errors.js";
+import { register as registerScan } from "./scan.js";
+
+/**
+ * The composition root. Exit codes: 0 the command ran (whatever the node's status), 1 the host
+ * could not be read, 2 a usage error, 3 --fail-on matched.
+ */
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const exit = (c: number): void => {
+    code = c;
+  };
+  const program = new Command("cgleak")
+    .description("finds, explains, forecasts, reproduces and stops memory-cgroup leaks")
+    .version(process.env.npm_package_version ?? "0.1.0")
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(s) });
+  registerScan(program, exit);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    return failure(err);
+  }
+  return code;
+}
+
+function failure(err: unknown): number {
+  if (err instanceof CommanderError) {
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof ParseError || err instanceof HostReadError) {
+    process.stderr.write(`cgleak: ${err.message}\n`);
+    return 1;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === "EACCES" || e?.code === "EPERM" || e?.code === "ENOENT") {
+    process.stderr.write(`cgleak: ${e.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`cgleak: unexpected error: ${e?.stack ?? String(err)}\n`);
+  return 1;
+}
+
+process.exitCode = await main(process.argv);

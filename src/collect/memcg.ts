@@ -1,0 +1,164 @@
+import type { Host } from "../host/host.js";
+import { HostReadError } from "../host/errors.js";
+import { parseProcCgroups, memorySubsys } from "../parsers/proc-cgroups.js";
+import { parseCgroupStat, type CgroupStat } from "../parsers/cgroup-stat.js";
+import type { CgroupHierarchy } from "./mounts.js";
+import { walkCgroupDirs, type WalkEntry } from "./walk.js";
+import { isSubtreeRoot, subtreeOf, parentOf } from "./subtrees.js";
+import { readSubtreeCharges } from "./charges.js";
+import { PerMemcgReader, type PerMemcgFacts } from "./per-memcg.js";
+
+/** What the memory hierarchy holds, as read. Decisions (ID use, status) are analysis's. */
+export interface MemcgFacts {
+  version: 1 | 2;
+  /** Host-absolute mount point of the memory hierarchy. */
+  mountPoint: string;
+  /** Live + dying memcgs, kernel-wide. */
+  kernelTotal: number;
+  totalSource: string;
+  /** Memory cgroup directories, the root included. */
+  live: number;
+  dying: number;
+  dyingSource: string;
+  /** Cgroups removed while the walk ran: skipped, not an error. */
+  vanished: number;
+  walkSeconds: number;
+  subtrees: SubtreeFacts[];
+  /** Per-memcg files (empty cgroups, kmem), when they were read. */
+  perMemcg: PerMemcgFacts | null;
+}
+
+export interface SubtreeFacts {
+  path: string;
+  live: number;
+  /** Dying memcgs below it: from its cgroup.stat on v2; v1 has no per-subtree count. */
+  dying: number | null;
+  /** Page cache and shmem charged to the subtree but held by none of its live memcgs: its dying ones' pins. */
+  pinnedBytes: number | null;
+}
+
+export interface MemcgOptions {
+  /**
+   * Read per-memcg files: empty cgroups (cgroup.procs / cgroup.events) and kmem, but only when the
+   * hierarchy has at most `upTo` memcgs (Infinity: always; 0: never), since each costs three
+   * system calls per memcg.
+   */
+  perMemcg: { empty: boolean; kmem: boolean; upTo: number };
+  now: number;
+  emptyMinAgeMs: number;
+}
+
+/** Counts the memory controller's cgroups on a v1 or v2 hierarchy. */
+export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions): MemcgFacts {
+  const started = process.hrtime.bigint();
+  const root = host.path(h.mountPoint);
+  const counts = new Map<string, number>();
+  const children = new Map<string, string[]>();
+  const wanted = opts.perMemcg.empty || opts.perMemcg.kmem ? opts.perMemcg.upTo : 0;
+  let kept: WalkEntry[] | null = wanted > 0 ? [] : null;
+  let memcgs = 0;
+  const visit = (e: WalkEntry): void => {
+    memcgs++;
+    const sub = subtreeOf(e.rel);
+    if (sub !== "") counts.set(sub, (counts.get(sub) ?? 0) + 1);
+    const parent = parentOf(e.rel);
+    if (e.rel !== "" && (parent === "" || isSubtreeRoot(parent))) {
+      (children.get(parent) ?? children.set(parent, []).get(parent)!).push(e.rel);
+    }
+    if (kept !== null) kept = kept.length < wanted ? (kept.push(e), kept) : null;
+  };
+  // On v2 a child is a memcg only where its parent enabled memory in cgroup.subtree_control.
+  const descend = h.version === 1 ? undefined : (e: WalkEntry): boolean => {
+    const ctl = host.readTextIfExists(`${h.mountPoint}/${e.rel}/cgroup.subtree_control`) ?? "";
+    return ctl.split(/\s+/).includes("memory");
+  };
+  const walk = walkCgroupDirs(root, visit, descend);
+  const walkSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const per = kept === null ? null : readPerMemcg(host, h, opts, kept);
+  const live = memcgs;
+  const total = h.version === 1 ? v1Total(host) : v2Total(host, h, live);
+  const subtrees = [...counts.entries()]
+    .filter(([path]) => isSubtreeRoot(path))
+    .map(([path, n]) => readSubtree(host, h, path, n, children.get(path) ?? []));
+  return {
+    version: h.version,
+    mountPoint: h.mountPoint,
+    kernelTotal: total.total,
+    totalSource: total.source,
+    live,
+    dying: total.dying ?? Math.max(0, total.total - live),
+    dyingSource: total.dyingSource,
+    vanished: walk.vanished,
+    walkSeconds,
+    subtrees: withRoot(host, h, nestPins(subtrees), children.get("") ?? []),
+    perMemcg: per,
+  };
+}
+
+function readPerMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions, entries: WalkEntry[]): PerMemcgFacts {
+  const reader = new PerMemcgReader(host, h, opts);
+  for (const e of entries) reader.visit(e);
+  return reader.finish();
+}
+
+interface Total { total: number; source: string; dying?: number; dyingSource: string }
+
+function v1Total(host: Host): Total {
+  const file = "/proc/cgroups";
+  const mem = memorySubsys(parseProcCgroups(host.readText(file), file));
+  if (!mem) throw new HostReadError(file, "ENOMEM_CTRL", "the kernel has no memory controller line");
+  return { total: mem.numCgroups, source: "/proc/cgroups memory num_cgroups", dyingSource: "/proc/cgroups num_cgroups minus live directories" };
+}
+
+function v2Total(host: Host, h: CgroupHierarchy, live: number): Total {
+  const file = `${h.mountPoint}/cgroup.stat`;
+  const st: CgroupStat = parseCgroupStat(host.readText(file), file);
+  if (st.nrSubsysMemory !== undefined && st.nrDyingSubsysMemory !== undefined) {
+    return {
+      total: st.nrSubsysMemory + st.nrDyingSubsysMemory,
+      source: "cgroup.stat nr_subsys_memory + nr_dying_subsys_memory",
+      dying: st.nrDyingSubsysMemory,
+      dyingSource: "cgroup.stat nr_dying_subsys_memory",
+    };
+  }
+  const dying = st.nrDyingDescendants;
+  return {
+    total: live + dying,
+    source: "live memcgs + cgroup.stat nr_dying_descendants (kernel before 6.12)",
+    dying,
+    dyingSource: "cgroup.stat nr_dying_descendants (all controllers: kernel before 6.12)",
+  };
+}
+
+function readSubtree(host: Host, h: CgroupHierarchy, path: string, live: number, kids: string[]): SubtreeFacts {
+  if (h.version === 1) return { path, live, dying: null, pinnedBytes: readSubtreeCharges(host, h, path, kids) };
+  const file = `${h.mountPoint}/${path}/cgroup.stat`;
+  const text = host.readTextIfExists(file);
+  if (text === undefined) return { path, live, dying: null, pinnedBytes: null };
+  const st = parseCgroupStat(text, file);
+  const dying = st.nrDyingSubsysMemory ?? st.nrDyingDescendants;
+  // A v2 leaf's file pages are its own processes', not pins: only a subtree with dying memcgs pins.
+  return { path, live, dying, pinnedBytes: dying === 0 ? 0 : readSubtreeCharges(host, h, path, kids) };
+}
+
+/**
+ * Each subtree's own figure covers the dying memcgs directly below it. A top-level kubepods*
+ * entry also reports what its QoS children found, so top-level entries add up to the node.
+ */
+function nestPins(subtrees: SubtreeFacts[]): SubtreeFacts[] {
+  const byPath = new Map(subtrees.map((s) => [s.path, { ...s }]));
+  for (const s of subtrees) {
+    const slash = s.path.indexOf("/");
+    if (slash < 0 || s.pinnedBytes === null) continue;
+    const top = byPath.get(s.path.slice(0, slash));
+    if (top && top.pinnedBytes !== null) top.pinnedBytes += s.pinnedBytes;
+  }
+  return [...byPath.values()];
+}
+
+/** The hierarchy root as a subtree too: dying memcgs directly under it pin charges nobody else shows. */
+function withRoot(host: Host, h: CgroupHierarchy, subtrees: SubtreeFacts[], topLevel: string[]): SubtreeFacts[] {
+  if (h.version === 2) return subtrees; // v2 root memory.stat mixes in root processes' own pages
+  const pinned = readSubtreeCharges(host, h, "", topLevel);
+  return [{ path: "/", live: 1, dying: null, pinnedBytes: pinned }, ...subtrees];
+}

@@ -1,0 +1,48 @@
+/**
+ * Thrown by parsers when a kernel file does not look the way the kernel writes it.
+ * The message names the file, the line and what was expected, so an operator can
+ * check the file by hand: `Cannot parse /proc/cgroups line 3: expected 4 fields, found 2`.
+ */
+export class ParseError extends SyntaxError {
+  override name = "ParseError" as const;
+  constructor(
+    readonly file: string,
+    readonly lineNumber: number,
+    readonly expected: string,
+    readonly line?: string,
+  ) {
+    const where = lineNumber > 0 ? `${file} line ${lineNumber}` : file;
+    const shown = line === undefined ? "" : ` (got ${JSON.stringify(truncate(line))})`;
+    super(`Cannot parse ${where}: ${expected}${shown}`);
+  }
+}
+
+/** A host file that could not be read: missing, unreadable, or not a file. */
+export class HostReadError extends Error {
+  override name = "HostReadError" as const;
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`Cannot read ${file}: ${detail}`);
+  }
+}
+
+/** The host has no memory cgroup controller at all: nothing for cgleak to count. */
+export class NoMemoryControllerError extends HostReadError {
+  constructor(mountinfo: string) {
+    super(mountinfo, "ENOMEMCG", "");
+    this.message = `This host has no memory cgroup controller: ${mountinfo} lists no v1 "memory" hierarchy and no cgroup2 root whose cgroup.controllers has "memory" (booted with cgroup_disable=memory?)`;
+  }
+}
+
+function truncate(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** True for the errno of a file or directory that is gone: a cgroup removed mid-walk. */
+export function isVanished(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "ENODEV" || code === "ESTALE";
+}

@@ -1,0 +1,31 @@
+import { parseFlatKeyed } from "./keyed.js";
+import { ParseError } from "../host/errors.js";
+
+/** cgroup v2 `cgroup.stat`: descendant counts, and per-controller counts on 6.12+. */
+export interface CgroupStat {
+  nrDescendants: number;
+  nrDyingDescendants: number;
+  /** nr_subsys_memory: live memory css at and below this cgroup (6.12+, Waiman Long). */
+  nrSubsysMemory?: number;
+  /** nr_dying_subsys_memory: dying memory css below this cgroup (6.12+). */
+  nrDyingSubsysMemory?: number;
+}
+
+/** Parses cgroup v2 `cgroup.stat` (nr_descendants since v4.14, ec39225cca42). */
+export function parseCgroupStat(text: string, file: string): CgroupStat {
+  const kv = parseFlatKeyed(text, file);
+  const get = (k: string): number | undefined => kv.get(k);
+  const stat: CgroupStat = {
+    nrDescendants: get("nr_descendants") ?? missing(file, "nr_descendants"),
+    nrDyingDescendants: get("nr_dying_descendants") ?? missing(file, "nr_dying_descendants"),
+  };
+  const live = get("nr_subsys_memory");
+  const dying = get("nr_dying_subsys_memory");
+  if (live !== undefined) stat.nrSubsysMemory = live;
+  if (dying !== undefined) stat.nrDyingSubsysMemory = dying;
+  return stat;
+}
+
+function missing(file: string, key: string): never {
+  throw new ParseError(file, 0, `expected a "${key}" line, found none`);
+}

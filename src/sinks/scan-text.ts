@@ -1,0 +1,36 @@
+import type { ScanReport } from "../analyze/report.js";
+import { formatBytes, formatCount, formatPercent } from "../analyze/format.js";
+
+const TOP_SUBTREES = 8;
+
+/** The short report a person reads: status and sentence first, then the numbers behind them. */
+export function renderScanText(r: ScanReport): string {
+  const out: string[] = [];
+  out.push(`${r.status.level.toUpperCase()}: ${r.status.sentence}`, "");
+  out.push(`kernel        ${r.kernel.release}, cgroup ${r.cgroup.mode} (memory on v${r.cgroup.memoryVersion} at ${r.cgroup.mountPoint})`);
+  out.push(`memcgs        ${formatCount(r.memcg.live)} live + ${formatCount(r.memcg.dying)} dying = ${formatCount(r.memcg.kernelTotal)} in the kernel (${r.memcg.totalSource})`);
+  const used = r.ids.usedLow === r.ids.usedHigh ? formatCount(r.ids.usedHigh) : `${formatCount(r.ids.usedLow)}-${formatCount(r.ids.usedHigh)}`;
+  out.push(`ID cap        ${used} of ${formatCount(r.ids.cap)} used (${formatPercent(r.ids.usedRatio)}), headroom ${formatCount(r.ids.headroom)}: ${r.ids.basis}`);
+  const pinned = r.dying.pinnedBytes === null ? "unknown" : formatBytes(r.dying.pinnedBytes);
+  out.push(`dying cost    ~${formatBytes(r.dying.kernelBytes)} kernel memory (${formatBytes(r.dying.kernelBytesEach)} each) + ${pinned} pinned page cache`);
+  if (r.meminfo.percpuBytes !== null && r.meminfo.sUnreclaimBytes !== null) {
+    out.push(`meminfo       Percpu ${formatBytes(r.meminfo.percpuBytes)}, SUnreclaim ${formatBytes(r.meminfo.sUnreclaimBytes)}`);
+  }
+  out.push(`empty cgroups ${r.empty.checked ? `${formatCount(r.empty.count)} older than ${r.empty.minAgeSeconds} s${groups(r.empty.groups)}` : r.empty.reason}`);
+  out.push(`kmem on       ${r.kmem.checked ? `${formatCount(r.kmem.on)} of ${formatCount(r.kmem.of)} memcgs${r.kmem.examples.length ? ` (e.g. ${r.kmem.examples[0]})` : ""}` : r.kmem.reason}`);
+  if (r.memcg.vanishedDuringWalk > 0) out.push(`note          ${r.memcg.vanishedDuringWalk} cgroups vanished during the walk (normal on a busy node)`);
+  out.push("", "top subtrees  live    dying   pinned");
+  for (const s of r.subtrees.slice(0, TOP_SUBTREES)) {
+    const dying = s.dying === null ? "-" : formatCount(s.dying);
+    const pin = s.pinnedBytes === null ? "-" : formatBytes(s.pinnedBytes);
+    out.push(`  ${s.path.padEnd(36)} ${formatCount(s.live).padStart(7)} ${dying.padStart(7)} ${pin.padStart(10)}`);
+  }
+  if (r.subtrees.length > TOP_SUBTREES) out.push(`  ... ${r.subtrees.length - TOP_SUBTREES} more (--json lists all)`);
+  out.push("", `scanned in ${(r.timings.scanSeconds * 1000).toFixed(0)} ms (walk ${(r.timings.walkSeconds * 1000).toFixed(0)} ms)`);
+  return out.join("\n") + "\n";
+}
+
+function groups(g: Array<{ shape: string; count: number }>): string {
+  if (g.length === 0) return "";
+  return `; largest: ${g.slice(0, 3).map((x) => `${formatCount(x.count)} × ${x.shape}`).join(", ")}`;
+}

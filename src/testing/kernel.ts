@@ -1,0 +1,57 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+
+/** Where this machine mounts the v1 memory controller, if it does. */
+export const MEMCG_V1 = "/sys/fs/cgroup/memory";
+
+/** The reason a real-kernel test must skip here, or false when it can run. */
+export function needsRootMemcgV1(): string | false {
+  if (process.platform !== "linux") return "needs Linux";
+  if (process.getuid?.() !== 0) return "needs root to create memory cgroups";
+  if (!fs.existsSync(path.join(MEMCG_V1, "memory.usage_in_bytes"))) {
+    return `needs the cgroup v1 memory controller at ${MEMCG_V1}`;
+  }
+  return false;
+}
+
+/** A name no other test run uses, so parallel runs and leftovers never collide. */
+export function uniqueName(tag: string): string {
+  return `cgleak-test-${process.pid}-${tag}-${Date.now().toString(36)}`;
+}
+
+/** memory num_cgroups from the real /proc/cgroups: live + dying memcgs. */
+export function kernelMemcgTotal(): number {
+  const line = fs.readFileSync("/proc/cgroups", "utf8").split("\n").find((l) => l.startsWith("memory\t"));
+  if (!line) throw new Error("no memory line in /proc/cgroups");
+  return Number(line.split("\t")[2]);
+}
+
+/**
+ * Runs `sh -c script` in a child that first joins `cgroup` (its own pid, never the runner's).
+ * The cgroup is a real path. Throws when the script fails.
+ */
+export function runInCgroup(cgroup: string, script: string): string {
+  const r = spawnSync("sh", ["-c", `echo $$ > ${cgroup}/cgroup.procs && ${script}`], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`sh in ${cgroup} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Removes a cgroup tree deepest first; cgroupfs only allows rmdir of empty directories. */
+export function removeCgroupTree(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) removeCgroupTree(path.join(dir, e.name));
+  }
+  try {
+    fs.rmdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
+/** Frees dying memcgs pinned by page cache: the files are deleted first, then sync and drop caches. */
+export function syncAndDropCaches(): void {
+  spawnSync("sync");
+  fs.writeFileSync("/proc/sys/vm/drop_caches", "3");
+}
