@@ -1,6 +1,8 @@
 /** Number formats shared by every sentence cgleak writes. */
 export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
+  // Not toLocaleString: loading ICU's locale data costs ~20 ms of a 150 ms scan.
+  const s = String(Math.round(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return n < 0 ? `-${s}` : s;
 }
 
 export function formatPercent(ratio: number): string {

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { HostReadError, ParseError } from "../host/errors.js";
 import { register as registerScan } from "./scan.js";
+import { register as registerLogs } from "./logs.js";
 
 /**
  * The composition root. Exit codes: 0 the command ran (whatever the node's status), 1 the host
@@ -18,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s) });
   registerScan(program, exit);
+  registerLogs(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -43,4 +45,6 @@ function failure(err: unknown): number {
   return 1;
 }
 
-process.exitCode = await main(process.argv);
+// Commands that set process.exitCode themselves (logs) keep it unless main has a code of its own.
+const code = await main(process.argv);
+process.exitCode = code !== 0 ? code : (process.exitCode ?? 0);

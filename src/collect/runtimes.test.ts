@@ -1,0 +1,109 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Host } from "../host/host.js";
+import { collectRuntimes, resolveUnderRoot } from "./runtimes.js";
+import { parseVersionOverrides } from "../knowledge/runtime-facts.js";
+import type { ToolVersion } from "../parsers/runtime-version.js";
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-test-runtimes-"));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function put(hostPath: string, body: string, mode = 0o755): void {
+  const p = path.join(root, hostPath);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, body, { mode });
+}
+const PIDFILE = path.join(root, "hang.pid");
+
+// A CentOS 7 style node: runc rc92, a kubelet that hangs, a containerd that prints garbage,
+// a dockerd that is not executable, crio behind an absolute symlink, merged /usr.
+put("/usr/bin/runc", "#!/bin/sh\nprintf 'runc version 1.0.0-rc92\\ncommit: ff819c7e9184c13b7c2607fe6c30ae19403a7aff\\nspec: 1.0.2-dev\\n'\n");
+put("/usr/local/bin/kubelet", `#!/bin/sh\nsleep 30 &\necho $! > ${PIDFILE}\nwait\n`);
+put("/usr/bin/containerd", "#!/bin/sh\nprintf '\\177ELF\\001\\001 garbage \\000\\n'\nexit 3\n");
+put("/usr/sbin/dockerd", "#!/bin/sh\necho 'Docker version 18.09.1, build 4c52b90'\n", 0o644);
+put("/usr/libexec/crio/crio", "#!/bin/sh\nprintf 'crio version 1.18.3\\nVersion:       1.18.3\\nGitCommit:     61de18161fb4ccda720768c001713592b5a04e46\\n'\n");
+fs.mkdirSync(path.join(root, "/opt/bin"), { recursive: true });
+fs.symlinkSync("/usr/libexec/crio/crio", path.join(root, "/opt/bin/crio"));
+fs.symlinkSync("usr/bin", path.join(root, "/bin"));
+
+const byTool = (vs: ToolVersion[], tool: string) => vs.filter((v) => v.tool === tool);
+const raw = (v: ToolVersion | undefined) => (v && v.version !== "unknown" ? v.version.raw : "unknown");
+
+test("runtimes: fixture host with fine, hanging, garbage and non-executable binaries", async () => {
+  const t0 = Date.now();
+  const r = await collectRuntimes(new Host(root), { timeoutMs: 500 });
+  const ms = Date.now() - t0;
+  assert.ok(ms < 2500, `probes run in parallel and the hang is cut at 500 ms (took ${ms} ms)`);
+
+  const runc = byTool(r.versions, "runc");
+  assert.equal(runc.length, 1, "merged /usr: /bin/runc and /usr/bin/runc are one binary");
+  assert.equal(raw(runc[0]), "1.0.0-rc92");
+  assert.equal(runc[0]?.origin, "/usr/bin/runc --version");
+
+  const kubelet = byTool(r.versions, "kubelet")[0];
+  assert.equal(kubelet?.version, "unknown");
+  assert.match(kubelet?.reason ?? "", /no answer to --version within 500 ms \(killed\)/);
+
+  const containerd = byTool(r.versions, "containerd")[0];
+  assert.equal(containerd?.version, "unknown");
+  assert.match(containerd?.reason ?? "", /unrecognised containerd version output.*exit code 3/);
+
+  const dockerd = byTool(r.versions, "dockerd")[0];
+  assert.equal(dockerd?.version, "unknown");
+  assert.match(dockerd?.reason ?? "", /\/usr\/sbin\/dockerd: not executable/);
+
+  const crio = byTool(r.versions, "crio");
+  assert.equal(crio.length, 1, "/opt/bin/crio is a link to /usr/libexec/crio/crio inside the root");
+  assert.equal(raw(crio[0]), "1.18.3");
+  assert.deepEqual(r.missing, []);
+});
+
+test("runtimes: the hung binary's whole process group is killed", async () => {
+  fs.rmSync(PIDFILE, { force: true });
+  await collectRuntimes(new Host(root), { timeoutMs: 300, overrides: parseVersionOverrides("runc=1.0.0-rc92,containerd=1.2.0,dockerd=18.9.1,crio=1.18.3") });
+  const pid = Number(fs.readFileSync(PIDFILE, "utf8").trim());
+  assert.ok(pid > 1);
+  // Allow the kernel a moment to deliver SIGKILL; a reaped or zombie child counts as gone.
+  for (let i = 0; i < 20 && alive(pid); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.equal(alive(pid), false, `sleep ${pid} still running`);
+});
+
+test("runtimes: overrides replace probing; missing tools are listed; PATH dirs come first", async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-test-runtimes-empty-"));
+  try {
+    fs.mkdirSync(path.join(empty, "custom/bin"), { recursive: true });
+    fs.writeFileSync(path.join(empty, "custom/bin/docker-runc"), "#!/bin/sh\necho 'runc version 1.0.0-rc2'\n", { mode: 0o755 });
+    const r = await collectRuntimes(new Host(empty), { pathEnv: "/custom/bin:relative/ignored", overrides: parseVersionOverrides("kubelet=1.18.3") });
+    assert.deepEqual(r.missing, ["containerd", "dockerd", "crio"]);
+    assert.equal(raw(byTool(r.versions, "runc")[0]), "1.0.0-rc2");
+    assert.equal(byTool(r.versions, "kubelet")[0]?.origin, "override (--versions)");
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test("runtimes: absolute symlinks resolve inside the host root, never outside", () => {
+  const host = new Host(root);
+  assert.equal(resolveUnderRoot(host, "/opt/bin/crio"), path.join(root, "usr/libexec/crio/crio"));
+  assert.equal(resolveUnderRoot(host, "/bin/runc"), path.join(root, "usr/bin/runc"));
+  assert.equal(resolveUnderRoot(host, "/nope/runc"), undefined);
+});
+
+test("runtimes: this real host (/) finds Debian's runc", { skip: fs.existsSync("/usr/sbin/runc") ? false : "runc not installed here" }, async () => {
+  const r = await collectRuntimes(new Host("/"));
+  const runc = byTool(r.versions, "runc");
+  assert.ok(runc.length >= 1);
+  assert.match(raw(runc[0]), /^\d+\.\d+\.\d+/);
+});
+
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,166 @@
+import type { Host } from "../host/host.js";
+import { eachJournalLine, eachLine, openLogFile } from "./reader.js";
+import { SignatureStream } from "./stream.js";
+import type { LineHit } from "./stream.js";
+import type { Errno, SignatureKind } from "./signature.js";
+import { lineTime } from "./time.js";
+
+/** Where to look: a file (plain or .gz; "-" is stdin) or the systemd journal. */
+export type LogSource = { type: "file"; path: string } | { type: "journal" };
+
+export interface ScanLogsOptions {
+  /** Ignore matches older than this (files: when the line carries a time; journal: `--since`). */
+  since?: Date;
+  /** "Now", for syslog lines without a year. Default: the real clock. */
+  now?: Date;
+  /** Resolve file paths and the journal directory under this host root (DaemonSet: /host). */
+  host?: Host;
+  /** journalctl binary, default "journalctl" from PATH. */
+  journalctl?: string;
+  /** Environment for journalctl (PATH decides which binary runs). Default: this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Sample lines kept per finding (default 3). */
+  maxSamples?: number;
+}
+
+/**
+ * What the logs say. `findings` has one entry per signature kind seen, most frequent first;
+ * an empty list with every source `ok` means "read everything, found no memcg-leak signature".
+ */
+export interface LogReport {
+  sources: LogSourceStatus[];
+  findings: LogFinding[];
+  /** Matches over all kinds. */
+  total: number;
+  /** ISO time the scan was limited to, if any. */
+  since?: string;
+}
+
+/** One source and whether it could be read; `error` is a one-line reason (never a stack). */
+export interface LogSourceStatus {
+  name: string;
+  type: "file" | "journal";
+  ok: boolean;
+  lines: number;
+  error?: string;
+}
+
+export interface LogFinding {
+  kind: SignatureKind;
+  count: number;
+  /** ISO times of the first and last dated match (undated lines: dmesg, glog, kubectl describe). */
+  first?: string;
+  last?: string;
+  undated: number;
+  /** Matches per logging component: dockerd, kubelet, containerd, crio, runc, systemd, kernel, ... */
+  components: Record<string, number>;
+  errnos: Partial<Record<Errno, number>>;
+  /** Distinct failing cgroup paths seen (capped at 1000 so memory stays bounded). */
+  paths: number;
+  samples: LogSample[];
+}
+
+export interface LogSample {
+  source: string;
+  lineNumber: number;
+  time?: string;
+  component: string;
+  /** The matching line, cut to 400 characters. */
+  line: string;
+}
+
+/** Scans every source in turn; an unreadable source is reported in `sources`, never thrown. */
+export async function scanLogs(sources: LogSource[], opts: ScanLogsOptions = {}): Promise<LogReport> {
+  const acc = new Accumulator(opts);
+  const statuses: LogSourceStatus[] = [];
+  for (const source of sources) statuses.push(await scanOne(source, opts, acc));
+  const report: LogReport = { sources: statuses, findings: acc.findings(), total: acc.total };
+  if (opts.since) report.since = opts.since.toISOString();
+  return report;
+}
+
+async function scanOne(source: LogSource, opts: ScanLogsOptions, acc: Accumulator): Promise<LogSourceStatus> {
+  const name = source.type === "journal" ? "journal" : source.path;
+  const stream = new SignatureStream();
+  const onLine = (line: string): void => {
+    for (const hit of stream.push(line)) acc.add(name, hit);
+  };
+  try {
+    const lines = source.type === "journal"
+      ? await eachJournalLine(journalOptions(opts), onLine)
+      : await eachLine(openLogFile(opts.host && source.path !== "-" ? opts.host.path(source.path) : source.path), onLine);
+    return { name, type: source.type, ok: true, lines };
+  } catch (err) {
+    return { name, type: source.type, ok: false, lines: 0, error: oneLine(err) };
+  }
+}
+
+function journalOptions(opts: ScanLogsOptions): Parameters<typeof eachJournalLine>[0] {
+  const j: Parameters<typeof eachJournalLine>[0] = {};
+  if (opts.journalctl) j.command = opts.journalctl;
+  if (opts.since) j.since = opts.since;
+  if (opts.env) j.env = opts.env;
+  if (opts.host && opts.host.root !== "/") j.directory = opts.host.path("/var/log/journal");
+  return j;
+}
+
+function oneLine(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const text = e.code && e.syscall ? `${e.code}: ${e.message.replace(/^\w+: /, "")}` : String(e.message ?? err);
+  return text.split("\n")[0] as string;
+}
+
+const MAX_PATHS = 1000;
+
+/** Folds hits into per-kind findings in O(kinds) memory. */
+class Accumulator {
+  total = 0;
+  private readonly byKind = new Map<SignatureKind, LogFinding & { seen: Set<string> }>();
+  private readonly now: Date;
+  constructor(private readonly opts: ScanLogsOptions) {
+    this.now = opts.now ?? new Date();
+  }
+
+  add(source: string, hit: LineHit): void {
+    const time = lineTime(hit.text, this.now);
+    if (time && this.opts.since && time < this.opts.since) return;
+    const f = this.finding(hit.match.kind);
+    const component = hit.match.component ?? "unknown";
+    this.total += 1;
+    f.count += 1;
+    f.components[component] = (f.components[component] ?? 0) + 1;
+    if (hit.match.errno) f.errnos[hit.match.errno] = (f.errnos[hit.match.errno] ?? 0) + 1;
+    const key = hit.match.path ?? hit.match.cache;
+    if (key && f.seen.size < MAX_PATHS) f.seen.add(key);
+    if (time) this.widen(f, time.toISOString());
+    else f.undated += 1;
+    if (f.samples.length < (this.opts.maxSamples ?? 3)) f.samples.push(sample(source, hit, component, time));
+  }
+
+  findings(): LogFinding[] {
+    return [...this.byKind.values()]
+      .map(({ seen, ...f }) => ({ ...f, paths: seen.size }))
+      .sort((a, b) => b.count - a.count);
+  }
+
+  private widen(f: LogFinding, iso: string): void {
+    if (f.first === undefined || iso < f.first) f.first = iso;
+    if (f.last === undefined || iso > f.last) f.last = iso;
+  }
+
+  private finding(kind: SignatureKind): LogFinding & { seen: Set<string> } {
+    let f = this.byKind.get(kind);
+    if (!f) {
+      f = { kind, count: 0, undated: 0, components: {}, errnos: {}, paths: 0, samples: [], seen: new Set() };
+      this.byKind.set(kind, f);
+    }
+    return f;
+  }
+}
+
+function sample(source: string, hit: LineHit, component: string, time: Date | undefined): LogSample {
+  const line = hit.text.length > 400 ? `${hit.text.slice(0, 397)}...` : hit.text;
+  const s: LogSample = { source, lineNumber: hit.lineNumber, component, line };
+  if (time) s.time = time.toISOString();
+  return s;
+}
