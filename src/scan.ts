@@ -7,6 +7,9 @@ import { MEMCG_COSTS } from "./knowledge/costs.js";
 import { idUse } from "./analyze/ids.js";
 import { scanStatus } from "./analyze/status.js";
 import type { Checked, ScanReport, Thresholds } from "./analyze/report.js";
+import { diagnose } from "./analyze/diagnose.js";
+import type { RuntimeVerdict } from "./knowledge/runtime-facts.js";
+import type { LogReport } from "./logs/scan-logs.js";
 
 export interface ScanOptions {
   thresholds: Thresholds;
@@ -14,6 +17,9 @@ export interface ScanOptions {
   deep: boolean | "auto";
   emptyMinAgeMs: number;
   now?: () => number;
+  /** Runtime verdicts (probed or given with --versions), null when not looked at. */
+  runtimes?: RuntimeVerdict[] | null;
+  logs?: LogReport | null;
 }
 
 /** Below this many memcgs the per-memcg reads cost under ~20 ms, so "auto" does them. */
@@ -40,10 +46,23 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
     now: now(),
     emptyMinAgeMs: opts.emptyMinAgeMs,
   });
-  return buildReport(host, node, model, memcg, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
+  const base = buildReport(host, node, model, memcg, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
+  return withDiagnosis(base, model, opts.runtimes ?? null, opts.logs ?? null);
 }
 
-function buildReport(host: Host, node: NodeFacts, model: KernelModel, m: MemcgFacts, opts: ScanOptions, at: number, seconds: number): ScanReport {
+/** Adds (or redoes) the diagnosis: explain calls it again once runtimes and logs are in. */
+export function withDiagnosis(r: Omit<ScanReport, "findings" | "explain">, model: KernelModel, runtimes: RuntimeVerdict[] | null, logs: LogReport | null): ScanReport {
+  return {
+    ...r,
+    findings: diagnose({ report: r, model, runtimes, logs }),
+    explain: {
+      runtimes: runtimes === null ? "not probed (cgleak explain runs the runtimes' version commands; --versions gives them)" : `${runtimes.length} verdicts`,
+      logs: logs === null ? "not read (cgleak explain reads the usual logs; cgleak logs reads any)" : `${logs.sources.filter((s) => s.ok).length} sources read, ${logs.total} matching lines`,
+    },
+  };
+}
+
+function buildReport(host: Host, node: NodeFacts, model: KernelModel, m: MemcgFacts, opts: ScanOptions, at: number, seconds: number): Omit<ScanReport, "findings" | "explain"> {
   const swapOn = (node.meminfo.swapTotalBytes ?? 0) > 0;
   const ids = idUse(m.live, m.dying, model.dyingHoldIds, swapOn);
   const pinned = sumPinned(m);

@@ -1,6 +1,7 @@
 import type { IdUse } from "./ids.js";
 import type { SubtreeFacts } from "../collect/memcg.js";
 import type { EmptyGroup } from "../collect/per-memcg.js";
+import type { Finding } from "./finding.js";
 
 export type Level = "ok" | "warning" | "critical";
 
@@ -33,11 +34,15 @@ export interface ScanReport {
   };
   subtrees: SubtreeFacts[];
   empty: Checked<{ minAgeSeconds: number; count: number; groups: EmptyGroup[] }>;
-  kmem: Checked<{ on: number; of: number; examples: string[] }>;
+  kmem: Checked<{ on: number; of: number; podOn: number; podOf: number; examples: string[] }>;
   meminfo: { percpuBytes: number | null; sUnreclaimBytes: number | null; swapTotalBytes: number | null };
   thresholds: Thresholds;
   status: { level: Level; sentence: string };
   timings: { walkSeconds: number; scanSeconds: number };
+  /** The diagnosis, most severe first (`cgleak explain` prints only this). */
+  findings: Finding[];
+  /** What the diagnosis looked at beyond the scan: runtime versions and logs, or why not. */
+  explain: { runtimes: string; logs: string };
 }
 
 /** A per-memcg check: its result, or why it was not run. */

@@ -3,6 +3,12 @@ import { Command, CommanderError } from "commander";
 import { HostReadError, ParseError } from "../host/errors.js";
 import { register as registerScan } from "./scan.js";
 import { register as registerLogs } from "./logs.js";
+import { register as registerTrace } from "./trace.js";
+import { register as registerExplain } from "./explain.js";
+import { register as registerSimulate } from "./simulate.js";
+import { register as registerRepro } from "./repro.js";
+import { register as registerReclaim } from "./reclaim.js";
+import { register as registerCleanEmpty } from "./clean-empty.js";
 
 /**
  * The composition root. Exit codes: 0 the command ran (whatever the node's status), 1 the host
@@ -19,7 +25,13 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s) });
   registerScan(program, exit);
+  registerExplain(program, exit);
+  registerSimulate(program);
+  registerRepro(program, exit);
+  registerReclaim(program, exit);
+  registerCleanEmpty(program, exit);
   registerLogs(program);
+  registerTrace(program, exit);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,4 +1,6 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { classifyRuntimes, parseVersionOverrides } from "../knowledge/runtime-facts.js";
+import type { ToolVersion } from "../parsers/runtime-version.js";
 import { Host } from "../host/host.js";
 import { runScan, DEFAULT_THRESHOLDS, type ScanOptions } from "../scan.js";
 import { renderScanText } from "../sinks/scan-text.js";
@@ -13,7 +15,16 @@ export function addScanOptions(cmd: Command): Command {
     .option("--crit <ratio>", "share of the ID cap that makes the status CRITICAL", ratioArg, DEFAULT_THRESHOLDS.crit)
     .option("--dying-warn <n>", "dying memcgs that make the status WARNING even when they hold no ID", countArg, DEFAULT_THRESHOLDS.dyingWarn)
     .option("--deep", "read per-memcg files (empty cgroups, kmem) however large the tree; by default only below 2,000 memcgs")
-    .option("--empty-min-age <duration>", "an empty cgroup counts as leaked when older than this", durationArg, 600_000);
+    .option("--empty-min-age <duration>", "an empty cgroup counts as leaked when older than this", durationArg, 600_000)
+    .option("--versions <list>", "runtime versions instead of probing, e.g. runc=1.0.0-rc92,kubelet=1.18.3", versionsArg);
+}
+
+function versionsArg(v: string): ToolVersion[] {
+  try {
+    return parseVersionOverrides(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 export interface ScanFlags {
@@ -23,6 +34,7 @@ export interface ScanFlags {
   dyingWarn: number;
   deep?: boolean;
   emptyMinAge: number;
+  versions?: ToolVersion[];
 }
 
 export function scanOptions(f: ScanFlags): ScanOptions {
@@ -30,6 +42,7 @@ export function scanOptions(f: ScanFlags): ScanOptions {
     thresholds: { warn: f.warn, crit: f.crit, dyingWarn: f.dyingWarn },
     deep: f.deep ? true : "auto",
     emptyMinAgeMs: f.emptyMinAge,
+    runtimes: f.versions ? classifyRuntimes(f.versions) : null,
   };
 }
 

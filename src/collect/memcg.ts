@@ -90,7 +90,7 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
     dyingSource: total.dyingSource,
     vanished: walk.vanished,
     walkSeconds,
-    subtrees: withRoot(host, h, nestPins(subtrees), children.get("") ?? []),
+    subtrees: withRoot(host, h, nestPins(subtrees), children.get("") ?? [], total.dying),
     perMemcg: per,
   };
 }
@@ -157,8 +157,14 @@ function nestPins(subtrees: SubtreeFacts[]): SubtreeFacts[] {
 }
 
 /** The hierarchy root as a subtree too: dying memcgs directly under it pin charges nobody else shows. */
-function withRoot(host: Host, h: CgroupHierarchy, subtrees: SubtreeFacts[], topLevel: string[]): SubtreeFacts[] {
-  if (h.version === 2) return subtrees; // v2 root memory.stat mixes in root processes' own pages
+function withRoot(host: Host, h: CgroupHierarchy, subtrees: SubtreeFacts[], topLevel: string[], dying: number | undefined): SubtreeFacts[] {
+  if (h.version === 2) {
+    // Dying memcgs right below the v2 root are counted, but their pages cannot be told from the
+    // root's own processes' (the root has no local/hierarchical split): their pins are unknown.
+    const below = subtrees.filter((s) => !s.path.includes("/")).reduce((n, s) => n + (s.dying ?? 0), 0);
+    const atRoot = Math.max(0, (dying ?? 0) - below);
+    return [{ path: "/", live: 1, dying: atRoot, pinnedBytes: atRoot === 0 ? 0 : null }, ...subtrees];
+  }
   const pinned = readSubtreeCharges(host, h, "", topLevel);
   return [{ path: "/", live: 1, dying: null, pinnedBytes: pinned }, ...subtrees];
 }

@@ -10,7 +10,7 @@ export interface PerMemcgFacts {
   /** Cgroups with no process in their subtree, older than the threshold: userland leaks use IDs too. */
   empty: { minAgeSeconds: number; count: number; groups: EmptyGroup[] } | null;
   /** v1 memcgs whose kernel-memory accounting is active (memory.kmem.usage_in_bytes > 0). */
-  kmem: { on: number; of: number; examples: string[] } | null;
+  kmem: { on: number; of: number; podOn: number; podOf: number; examples: string[] } | null;
 }
 
 export interface EmptyGroup {
@@ -27,6 +27,8 @@ export class PerMemcgReader {
   private readonly populated: boolean[] = [];
   private kmemOn = 0;
   private kmemOf = 0;
+  private podOn = 0;
+  private podOf = 0;
   private readonly kmemExamples: string[] = [];
 
   constructor(
@@ -48,7 +50,7 @@ export class PerMemcgReader {
   finish(): PerMemcgFacts {
     return {
       empty: this.opts.perMemcg.empty ? this.emptyFacts() : null,
-      kmem: this.opts.perMemcg.kmem && this.h.version === 1 ? { on: this.kmemOn, of: this.kmemOf, examples: this.kmemExamples } : null,
+      kmem: this.opts.perMemcg.kmem && this.h.version === 1 ? { on: this.kmemOn, of: this.kmemOf, podOn: this.podOn, podOf: this.podOf, examples: this.kmemExamples } : null,
     };
   }
 
@@ -89,9 +91,13 @@ export class PerMemcgReader {
     const file = `${dir}/memory.kmem.usage_in_bytes`;
     const text = this.host.readTextIfExists(file);
     if (text === undefined) return;
+    // Pod and container memcgs are the ones kubelet and runc create: the article's trigger.
+    const pod = /(^|\/)pod[0-9a-f_-]{8,}/i.test(rel);
     this.kmemOf++;
+    if (pod) this.podOf++;
     if (parseSingleValue(text, file) > 0) {
       this.kmemOn++;
+      if (pod) this.podOn++;
       if (this.kmemExamples.length < EXAMPLES) this.kmemExamples.push(rel);
     }
   }

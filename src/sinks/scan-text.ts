@@ -1,5 +1,6 @@
 import type { ScanReport } from "../analyze/report.js";
 import { formatBytes, formatCount, formatPercent } from "../analyze/format.js";
+import { renderFindings } from "./findings-text.js";
 
 const TOP_SUBTREES = 8;
 
@@ -26,6 +27,7 @@ export function renderScanText(r: ScanReport): string {
     out.push(`  ${s.path.padEnd(36)} ${formatCount(s.live).padStart(7)} ${dying.padStart(7)} ${pin.padStart(10)}`);
   }
   if (r.subtrees.length > TOP_SUBTREES) out.push(`  ... ${r.subtrees.length - TOP_SUBTREES} more (--json lists all)`);
+  out.push("", "diagnosis", renderFindings(r.findings, false).trimEnd());
   out.push("", `scanned in ${(r.timings.scanSeconds * 1000).toFixed(0)} ms (walk ${(r.timings.walkSeconds * 1000).toFixed(0)} ms)`);
   return out.join("\n") + "\n";
 }

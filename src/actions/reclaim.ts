@@ -1,0 +1,91 @@
+import { readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import type { Host } from "../host/host.js";
+import type { CgroupHierarchy } from "../collect/mounts.js";
+import { collectMemcg } from "../collect/memcg.js";
+import { readSubtreeCharges } from "../collect/charges.js";
+import { dyingCount, sleepMs } from "./dying.js";
+import { writeKnob } from "./repro-pin.js";
+
+export type ReclaimAction =
+  | { kind: "drop-caches" }
+  | { kind: "force-empty"; rel: string }
+  | { kind: "memory-reclaim"; rel: string; bytes: number };
+
+export interface Measure {
+  dying: number;
+  /** Page cache held by dying memcgs (under `rel`, or node-wide), null when unreadable. */
+  pinnedBytes: number | null;
+}
+
+export interface ReclaimReport {
+  action: string;
+  scope: string;
+  before: Measure;
+  after: Measure;
+  seconds: number;
+  note: string;
+}
+
+/** The dying count (v1: kernel-wide) and the pages dying memcgs pin, below `rel` or node-wide. */
+export function measure(host: Host, h: CgroupHierarchy, rel?: string): Measure {
+  if (rel === undefined) {
+    const m = collectMemcg(host, h, { perMemcg: { empty: false, kmem: false, upTo: 0 }, now: Date.now(), emptyMinAgeMs: 0 });
+    // top-level entries already include the kubepods QoS children's figures
+    const tops = m.subtrees.filter((s) => s.path === "/" || !s.path.includes("/"));
+    const pinned = tops.some((s) => s.pinnedBytes === null) ? null : tops.reduce((a, s) => a + (s.pinnedBytes ?? 0), 0);
+    return { dying: m.dying, pinnedBytes: pinned };
+  }
+  const live = liveChildren(host, h, rel);
+  return { dying: dyingCount(host, h, h.version === 2 ? rel : ""), pinnedBytes: readSubtreeCharges(host, h, rel, live) };
+}
+
+function liveChildren(host: Host, h: CgroupHierarchy, rel: string): string[] {
+  const dir = host.path(`${h.mountPoint}/${rel}`);
+  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${rel}/${e.name}`);
+}
+
+/**
+ * What drop_caches value frees dying memcgs. v1: 1 (page cache, ext4 metadata buffers; 2 frees
+ * none, kernel-lab.md §1). v2: 3, because there dropping pages is not enough - an inode written
+ * from a memcg keeps it alive until the inode itself is evicted (2), after a sync
+ * (v2-qemu-lab.md §3: echo 1 freed 0 of 50, sync + echo 2 freed 50 of 50); 3 does both.
+ */
+export function dropCachesValue(h: CgroupHierarchy): "1" | "3" {
+  return h.version === 1 ? "1" : "3";
+}
+
+/** Runs one action and measures before and after, once asynchronous freeing has settled. */
+export function reclaim(host: Host, h: CgroupHierarchy, a: ReclaimAction): ReclaimReport {
+  const rel = a.kind === "drop-caches" ? undefined : a.rel;
+  const before = measure(host, h, rel);
+  const t0 = process.hrtime.bigint();
+  const note = apply(host, h, a) ?? "";
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  let after = measure(host, h, rel);
+  for (let waited = 0; waited < 3000 && after.dying > 0; waited += 500) {
+    sleepMs(500); // dying memcgs are freed by a worker, within a second here
+    const next = measure(host, h, rel);
+    if (next.dying >= after.dying && waited >= 1000) break;
+    after = next;
+  }
+  return { action: describe(h, a), scope: rel === undefined ? "node" : `${h.mountPoint}/${rel}`, before, after, seconds, note };
+}
+
+function apply(host: Host, h: CgroupHierarchy, a: ReclaimAction): string | undefined {
+  switch (a.kind) {
+    case "drop-caches":
+      spawnSync("sync"); // dirty pages cannot be dropped (kernel-lab.md §1: no sync, 0 freed)
+      return writeKnob(host.path("/proc/sys/vm/drop_caches"), dropCachesValue(h));
+    case "force-empty":
+      return writeKnob(host.path(`${h.mountPoint}/${a.rel}/memory.force_empty`), "0");
+    case "memory-reclaim":
+      return writeKnob(host.path(`${h.mountPoint}/${a.rel}/memory.reclaim`), String(a.bytes));
+  }
+}
+
+function describe(h: CgroupHierarchy, a: ReclaimAction): string {
+  if (a.kind === "drop-caches") return `sync; echo ${dropCachesValue(h)} > /proc/sys/vm/drop_caches`;
+  if (a.kind === "force-empty") return `echo 0 > ${h.mountPoint}/${a.rel}/memory.force_empty`;
+  return `echo ${a.bytes} > ${h.mountPoint}/${a.rel}/memory.reclaim`;
+}

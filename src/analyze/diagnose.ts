@@ -1,0 +1,35 @@
+import type { ScanReport } from "./report.js";
+import type { KernelModel } from "../knowledge/kernel-model.js";
+import type { RuntimeVerdict } from "../knowledge/runtime-facts.js";
+import type { LogReport } from "../logs/scan-logs.js";
+import { rankFindings, type Finding } from "./finding.js";
+import { kmemForkFinding } from "./findings/kmem-fork.js";
+import { idCapFinding } from "./findings/id-cap.js";
+import { dyingPinnedFinding } from "./findings/dying-pinned.js";
+import { emptyCgroupsFinding } from "./findings/empty-cgroups.js";
+import { kmemLimitGoneFinding, unknownKernelFinding } from "./findings/kernel.js";
+import { logSignatureFinding } from "./findings/log-signature.js";
+
+/** What the diagnosis rests on. Runtime versions and logs are optional: null means not looked at. */
+export interface DiagnosisInput {
+  report: Omit<ScanReport, "findings" | "explain">;
+  model: KernelModel;
+  runtimes: RuntimeVerdict[] | null;
+  logs: LogReport | null;
+}
+
+/** Every rule, in the order a person should read their findings when severities tie. */
+const RULES: Array<(d: DiagnosisInput) => Finding | null> = [
+  logSignatureFinding,
+  kmemForkFinding,
+  idCapFinding,
+  dyingPinnedFinding,
+  emptyCgroupsFinding,
+  kmemLimitGoneFinding,
+  unknownKernelFinding,
+];
+
+/** The ranked findings for a node. Pure: the same input gives the same findings. */
+export function diagnose(d: DiagnosisInput): Finding[] {
+  return rankFindings(RULES.map((rule) => rule(d)).filter((f): f is Finding => f !== null));
+}

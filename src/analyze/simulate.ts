@@ -1,0 +1,133 @@
+/**
+ * A node's memcg ID space under pod churn. Pure: inputs -> when mkdir starts to fail.
+ *
+ * Pod i (1, 2, ...) is created at (i - 1) / podsPerHour hours and removed right after; its
+ * memcgs are live meanwhile, and `runningPods` other pods are always alive. Of the removed
+ * memcgs a share `leakShare` stays dying for `pinnedHours` (Infinity: a kernel leak only a
+ * reboot frees). Leaks are counted with an exact integer accumulator, floor(i * memcgsPerPod *
+ * leakShare), so the result is deterministic and matches the closed form to the pod.
+ * Creating a pod needs memcgsPerPod free IDs; the kernel caps IDs at 65535 (root included).
+ */
+export interface SimInput {
+  podsPerHour: number;
+  /** The pod cgroup plus one per container. */
+  memcgsPerPod: number;
+  /** Memcgs present at boot, the root memcg included. */
+  bootMemcgs: number;
+  /** Pods alive besides the one being created. */
+  runningPods: number;
+  /** 0..1: share of removed memcgs that stay dying. */
+  leakShare: number;
+  /** How long a dying memcg stays pinned; Infinity = never freed until reboot. */
+  pinnedHours: number;
+  /** True on kernels where dying memcgs keep their ID (before 4.8, RHEL 7's 3.10). */
+  dyingHoldIds: boolean;
+  /** Reclaim (drop caches) frees every finitely pinned dying memcg this often. */
+  reclaimEveryHours?: number;
+  rebootEveryHours?: number;
+  horizonHours: number;
+  idCap: number;
+  /** Kernel memory one dying memcg costs plus the pages it pins. */
+  bytesPerDying: number;
+}
+
+export interface SimResult {
+  /** Hours until the first pod creation fails; undefined when it never does within the horizon. */
+  failsAtHours: number | undefined;
+  /** Pods created and removed before the failure (or within the horizon). */
+  pods: number;
+  /** Most dying memcgs at once, and the memory they held. */
+  peakDying: number;
+  peakDyingBytes: number;
+  /** Most memcg IDs in use at once (live + dying where dying hold IDs). */
+  peakIds: number;
+}
+
+export const MEMCG_ID_CAP = 65535;
+
+export const SIM_DEFAULTS: Omit<SimInput, "podsPerHour" | "dyingHoldIds"> = {
+  memcgsPerPod: 2,
+  bootMemcgs: 100,
+  runningPods: 0,
+  leakShare: 1,
+  pinnedHours: Infinity,
+  horizonHours: 365 * 24,
+  idCap: MEMCG_ID_CAP,
+  // kernel-lab.md §2: ~20 KB kernel memory per dying memcg (2 vCPUs) plus a 4 KiB page.
+  bytesPerDying: 24_700,
+};
+
+/** Event-driven simulation: one O(1) step per pod, no clock ticking. */
+export function simulate(input: SimInput): SimResult {
+  const { podsPerHour: r, memcgsPerPod: m, idCap, horizonHours } = input;
+  const live = input.bootMemcgs + input.runningPods * m;
+  const perPod = m * input.leakShare;
+  const leakedBy = (i: number): number => Math.floor(i * perPod + 1e-9);
+  let peakDying = 0;
+  let peakIds = live;
+  for (let i = 1; ; i++) {
+    const t = (i - 1) / r;
+    if (t > horizonHours) return result(undefined, i - 1, peakDying, peakIds, input);
+    // dying now = leaks of the pods removed in [t - window, t)
+    const window = pinWindow(t, input);
+    const first = Math.max(1, Math.ceil((t - window) * r + 1 - 1e-9));
+    const dying = first > i - 1 ? 0 : leakedBy(i - 1) - leakedBy(first - 1);
+    if (dying > peakDying) peakDying = dying;
+    const ids = live + (input.dyingHoldIds ? dying : 0);
+    if (ids > peakIds) peakIds = ids;
+    if (ids + m > idCap) return result(t, i - 1, peakDying, peakIds, input);
+  }
+}
+
+/** How far back pins made are still alive at hour t: since the last reboot, and for finite
+ * pins (page cache) also since the last reclaim and within pinnedHours. */
+export function pinWindow(t: number, input: SimInput): number {
+  const sinceBoot = input.rebootEveryHours === undefined ? t : t % input.rebootEveryHours;
+  if (input.pinnedHours === Infinity) return sinceBoot;
+  const sinceReclaim = input.reclaimEveryHours === undefined ? t : t % input.reclaimEveryHours;
+  return Math.min(sinceBoot, sinceReclaim, input.pinnedHours);
+}
+
+function result(failsAtHours: number | undefined, pods: number, peakDying: number, peakIds: number, input: SimInput): SimResult {
+  return { failsAtHours, pods, peakDying, peakDyingBytes: peakDying * input.bytesPerDying, peakIds };
+}
+
+/**
+ * Closed form for pins that outlive the run (forever, or longer than the time to fail) with
+ * dying memcgs holding IDs: the pods removed before the first failing creation are the
+ * smallest n with live + floor(n*m*p) + m > cap. For the article (p = 1, m = 2, no running
+ * pods) that is floor((65535 - boot) / 2).
+ */
+export function podsBeforeFailure(input: SimInput): number | undefined {
+  const headroom = input.idCap - input.bootMemcgs - input.runningPods * input.memcgsPerPod - input.memcgsPerPod;
+  if (headroom < 0) return 0;
+  const perPod = input.memcgsPerPod * input.leakShare;
+  if (!input.dyingHoldIds || perPod === 0) return undefined;
+  // smallest n with floor(n * perPod) >= headroom + 1
+  return Math.ceil((headroom + 1) / perPod - 1e-9);
+}
+
+/**
+ * Closed form of the same model: the forever formula holds until the first pin window closes
+ * (a reboot, a reclaim of finite pins, or pins expiring); if the node has not failed by then,
+ * no later window is longer, so it never fails.
+ */
+export function closedForm(input: SimInput): { failsAtHours: number | undefined; pods: number } {
+  const n = podsBeforeFailure(input);
+  const firstWindow = Math.min(
+    input.rebootEveryHours ?? Infinity,
+    input.pinnedHours === Infinity ? Infinity : Math.min(input.pinnedHours, input.reclaimEveryHours ?? Infinity),
+  );
+  const horizonPods = Math.floor(input.horizonHours * input.podsPerHour) + 1;
+  if (n === undefined || n / input.podsPerHour >= firstWindow || n / input.podsPerHour > input.horizonHours) {
+    return { failsAtHours: undefined, pods: horizonPods };
+  }
+  return { failsAtHours: n / input.podsPerHour, pods: n };
+}
+
+export const CHURN_RATES = [10, 30, 100, 300, 1000, 3000];
+
+/** The same node at several churn rates: the table `cgleak simulate` prints. */
+export function churnTable(base: SimInput, rates: number[] = CHURN_RATES): Array<SimResult & { podsPerHour: number }> {
+  return rates.map((podsPerHour) => ({ podsPerHour, ...simulate({ ...base, podsPerHour }) }));
+}

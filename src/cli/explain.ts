@@ -1,0 +1,37 @@
+import type { Command } from "commander";
+import { Host } from "../host/host.js";
+import { addScanOptions, scanOptions, type ScanFlags } from "./scan.js";
+import { renderFindings } from "../sinks/findings-text.js";
+import type { Exit } from "./common.js";
+import { durationArg } from "./options.js";
+
+interface ExplainFlags extends ScanFlags {
+  json?: boolean;
+  logs?: string[];
+  noLogs?: boolean;
+  journal?: boolean;
+  since?: number;
+}
+
+/** `cgleak explain`: only the diagnosis, with its evidence and fixes. */
+export function register(program: Command, _exit: Exit): void {
+  addScanOptions(program.command("explain").description("why this node leaks memory cgroups, with the evidence and the fix"))
+    .option("--json", "print the findings as JSON")
+    .option("--logs <file...>", "log files to read instead of the host's usual ones (/var/log/messages, syslog, ...)")
+    .option("--journal", "also read the systemd journal")
+    .option("--no-logs", "read no logs")
+    .option("--since <duration>", "only log lines newer than this (e.g. 24h)", durationArg)
+    .action(async (f: ExplainFlags & { logs?: string[] | false }) => {
+      const { runExplain } = await import("../explain.js");
+      const host = new Host(f.hostRoot);
+      const logs = f.logs === false ? [] : f.logs?.map((path) => ({ type: "file" as const, path }));
+      const withJournal = logs !== undefined && f.journal ? [...logs, { type: "journal" as const }] : logs;
+      const report = await runExplain(host, {
+        scan: scanOptions(f),
+        overrides: f.versions ?? [],
+        ...(withJournal !== undefined ? { logs: withJournal } : {}),
+        ...(f.since !== undefined ? { since: new Date(Date.now() - f.since) } : {}),
+      });
+      process.stdout.write(f.json ? JSON.stringify({ findings: report.findings, explain: report.explain }, null, 2) + "\n" : renderFindings(report.findings, true));
+    });
+}

@@ -1,0 +1,133 @@
+import { EventEmitter } from "node:events";
+import type { Host } from "../host/host.js";
+import { ParseError } from "../host/errors.js";
+import { parseProcCgroups, memorySubsys } from "../parsers/proc-cgroups.js";
+import { parseTraceLine } from "../parsers/trace-event.js";
+import { DyingSet, type DyingCgroup, type SetChange } from "../analyze/dying-set.js";
+import { TraceInstance, TracefsUnavailable } from "./tracefs.js";
+
+export const CGROUP_EVENTS = ["cgroup/cgroup_mkdir", "cgroup/cgroup_rmdir", "cgroup/cgroup_release"];
+
+export interface DyingTracerOptions {
+  /** Hierarchy id to keep (tracepoint `root=`); default: the memory controller's, from /proc/cgroups. */
+  root?: number;
+  pollMs?: number;
+  statsEveryMs?: number;
+  bufferKb?: number;
+}
+
+/**
+ * Streams the cgroup tracepoints of a private tracefs instance into a DyingSet.
+ * Emits "change" (SetChange), "lost" ({ count, total }) and "warning" (string: a line it could
+ * not parse). Cleans up on stop(), and on process exit as a safety net (uncaught exceptions too).
+ */
+export class DyingTracer extends EventEmitter {
+  readonly set: DyingSet;
+  startedAt = 0;
+  private inst: TraceInstance | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private partial = "";
+  private lineNo = 0;
+  private lostSeen = { stats: 0, markers: 0, applied: 0 };
+  private lastStats = 0;
+  private wallOffsetMs = 0;
+  private readonly onExit = (): void => this.stop();
+
+  constructor(private readonly host: Host, private readonly opts: DyingTracerOptions = {}) {
+    super();
+    this.set = new DyingSet(opts.root ?? memoryHierarchyId(host));
+  }
+
+  start(): void {
+    if (this.inst !== null) return;
+    this.inst = TraceInstance.open(this.host, {
+      events: CGROUP_EVENTS,
+      filter: `root == ${this.set.root}`, // other hierarchies never reach the buffer
+      bufferKb: this.opts.bufferKb ?? 512,
+    });
+    process.on("exit", this.onExit);
+    this.startedAt = Date.now();
+    this.wallOffsetMs = Date.now() - Number(process.hrtime.bigint()) / 1e6;
+    this.timer = setInterval(() => this.poll(), this.opts.pollMs ?? 100);
+  }
+
+  /** Reads what is pending, then disables the events and removes the instance. Sync, idempotent. */
+  stop(): void {
+    if (this.inst === null) return;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    try {
+      this.poll();
+    } finally {
+      this.inst.close();
+      this.inst = null;
+      process.removeListener("exit", this.onExit);
+    }
+  }
+
+  /** The named dying cgroups now, oldest first. */
+  dyingSet(): DyingCgroup[] {
+    return this.set.list();
+  }
+
+  /** trace_pipe lines read so far (every hierarchy-filtered event, of every workload). */
+  get linesRead(): number {
+    return this.lineNo;
+  }
+
+  get tracefsDir(): string | null {
+    return this.inst?.dir ?? null;
+  }
+
+  /** One read of trace_pipe; public so tests and benchmarks can drain without waiting for the timer. */
+  poll(): void {
+    if (this.inst === null) return;
+    const text = this.partial + this.inst.read();
+    const end = text.lastIndexOf("\n");
+    this.partial = text.slice(end + 1);
+    if (end >= 0) for (const line of text.slice(0, end).split("\n")) this.line(line);
+    if (Date.now() - this.lastStats >= (this.opts.statsEveryMs ?? 1000)) this.checkStats();
+  }
+
+  private line(line: string): void {
+    this.lineNo++;
+    if (line === "") return;
+    let rec;
+    try {
+      rec = parseTraceLine(line, this.lineNo, `${this.inst?.dir ?? "tracefs"}/trace_pipe`);
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      this.emit("warning", err.message);
+      return;
+    }
+    if (rec.kind === "lost") this.noteLost("markers", this.lostSeen.markers + (rec.count ?? 1));
+    if (rec.kind !== "cgroup") return;
+    const at = this.inst?.monoClock ? rec.ts * 1000 + this.wallOffsetMs : Date.now();
+    const change: SetChange | undefined = this.set.apply(rec, at);
+    if (change !== undefined) this.emit("change", change);
+  }
+
+  private checkStats(): void {
+    this.lastStats = Date.now();
+    if (this.inst !== null) this.noteLost("stats", this.inst.lostCount());
+  }
+
+  // Markers and stats count the same losses: the larger total is the best estimate.
+  private noteLost(source: "stats" | "markers", total: number): void {
+    this.lostSeen[source] = total;
+    const best = Math.max(this.lostSeen.stats, this.lostSeen.markers);
+    if (best <= this.lostSeen.applied) return;
+    const count = best - this.lostSeen.applied;
+    this.lostSeen.applied = best;
+    this.set.markLost(count, Date.now());
+    this.emit("lost", { count, total: best });
+  }
+}
+
+/** The memory controller's hierarchy id as tracepoints print it: 0 when memory is on cgroup2. */
+export function memoryHierarchyId(host: Host): number {
+  const file = "/proc/cgroups";
+  const mem = memorySubsys(parseProcCgroups(host.readText(file), file));
+  if (mem === undefined || !mem.enabled) throw new TracefsUnavailable("this kernel has no enabled memory controller (/proc/cgroups)");
+  return mem.hierarchy;
+}

@@ -1,0 +1,73 @@
+import { groupByWorkload, dyingBeforeTracing, type DyingSet } from "../analyze/dying-set.js";
+import type { Attribution } from "../analyze/attribution.js";
+
+/** What `cgleak trace` prints at each interval (the JSON form is this object, one per line). */
+export interface TraceReport {
+  time: string;
+  tracingSeconds: number;
+  /** Hierarchy id of the memory controller as tracepoints print it (0: cgroup2). */
+  hierarchy: number;
+  named: number;
+  /** Kernel dying count (total − live), when it could be read. */
+  kernelDying: number | null;
+  /** kernelDying − named: removed before tracing began, so unnamed. Null when unknown. */
+  dyingBeforeTracing: number | null;
+  /** Cgroups removed before tracing began and released since. */
+  releasedUnnamed: number;
+  lostEvents: number;
+  /** When events were last lost (ISO time): names removed before then may already be released. */
+  lastLossAt: string | null;
+  groups: Array<Attribution & { count: number; oldestAgeSeconds: number; newestAgeSeconds: number; cgroups: Array<{ id: number; path: string; ageSeconds: number }> }>;
+}
+
+export function traceReport(set: DyingSet, startedAt: number, now: number, kernelDying: number | null): TraceReport {
+  const named = set.size;
+  const s = (ms: number): number => Math.round(ms / 100) / 10;
+  return {
+    time: new Date(now).toISOString(),
+    tracingSeconds: s(now - startedAt),
+    hierarchy: set.root,
+    named,
+    kernelDying,
+    dyingBeforeTracing: kernelDying === null ? null : dyingBeforeTracing(kernelDying, named),
+    releasedUnnamed: set.releasedUnnamed,
+    lostEvents: set.lostEvents,
+    lastLossAt: set.lastLossAt === null ? null : new Date(set.lastLossAt).toISOString(),
+    groups: groupByWorkload(set.list(), now).map((g) => ({
+      ...g.attribution,
+      count: g.count,
+      oldestAgeSeconds: s(g.oldestAgeMs),
+      newestAgeSeconds: s(g.newestAgeMs),
+      cgroups: g.cgroups.map((c) => ({ id: c.id, path: c.path, ageSeconds: s(now - c.rmdirAt) })),
+    })),
+  };
+}
+
+const SHOWN_PER_GROUP = 5;
+
+export function renderTraceText(r: TraceReport): string {
+  const before = r.dyingBeforeTracing === null ? "unknown" : String(r.dyingBeforeTracing);
+  const lines = [
+    `${r.time}  tracing for ${age(r.tracingSeconds)}, memory hierarchy ${r.hierarchy}${r.hierarchy === 0 ? " (cgroup2)" : ""}`,
+    `dying memcgs named: ${r.named}   dying since before tracing: ${before}   of those released since: ${r.releasedUnnamed}`,
+  ];
+  if (r.lostEvents > 0) {
+    lines.push(`WARNING: the kernel dropped ${r.lostEvents} trace events (buffer overflow), last at ${r.lastLossAt}: some dying memcgs are unnamed, names removed before then may be released`);
+  }
+  if (r.groups.length > 0) lines.push(`${"WORKLOAD".padEnd(60)} ${"DYING".padStart(6)}  ${"OLDEST".padStart(8)}  ${"NEWEST".padStart(8)}`);
+  for (const g of r.groups) {
+    lines.push(`${g.workload.padEnd(60)} ${String(g.count).padStart(6)}  ${age(g.oldestAgeSeconds).padStart(8)}  ${age(g.newestAgeSeconds).padStart(8)}`);
+    for (const c of g.cgroups.slice(0, SHOWN_PER_GROUP)) lines.push(`  ${c.path}  (id ${c.id}, dying ${age(c.ageSeconds)})`);
+    if (g.cgroups.length > SHOWN_PER_GROUP) lines.push(`  … and ${g.cgroups.length - SHOWN_PER_GROUP} more`);
+  }
+  return lines.join("\n") + "\n\n";
+}
+
+/** 0.4s, 12s, 3m05s, 2h01m */
+export function age(seconds: number): string {
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
+  const t = Math.floor(seconds);
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
+  return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
+}
