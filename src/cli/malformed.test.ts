@@ -14,7 +14,7 @@ interface Case {
 }
 
 const V1 = "hybrid-v1-memory";
-const V2 = "v2-only-dying";
+const V2 = "v2-debian-6.12-kubepods";
 const EL7 = "centos7-v1-near-cap";
 const MEM = "sys/fs/cgroup/memory";
 
@@ -30,7 +30,7 @@ const CASES: Case[] = [
   { name: "v1 memory.stat value not a number", fixture: V1, file: `${MEM}/workload/memory.stat`, text: "cache 0\ntotal_cache 3.5M\n", message: 'Cannot parse /sys/fs/cgroup/memory/workload/memory.stat line 2: expected a whole number for total_cache (got "total_cache 3.5M")' },
   { name: "v2 root cgroup.stat without nr_dying_descendants", fixture: V2, file: "sys/fs/cgroup/cgroup.stat", text: "nr_descendants 100\n", message: 'Cannot parse /sys/fs/cgroup/cgroup.stat: expected a "nr_dying_descendants" line, found none' },
   { name: "v2 cgroup.stat line with three fields", fixture: V2, file: "sys/fs/cgroup/cgroup.stat", text: "nr_descendants 100 7\nnr_dying_descendants 1\n", message: 'Cannot parse /sys/fs/cgroup/cgroup.stat line 1: expected "key value", found 3 fields (got "nr_descendants 100 7")' },
-  { name: "v2 cgroup.events without populated", fixture: V2, file: "sys/fs/cgroup/c150/cgroup.events", text: "frozen 0\n", message: 'Cannot parse /sys/fs/cgroup/c150/cgroup.events: expected a "populated" line, found none' },
+  { name: "v2 cgroup.events without populated", fixture: V2, file: "sys/fs/cgroup/system.slice/cgroup.events", text: "frozen 0\n", message: 'Cannot parse /sys/fs/cgroup/system.slice/cgroup.events: expected a "populated" line, found none' },
   { name: "v1 kmem usage garbage on a 3.10 kernel", fixture: EL7, file: `${MEM}/system.slice/sshd.service/memory.kmem.usage_in_bytes`, text: "n/a\n", message: 'Cannot parse /sys/fs/cgroup/memory/system.slice/sshd.service/memory.kmem.usage_in_bytes line 1: expected a whole number (got "n/a")' },
 ];
 

@@ -142,16 +142,17 @@ function readSubtree(host: Host, h: CgroupHierarchy, path: string, live: number,
 }
 
 /**
- * Each subtree's own figure covers the dying memcgs directly below it. A top-level kubepods*
- * entry also reports what its QoS children found, so top-level entries add up to the node.
+ * Each subtree's own figures cover the memcgs directly below it. A top-level kubepods* entry also
+ * reports what its QoS children found, so top-level entries add up to the node.
  */
 function nestPins(subtrees: SubtreeFacts[]): SubtreeFacts[] {
   const byPath = new Map(subtrees.map((s) => [s.path, { ...s }]));
   for (const s of subtrees) {
     const slash = s.path.indexOf("/");
-    if (slash < 0 || s.pinnedBytes === null) continue;
-    const top = byPath.get(s.path.slice(0, slash));
-    if (top && top.pinnedBytes !== null) top.pinnedBytes += s.pinnedBytes;
+    const top = slash < 0 ? undefined : byPath.get(s.path.slice(0, slash));
+    if (!top) continue;
+    top.live += s.live;
+    if (top.pinnedBytes !== null) top.pinnedBytes = s.pinnedBytes === null ? null : top.pinnedBytes + s.pinnedBytes;
   }
   return [...byPath.values()];
 }

@@ -23,7 +23,7 @@ test("parseCgroupStat() reads 6.1's cgroup.stat, which has no per-controller lin
 });
 
 test("parseCgroupStat() reads 6.12's nr_subsys_memory and nr_dying_subsys_memory (qemu lab capture)", () => {
-  const text = capture("v2-debian-6.12.117/root-cgroup.stat.end") ?? fs.readFileSync(path.join(TESTDATA, "hosts/v2-only-dying/sys/fs/cgroup/cgroup.stat"), "utf8");
+  const text = capture("v2-debian-6.12.117/root-cgroup.stat.end") ?? fs.readFileSync(path.join(TESTDATA, "hosts/v2-debian-6.12-kubepods/sys/fs/cgroup/cgroup.stat"), "utf8");
   const st = parseCgroupStat(text, "cgroup.stat");
   assert.equal(st.nrSubsysMemory! + st.nrDyingSubsysMemory!, st.nrDescendants + 1 + st.nrDyingDescendants);
 });

@@ -33,7 +33,7 @@ test("cgroupHierarchies() finds the v1 memory hierarchy and the cgroup2 mount of
 });
 
 test("cgroupHierarchies() reads the qemu lab's v2-only mountinfo (6.12)", () => {
-  const text = fs.readFileSync(path.join(TESTDATA, "hosts/v2-only-dying/proc/1/mountinfo"), "utf8");
+  const text = fs.readFileSync(path.join(TESTDATA, "hosts/v2-debian-6.12-kubepods/proc/1/mountinfo"), "utf8");
   assert.deepEqual(cgroupHierarchies(parseMountInfo(text)).map((x) => [x.version, x.mountPoint]), [[2, "/sys/fs/cgroup"]]);
 });
 

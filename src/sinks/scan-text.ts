@@ -3,6 +3,7 @@ import { formatBytes, formatCount, formatPercent } from "../analyze/format.js";
 import { renderFindings } from "./findings-text.js";
 
 const TOP_SUBTREES = 8;
+const PATH_WIDTH = 44;
 
 /** The short report a person reads: status and sentence first, then the numbers behind them. */
 export function renderScanText(r: ScanReport): string {
@@ -20,11 +21,11 @@ export function renderScanText(r: ScanReport): string {
   out.push(`empty cgroups ${r.empty.checked ? `${formatCount(r.empty.count)} older than ${r.empty.minAgeSeconds} s${groups(r.empty.groups)}` : r.empty.reason}`);
   out.push(`kmem on       ${r.kmem.checked ? `${formatCount(r.kmem.on)} of ${formatCount(r.kmem.of)} memcgs${r.kmem.examples.length ? ` (e.g. ${r.kmem.examples[0]})` : ""}` : r.kmem.reason}`);
   if (r.memcg.vanishedDuringWalk > 0) out.push(`note          ${r.memcg.vanishedDuringWalk} cgroups vanished during the walk (normal on a busy node)`);
-  out.push("", "top subtrees  live    dying   pinned");
+  out.push("", `${"top subtrees".padEnd(PATH_WIDTH + 2)}    live   dying     pinned`);
   for (const s of r.subtrees.slice(0, TOP_SUBTREES)) {
     const dying = s.dying === null ? "-" : formatCount(s.dying);
     const pin = s.pinnedBytes === null ? "-" : formatBytes(s.pinnedBytes);
-    out.push(`  ${s.path.padEnd(36)} ${formatCount(s.live).padStart(7)} ${dying.padStart(7)} ${pin.padStart(10)}`);
+    out.push(`  ${fit(s.path, PATH_WIDTH).padEnd(PATH_WIDTH)} ${formatCount(s.live).padStart(7)} ${dying.padStart(7)} ${pin.padStart(10)}`);
   }
   if (r.subtrees.length > TOP_SUBTREES) out.push(`  ... ${r.subtrees.length - TOP_SUBTREES} more (--json lists all)`);
   out.push("", "diagnosis", renderFindings(r.findings, false).trimEnd());
@@ -35,4 +36,11 @@ export function renderScanText(r: ScanReport): string {
 function groups(g: Array<{ shape: string; count: number }>): string {
   if (g.length === 0) return "";
   return `; largest: ${g.slice(0, 3).map((x) => `${formatCount(x.count)} × ${x.shape}`).join(", ")}`;
+}
+
+/** Long pod paths keep their start and their end, where the QoS class and the pod ID are. */
+function fit(s: string, width: number): string {
+  if (s.length <= width) return s;
+  const head = Math.floor((width - 1) / 2);
+  return `${s.slice(0, head)}…${s.slice(s.length - (width - 1 - head))}`;
 }

@@ -1,11 +1,10 @@
 // Writes the hand-built fixture hosts. Run: node testdata/hosts/generate.mjs
 // Files marked "verbatim" are copied from real hosts; the trees around them are built to match
-// the counts the case needs. Real v2 trees captured under qemu live in v2-debian-* (lab:capture).
+// the counts the case needs. Real v2 trees are captured under qemu into v2-debian-* (lab:capture).
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const captures = path.join(here, "../../../shared/lab-captures");
 
 function write(root, rel, text) {
   const p = path.join(here, root, rel);
@@ -100,32 +99,6 @@ function centos7() {
   cg(r, m, "user.slice", { procs: "4321\n", "memory.stat": V1_STAT(1000000000, 1000000000), "memory.kmem.usage_in_bytes": "0\n" });
 }
 
-// cgroup v2 only, kernel 6.12: root files verbatim from the qemu lab (R1: 100 live, 100 dying).
-function v2Only() {
-  const r = "v2-only-dying";
-  const cap = path.join(captures, "v2-debian-6.12.117");
-  reset(r);
-  const verbatim = (from, to) => write(r, to, fs.readFileSync(path.join(cap, from), "utf8"));
-  verbatim("proc-cgroups.R1", "proc/cgroups");
-  verbatim("mountinfo", "proc/1/mountinfo");
-  write(r, "proc/sys/kernel/osrelease", "6.12.117+deb12-amd64\n");
-  write(r, "proc/cmdline", "console=ttyS0 quiet panic=-1 cgroup_no_v1=all\n");
-  const m = "sys/fs/cgroup";
-  verbatim("root-cgroup.stat.R1", `${m}/cgroup.stat`);
-  verbatim("root-cgroup.controllers", `${m}/cgroup.controllers`);
-  verbatim("root-memory.stat", `${m}/memory.stat`);
-  write(r, `${m}/cgroup.subtree_control`, "memory\n");
-  write(r, `${m}/cgroup.procs`, "1\n");
-  for (let i = 101; i <= 200; i++) {
-    const d = `${m}/c${i}`;
-    write(r, `${d}/cgroup.procs`, "");
-    write(r, `${d}/cgroup.events`, "populated 0\nfrozen 0\n");
-    write(r, `${d}/cgroup.stat`, "nr_descendants 0\nnr_dying_descendants 0\n");
-    write(r, `${d}/cgroup.subtree_control`, "");
-    write(r, `${d}/memory.stat`, i === 200 ? fs.readFileSync(path.join(cap, "c200-memory.stat"), "utf8") : "anon 0\nfile 0\nshmem 0\n");
-  }
-}
-
 // A hybrid host like this project's lab machine: memory on v1, cgroup2 mounted without it.
 function hybrid() {
   const r = "hybrid-v1-memory";
@@ -191,7 +164,6 @@ function runScopes() {
 }
 
 centos7();
-v2Only();
 hybrid();
 noMemory();
 container();

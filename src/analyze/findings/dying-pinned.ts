@@ -14,7 +14,7 @@ const NOTABLE = 100;
  */
 export function dyingPinnedFinding(d: DiagnosisInput): Finding | null {
   const r = d.report;
-  if (r.ids.dyingHoldIds !== false || r.memcg.dying < NOTABLE) return null;
+  if (r.ids.dyingHoldIds !== false || r.memcg.dying < Math.min(NOTABLE, r.thresholds.dyingWarn)) return null;
   const top = topPinned(r.subtrees);
   const where = top && (top.pinnedBytes ?? 0) > 0 ? ` under ${top.path}` : "";
   const pins = !r.dying.pinnedBytes ? "" : ` pin ${formatBytes(r.dying.pinnedBytes)} of page cache${where} and`;
