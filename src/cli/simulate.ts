@@ -1,5 +1,5 @@
 import * as os from "node:os";
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { simulate, churnTable, SIM_DEFAULTS, CHURN_RATES, type SimInput, type SimResult } from "../analyze/simulate.js";
 import { formatBytes, formatCount } from "../analyze/format.js";
 import { MEMCG_COSTS } from "../knowledge/costs.js";
@@ -22,14 +22,14 @@ export function register(program: Command): void {
     .option("--boot-memcgs <n>", "memory cgroups present at boot, the root included", countArg, SIM_DEFAULTS.bootMemcgs)
     .option("--running-pods <n>", "pods alive at any time besides the one being created", countArg, SIM_DEFAULTS.runningPods)
     .option("--leak <share>", "share of removed memcgs that stay dying: 0.3 or 30%", shareArg, SIM_DEFAULTS.leakShare)
-    .option("--pinned-for <duration>", "how long they stay dying; 'forever' is a kernel leak that only a reboot frees", pinnedArg, Infinity)
+    .addOption(new Option("--pinned-for <duration>", "how long they stay dying; 'forever' is a kernel leak that only a reboot frees").argParser(pinnedArg).default(Infinity, "forever"))
     .option("--pinned-bytes <n>", "page cache each dying memcg pins, in bytes", countArg, 4096)
     .option("--kernel <release>", "take 'do dying memcgs hold their ID' from the kernel model for this release (default: this host's)")
     .option("--dying-hold-ids <yes|no>", "say it outright instead of --kernel", yesNoArg)
     .option("--reclaim-every <duration>", "reclaim (drop caches) this often: frees pinned, not kernel-leaked, memcgs", hoursArg)
     .option("--reboot-every <duration>", "reboot this often", hoursArg)
-    .option("--horizon <duration>", "how far ahead to look", hoursArg, SIM_DEFAULTS.horizonHours)
-    .option("--rates <list>", "churn rates for the table, pods per hour", listArg, CHURN_RATES)
+    .addOption(new Option("--horizon <duration>", "how far ahead to look").argParser(hoursArg).default(SIM_DEFAULTS.horizonHours, `${SIM_DEFAULTS.horizonHours / 24}d`))
+    .addOption(new Option("--rates <list>", "churn rates for the table, pods per hour").argParser(listArg).default(CHURN_RATES, CHURN_RATES.join(",")))
     .option("--json", "print the input, the result and the table as JSON")
     .action((f: Flags) => {
       const holds = dyingHoldIds(f);
