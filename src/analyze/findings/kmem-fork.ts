@@ -2,7 +2,7 @@ import type { DiagnosisInput } from "../diagnose.js";
 import type { Evidence, Finding } from "../finding.js";
 import { formatCount } from "../format.js";
 
-const KERNEL_FIX = "or boot with cgroup.memory=nokmem (honoured by RHEL 7.7's 3.10.0-1062 and later), or move to kernel 3.10.0-1075.el7 or later (BZ 1507149)";
+const KERNEL_FIX = "boot with cgroup.memory=nokmem (honoured by RHEL 7.7's 3.10.0-1062 and later), or move to kernel 3.10.0-1075.el7 or later (BZ 1507149)";
 
 /**
  * RHEL 7's 3.10 never frees a memcg in which kmem accounting was switched on and a process forked
@@ -34,13 +34,13 @@ export function kmemForkFinding(d: DiagnosisInput): Finding | null {
   const fix = [
     ...switching.map((v) => v.fix).filter((f): f is string => f !== undefined),
     ...(switching.length === 0 ? ['Upgrade runc to 1.0.0-rc94 or later (or build it with BUILDTAGS="seccomp nokmem") and kubelet to 1.21.2 or later'] : []),
-    KERNEL_FIX[0]!.toUpperCase() + KERNEL_FIX.slice(1),
+    `Alternatively, ${KERNEL_FIX}`,
     `The ${formatCount(r.memcg.dying)} memcgs already leaked are freed only by a reboot: drain the node first (kubectl drain), or let kured reboot it (cgleak check --kured)`,
   ];
   return {
     id: "kmem-fork-leak",
     severity: r.status.level === "critical" ? "critical" : "warning",
-    title: `${who} switch${switching.length > 1 ? "" : "es"} kmem accounting on${on} on kernel ${r.kernel.release}, which never frees such memcgs: ${fix.slice(0, -2).map(lowerFirst).join("; ")}; ${KERNEL_FIX}; the ${formatCount(r.memcg.dying)} memcgs already leaked are freed only by a reboot: drain the node first`,
+    title: `${who} switch${switching.length > 1 ? "" : "es"} kmem accounting on${on} on kernel ${r.kernel.release}, which never frees such memcgs: ${fix.slice(0, -2).map(lowerFirst).join("; ")}; or ${KERNEL_FIX}; the ${formatCount(r.memcg.dying)} memcgs already leaked are freed only by a reboot: drain the node first`,
     evidence,
     fix,
     sources: [leak.source, ...switching.map((v) => v.source)],
