@@ -15,7 +15,7 @@ export function addScanOptions(cmd: Command): Command {
     .option("--crit <ratio>", "share of the ID cap that makes the status CRITICAL", ratioArg, DEFAULT_THRESHOLDS.crit)
     .option("--dying-warn <n>", "dying memcgs that make the status WARNING even when they hold no ID", countArg, DEFAULT_THRESHOLDS.dyingWarn)
     .option("--deep", "read per-memcg files (empty cgroups, kmem) however large the tree; by default only below 2,000 memcgs")
-    .option("--empty-min-age <duration>", "an empty cgroup counts as leaked when older than this", durationArg, 600_000)
+    .addOption(new Option("--empty-min-age <duration>", "an empty cgroup counts as leaked when older than this").argParser(durationArg).default(600_000, "10m"))
     .option("--versions <list>", "runtime versions instead of probing, e.g. runc=1.0.0-rc92,kubelet=1.18.3", versionsArg);
 }
 
