@@ -1,0 +1,72 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import * as fs from "node:fs";
+import { Host } from "../host/host.js";
+import { addScanOptions, scanOptions, type ScanFlags } from "./scan.js";
+import { durationArg } from "./options.js";
+import type { Exit } from "./common.js";
+
+/**
+ * Port 19597: every port in the exporters' registry range 9100-9999 is allocated (since 2023) and
+ * new allocations continue upward from 10000, next to Kubernetes' own 10248-10259; 19597 is far
+ * from both, outside NodePorts (30000-32767) and the ephemeral range, and in no /etc/services.
+ */
+export const DEFAULT_PORT = 19597;
+
+interface ServeFlags extends ScanFlags { listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number }
+
+/** "host:port", "[v6]:port" or a bare port (loopback); ":port" means every interface, as in Go. */
+export function listenArg(v: string): { host: string; port: number } {
+  const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d{1,5})$/.exec(v.trim());
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new InvalidArgumentError(`expected host:port such as 127.0.0.1:${DEFAULT_PORT}, got "${v}"`);
+  const host = m[1] === undefined ? "127.0.0.1" : m[1] === "" ? "::" : m[1].replace(/^\[|\]$/g, "");
+  return { host, port };
+}
+
+function intervalArg(v: string): number {
+  const ms = durationArg(v);
+  if (ms < 100) throw new InvalidArgumentError(`expected at least 100ms, got "${v}"`);
+  return ms;
+}
+
+export function register(program: Command, exit: Exit): void {
+  addScanOptions(program.command("serve").description("watch this node: sample, store, forecast, and serve /metrics and a JSON API"))
+    .addOption(new Option("--listen <addr>", "address to serve on: host:port, [v6]:port, or :port for every interface").argParser(listenArg).default(listenArg(`127.0.0.1:${DEFAULT_PORT}`), `127.0.0.1:${DEFAULT_PORT}`))
+    .addOption(new Option("--interval <duration>", "how often to read the cheap counter (/proc/cgroups or cgroup.stat)").argParser(intervalArg).default(30_000, "30s"))
+    .addOption(new Option("--walk-interval <duration>", "how often to walk the whole tree (sooner when the counter moves)").argParser(intervalArg).default(300_000, "5m"))
+    .addOption(new Option("--forecast-window <duration>", "how much history the leak rate is fitted on").argParser(durationArg).default(6 * 3_600_000, "6h"))
+    .option("--db <path>", "SQLite database of samples (:memory: keeps none)", "/var/lib/cgleak/cgleak.db")
+    .action(async (f: ServeFlags) => {
+      const where = f.listen;
+      // Listen for the signals before starting, so a SIGTERM during start-up still stops cleanly.
+      const stop = new Promise<string>((resolve) => {
+        for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => resolve(s));
+      });
+      const { startDaemon } = await import("../serve/daemon.js");
+      const log = (line: string): void => void process.stderr.write(`cgleak serve: ${new Date().toISOString()} ${line}\n`);
+      const d = await startDaemon({
+        host: new Host(f.hostRoot), scan: scanOptions(f), listenHost: where.host, port: where.port,
+        intervalMs: f.interval, walkIntervalMs: f.walkInterval, windowMs: f.forecastWindow, db: f.db, version: packageVersion(), log,
+      }).catch((err: NodeJS.ErrnoException) => {
+        if (err.syscall !== "listen") throw err;
+        process.stderr.write(`cgleak: cannot listen on ${where.host}:${where.port}: ${err.code === "EADDRINUSE" ? "the address is in use" : err.message}\n`);
+        return null;
+      });
+      if (d === null) return exit(1);
+      log(`listening on http://${d.address.family === "IPv6" ? `[${d.address.address}]` : d.address.address}:${d.address.port}/metrics`);
+      const signal = await stop;
+      // Stop within 2 s even if a client holds a connection open.
+      setTimeout(() => process.exit(0), 1500).unref();
+      await d.close();
+      log(`${signal}: stopped`);
+      exit(0);
+    });
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}

@@ -1,0 +1,156 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Host } from "../host/host.js";
+import { DEFAULT_THRESHOLDS } from "../scan.js";
+import { StoreError, type Store } from "../store/store.js";
+import type { Sample } from "../analyze/sample.js";
+import { copyFixture } from "../testing/fixtures.js";
+import { createMetrics, TOP_SUBTREES } from "../sinks/metrics.js";
+import { Sampler, type SamplerOptions } from "./sampler.js";
+import { parseSince } from "./api.js";
+import { listenArg, DEFAULT_PORT } from "../cli/serve.js";
+import { metricValue } from "./testing.js";
+
+const scan = { thresholds: DEFAULT_THRESHOLDS, deep: "auto" as const, emptyMinAgeMs: 600_000 };
+
+function sampler(root: string, clock: { t: number }, extra: Partial<SamplerOptions> = {}): { s: Sampler; logs: string[] } {
+  const logs: string[] = [];
+  const s = new Sampler({ host: new Host(root), scan, walkIntervalMs: 300_000, windowMs: 6 * 3_600_000, openStore: null, now: () => clock.t, log: (l) => logs.push(l), ...extra });
+  return { s, logs };
+}
+
+function setMemcgTotal(root: string, n: number): void {
+  const file = path.join(root, "proc/cgroups");
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^memory\t(\d+)\t\d+/m, `memory\t$1\t${n}`));
+}
+
+test("the sampler walks on its interval or when the cheap count jumps, and reads only the counter between", async () => {
+  const root = copyFixture("centos7-v1-near-cap");
+  try {
+    const clock = { t: 1_000_000 };
+    const { s } = sampler(root, clock);
+    await s.tick();
+    assert.equal(s.lastWalkMs, clock.t, "the first tick walks");
+    const walkedAt = clock.t;
+    clock.t += 30_000;
+    setMemcgTotal(root, 65_530 + 50); // churn below the trigger
+    await s.tick();
+    assert.equal(s.lastWalkMs, walkedAt);
+    assert.deepEqual([s.sample?.total, s.sample?.live, s.sample?.idsUsed], [65_580, null, 65_580], "IDs follow the counter where dying memcgs hold them");
+    clock.t += 30_000;
+    setMemcgTotal(root, 65_530 + 50 + 700);
+    await s.tick();
+    assert.equal(s.lastWalkMs, clock.t, "a jump above the trigger walks early");
+    clock.t += 300_000;
+    await s.tick();
+    assert.equal(s.lastWalkMs, clock.t, "the walk interval walks");
+    assert.equal(s.samples.length, 4);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** A database whose disk is full for the first `failures` writes. */
+function fullDisk(failures: number): Store & { written: Sample[] } {
+  const written: Sample[] = [];
+  const write = (xs: Sample[]): void => {
+    if (failures-- > 0) throw new StoreError("/var/lib/cgleak/cgleak.db", "full", "the disk or the database is full (database or disk is full [SQLITE_FULL])");
+    written.push(...xs);
+  };
+  return {
+    written, path: "x", append: (x) => write([x]), appendMany: write, range: () => [], latest: () => undefined,
+    compact: () => ({ moved: 0, dropped: 0 }), putState: () => {}, getState: () => undefined, bytes: () => 0, close: () => {},
+  };
+}
+
+test("a full disk is logged once, samples stay in memory, and they are written when space is back", async () => {
+  const root = copyFixture("centos7-v1-near-cap");
+  try {
+    const clock = { t: 1_000_000 };
+    const store = fullDisk(3);
+    const { s, logs } = sampler(root, clock, { openStore: () => store });
+    for (let i = 0; i < 5; i++, clock.t += 30_000) await s.tick();
+    assert.equal(logs.filter((l) => l.includes("full")).length, 1, logs.join("\n"));
+    assert.ok(logs.some((l) => l === "store: recovered"));
+    assert.deepEqual(store.written.map((x) => x.t), s.samples.map((x) => x.t), "every sample reached the database, in order");
+    assert.equal(s.db.pending.length, 0);
+    assert.equal(s.samples.length, 5);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("subtree series stay bounded: the largest ones and \"other\"", async () => {
+  const root = copyFixture("centos7-v1-near-cap");
+  try {
+    const { s } = sampler(root, { t: 1_000_000 });
+    await s.tick();
+    s.report!.subtrees = Array.from({ length: 30 }, (_, i) => ({ path: `slice-${i}`, live: 100 - i, dying: null, pinnedBytes: 0 }));
+    s.version++;
+    const text = (await createMetrics(s, "test").render()).toString();
+    const series = text.split("\n").filter((l) => l.startsWith("cgleak_memcg_subtree_cgroups{"));
+    assert.equal(series.length, TOP_SUBTREES + 1);
+    const rest = Array.from({ length: 30 - TOP_SUBTREES }, (_, i) => 100 - TOP_SUBTREES - i).reduce((a, b) => a + b, 0);
+    assert.equal(metricValue(text, 'cgleak_memcg_subtree_cgroups{subtree="other",state="live"}'), rest);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("history's since: a duration back from now, epoch milliseconds or an ISO time; anything else is refused", () => {
+  const now = Date.parse("2025-01-02T00:00:00Z");
+  assert.equal(parseSince("90m", now), now - 90 * 60_000);
+  assert.equal(parseSince("1735689600000", now), 1735689600000);
+  assert.equal(parseSince("2025-01-01T00:00:00Z", now), now - 86_400_000);
+  assert.equal(parseSince(null, now), now - 86_400_000);
+  assert.throws(() => parseSince("yesterday", now), /since: expected/);
+});
+
+test("--listen binds loopback unless told otherwise", () => {
+  assert.deepEqual(listenArg(String(DEFAULT_PORT)), { host: "127.0.0.1", port: DEFAULT_PORT });
+  assert.deepEqual(listenArg("127.0.0.1:9"), { host: "127.0.0.1", port: 9 });
+  assert.deepEqual(listenArg(":80"), { host: "::", port: 80 });
+  assert.deepEqual(listenArg("[::1]:80"), { host: "::1", port: 80 });
+  assert.throws(() => listenArg("localhost:99999"), /expected host:port/);
+});
+
+test("one walk at a time: concurrent asks share the walk in flight, off the event loop", async () => {
+  const { Walker } = await import("./walker.js");
+  const root = copyFixture("centos7-v1-near-cap");
+  const w = new Walker(root, scan);
+  try {
+    const asks = [w.walk(), w.walk(), w.walk()];
+    assert.equal(w.busy, true);
+    const [a, b, c] = await Promise.all(asks);
+    assert.ok(a === b && b === c, "one report for all three");
+    assert.equal(a!.memcg.live, 61);
+    assert.equal(w.busy, false);
+    assert.notEqual(await w.walk(), a, "the next ask walks again");
+  } finally {
+    await w.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a walk that throws in the worker is the walk collector's failure, and the daemon goes on", async () => {
+  const { Walker } = await import("./walker.js");
+  const root = copyFixture("centos7-v1-near-cap");
+  const w = new Walker(root, scan);
+  try {
+    const clock = { t: 1_000_000 };
+    const { s, logs } = sampler(root, clock, { walk: () => w.walk() });
+    await s.tick();
+    fs.writeFileSync(path.join(root, "proc/sys/kernel/osrelease"), ""); // the walk reads it, the counter does not
+    clock.t += 300_000;
+    await s.tick();
+    assert.equal(s.collectors.get("walk")?.success, false);
+    assert.equal(s.collectors.get("cheap")?.success, true);
+    assert.equal(s.sample?.total, 65_530, "the cheap sample is still taken");
+    assert.match(logs.join("\n"), /walk failed: .*osrelease/);
+  } finally {
+    await w.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,55 @@
+import { Worker } from "node:worker_threads";
+import type { ScanOptions } from "../scan.js";
+import type { ScanReport } from "../analyze/report.js";
+
+/**
+ * The full scan in a worker thread. One walk at a time: a call while one runs gets that walk's
+ * result, however many ticks or requests ask.
+ */
+export class Walker {
+  private worker: Worker | null = null;
+  private inflight: Promise<ScanReport> | null = null;
+
+  constructor(private readonly root: string, private readonly scan: ScanOptions) {}
+
+  get busy(): boolean {
+    return this.inflight !== null;
+  }
+
+  walk(): Promise<ScanReport> {
+    this.inflight ??= this.post().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private post(): Promise<ScanReport> {
+    const w = (this.worker ??= this.start());
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number): void => {
+        this.worker = null;
+        reject(new Error(`the walk worker exited (${code})`));
+      };
+      w.once("exit", onExit);
+      w.once("message", (m: { report?: ScanReport; error?: string }) => {
+        w.off("exit", onExit);
+        if (m.report) resolve(m.report);
+        else reject(new Error(m.error ?? "the walk worker answered nothing"));
+      });
+      const { now: _now, ...scan } = this.scan; // a function does not cross threads
+      w.postMessage({ root: this.root, scan });
+    });
+  }
+
+  private start(): Worker {
+    const w = new Worker(new URL("./walk-worker.js", import.meta.url));
+    w.unref(); // never what keeps the daemon alive
+    return w;
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
+}

@@ -1,0 +1,158 @@
+import { Registry, Gauge, Counter } from "prom-client";
+import type { ScanReport } from "../analyze/report.js";
+import type { Sample } from "../analyze/sample.js";
+
+/** What the metrics read: the daemon's last sample, walk and forecast. Never a fresh walk. */
+export interface MetricsSource {
+  report: ScanReport | null;
+  sample: Sample | null;
+  forecast: ForecastView | null;
+  lastWalkMs: number | null;
+  walks: number;
+  version: number;
+  collectors: ReadonlyMap<string, { success: boolean; seconds: number }>;
+  /** Kernel log lines matching the leak signature; 0 until the logs feature feeds serve. */
+  logSignatureLines?: number;
+}
+
+/** The forecast fields metrics use (src/analyze/forecast.ts has more). */
+export interface ForecastView {
+  leaking: boolean;
+  ratePerSecond: number | null;
+  rateLow: number | null;
+  rateHigh: number | null;
+  secondsToCap: number | null;
+  secondsToCapLow: number | null;
+  secondsToCapHigh: number | null;
+  /** Where dying memcgs hold no ID: their growth and its memory cost. */
+  dying: { ratePerSecond: number | null; bytesPerDay: number | null } | null;
+}
+
+export interface Finding { id: string; severity: string }
+
+/** Subtrees beyond this many are summed into subtree="other": pods come and go, series must not. */
+export const TOP_SUBTREES = 20;
+
+type Def = [name: string, help: string, labels: string[], fill: (g: Gauge, s: MetricsSource) => void];
+
+/** `render()` gives the text as bytes, encoded once per sample however many scrapes ask. */
+export function createMetrics(src: MetricsSource, version: string): { registry: Registry; render(): Promise<Buffer> } {
+  const registry = new Registry();
+  for (const [name, help, labelNames, fill] of gauges(version)) {
+    new Gauge({ name, help, labelNames, registers: [registry], collect() {
+      this.reset();
+      // A metric that cannot be computed is left out; the rest of the scrape still answers.
+      try { fill(this, src); } catch { this.reset(); }
+    } });
+  }
+  const log = new Counter({ name: "cgleak_log_signature_lines_total", help: "Kernel log lines with the memcg ID exhaustion signature seen by this daemon (0 until the logs feature is wired into serve).", registers: [registry] });
+  const walks = new Counter({ name: "cgleak_walks_total", help: "Walks of the memory hierarchy since the daemon started (every --walk-interval, or early when the counter moved).", registers: [registry] });
+  // One render per sample: concurrent scrapes of the same version share it.
+  let cache: { version: number; text: Promise<Buffer> } = { version: -1, text: Promise.resolve(Buffer.alloc(0)) };
+  return {
+    registry,
+    render() {
+      if (cache.version === src.version) return cache.text;
+      log.reset();
+      log.inc(src.logSignatureLines ?? 0);
+      walks.reset();
+      walks.inc(src.walks);
+      cache = { version: src.version, text: registry.metrics().then((t) => Buffer.from(t)) };
+      return cache.text;
+    },
+  };
+}
+
+function set(g: Gauge, v: number | null | undefined, labels: Record<string, string> = {}): void {
+  if (v !== null && v !== undefined && Number.isFinite(v)) g.set(labels, v);
+}
+
+function gauges(version: string): Def[] {
+  const r = (s: MetricsSource): ScanReport | null => s.report;
+  return [
+    ["cgleak_memcg_kernel_cgroups", "Memory cgroups the kernel holds, live and dying (/proc/cgroups or root cgroup.stat); read every interval.", [], (g, s) => set(g, s.sample?.total)],
+    ["cgleak_memcg_cgroups", "Memory cgroups by state, from the last walk.", ["state"], (g, s) => {
+      set(g, r(s)?.memcg.live, { state: "live" });
+      set(g, r(s)?.memcg.dying, { state: "dying" });
+    }],
+    ["cgleak_memcg_subtree_cgroups", `Memory cgroups per top-level subtree, the ${TOP_SUBTREES} largest and "other", from the last walk (dying only on cgroup v2).`, ["subtree", "state"], (g, s) => subtrees(g, r(s))],
+    ["cgleak_memcg_ids_limit", "The memcg ID cap (MEM_CGROUP_ID_MAX, 65535).", [], (g, s) => set(g, r(s)?.ids.cap)],
+    ["cgleak_memcg_ids_used", "Memcg IDs in use, low and high bound, from the last walk.", ["bound"], (g, s) => {
+      set(g, r(s)?.ids.usedLow, { bound: "low" });
+      set(g, r(s)?.ids.usedHigh, { bound: "high" });
+    }],
+    ["cgleak_memcg_ids_used_ratio", "Share of the ID cap in use (high bound), from the last walk.", [], (g, s) => set(g, r(s)?.ids.usedRatio)],
+    ["cgleak_memcg_dying_pinned_bytes", "Page cache and shmem held by dying memcgs, from the last walk.", [], (g, s) => set(g, r(s)?.dying.pinnedBytes)],
+    ["cgleak_memcg_dying_kernel_bytes", "Estimated kernel memory the dying memcgs hold (count x measured cost each), from the last walk.", [], (g, s) => set(g, r(s)?.dying.kernelBytes)],
+    ["cgleak_memcg_empty_cgroups", "Memory cgroups with no process older than the minimum age, from the last walk; absent when not checked.", [], (g, s) => {
+      const e = r(s)?.empty;
+      if (e?.checked) set(g, e.count);
+    }],
+    ["cgleak_memcg_kmem_enabled_cgroups", "Memory cgroups with kernel memory accounting on (cgroup v1), from the last walk; absent when not checked.", [], (g, s) => {
+      const k = r(s)?.kmem;
+      if (k?.checked) set(g, k.on);
+    }],
+    ["cgleak_memcg_leak_rate_per_second", "Forecast growth of memcgs that are not freed, per second (estimate, low, high), recomputed every sample.", ["bound"], (g, s) => {
+      set(g, s.forecast?.ratePerSecond, { bound: "estimate" });
+      set(g, s.forecast?.rateLow, { bound: "low" });
+      set(g, s.forecast?.rateHigh, { bound: "high" });
+    }],
+    ["cgleak_memcg_time_to_cap_seconds", "Forecast seconds until the ID cap (estimate, low, high); absent when not leaking.", ["bound"], (g, s) => {
+      if (!s.forecast?.leaking) return;
+      set(g, s.forecast.secondsToCap, { bound: "estimate" });
+      set(g, s.forecast.secondsToCapLow, { bound: "low" });
+      set(g, s.forecast.secondsToCapHigh, { bound: "high" });
+    }],
+    ["cgleak_memcg_dying_rate_per_second", "Forecast growth of dying memcgs per second where they hold no ID (they cost memory, not IDs); absent where they hold IDs.", [], (g, s) => set(g, s.forecast?.dying?.ratePerSecond)],
+    ["cgleak_memcg_dying_memory_growth_bytes_per_second", "Forecast growth of the memory dying memcgs hold (kernel memory and pinned cache), bytes per second; absent where they hold IDs.", [], (g, s) => {
+      const perDay = s.forecast?.dying?.bytesPerDay;
+      set(g, perDay === null || perDay === undefined ? null : perDay / 86_400);
+    }],
+    ["cgleak_finding", "1 for each finding of `cgleak explain` in the last walk.", ["finding", "severity"], (g, s) => {
+      for (const f of (r(s) as { findings?: Finding[] } | null)?.findings ?? []) g.set({ finding: f.id, severity: f.severity }, 1);
+    }],
+    ["cgleak_collector_duration_seconds", "Seconds the collector took on its last run.", ["collector"], (g, s) => {
+      for (const [name, c] of s.collectors) g.set({ collector: name }, c.seconds);
+    }],
+    ["cgleak_collector_success", "1 when the collector's last run succeeded, 0 when it threw.", ["collector"], (g, s) => {
+      for (const [name, c] of s.collectors) g.set({ collector: name }, c.success ? 1 : 0);
+    }],
+    ["cgleak_build_info", "Always 1; the cgleak version as a label.", ["version"], (g) => g.set({ version }, 1)],
+    ["cgleak_last_walk_timestamp_seconds", "When the last successful walk ran (Unix seconds).", [], (g, s) => set(g, s.lastWalkMs === null ? null : s.lastWalkMs / 1000)],
+    ["cgleak_last_sample_timestamp_seconds", "When the last sample was taken (Unix seconds).", [], (g, s) => set(g, s.sample === null ? null : s.sample.t / 1000)],
+  ];
+}
+
+/**
+ * Top-level subtrees: live counts are per nested subtree (kubepods/burstable...), so they add up;
+ * a v2 dying count comes from the subtree's own cgroup.stat, which already covers what is below.
+ */
+export function topLevel(report: ScanReport | null): Array<{ name: string; live: number; dying: number | null }> {
+  const tops = new Map<string, { name: string; live: number; dying: number | null }>();
+  for (const t of report?.subtrees ?? []) {
+    if (t.path === "/") continue;
+    const name = t.path.split("/")[0] as string;
+    const top = tops.get(name) ?? tops.set(name, { name, live: 0, dying: null }).get(name)!;
+    top.live += t.live;
+    if (t.path === name) top.dying = t.dying;
+  }
+  return [...tops.values()].sort((a, b) => b.live + (b.dying ?? 0) - (a.live + (a.dying ?? 0)) || a.name.localeCompare(b.name));
+}
+
+function subtrees(g: Gauge, report: ScanReport | null): void {
+  const tops = topLevel(report);
+  const other = { live: 0, dying: null as number | null, n: 0 };
+  tops.forEach((t, i) => {
+    if (i < TOP_SUBTREES) {
+      g.set({ subtree: t.name, state: "live" }, t.live);
+      if (t.dying !== null) g.set({ subtree: t.name, state: "dying" }, t.dying);
+      return;
+    }
+    other.n++;
+    other.live += t.live;
+    if (t.dying !== null) other.dying = (other.dying ?? 0) + t.dying;
+  });
+  if (other.n === 0) return;
+  g.set({ subtree: "other", state: "live" }, other.live);
+  if (other.dying !== null) g.set({ subtree: "other", state: "dying" }, other.dying);
+}

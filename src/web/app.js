@@ -1,0 +1,184 @@
+// The page of `cgleak serve`: plain browser JS, no build step. It reads only /api/* and changes
+// nothing. Every value from the host goes through textContent: cgroup paths may hold anything.
+"use strict";
+(() => {
+  // ?refresh=N (seconds) for a wall screen or a test; 10 s by default.
+  const REFRESH_MS = Math.min(3600, Math.max(1, Number(new URLSearchParams(location.search).get("refresh")) || 10)) * 1000;
+  const SINCE = "24h";
+  const LEVEL = { ok: "OK", warning: "WARNING", critical: "CRITICAL" };
+  const nf = new Intl.NumberFormat("en-US");
+  const $ = (id) => document.getElementById(id);
+  const count = (n) => (n === null || n === undefined ? "–" : nf.format(n));
+
+  /** Last answers as received, for tests and for a person debugging in the console. */
+  window.cgleak = { status: null, history: null, forecast: null, renders: 0 };
+
+  function bytes(n) {
+    if (n === null || n === undefined) return "unreadable";
+    const u = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let i = 0;
+    while (Math.abs(n) >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+    return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${u[i]}`;
+  }
+
+  function duration(s) {
+    if (s < 90) return `${Math.round(s)} s`;
+    if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+    if (s < 48 * 3600) return `${(s / 3600).toFixed(1)} h`;
+    return `${(s / 86400).toFixed(1)} days`;
+  }
+
+  const when = (iso) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+  /** An element with text and optional class; children appended in order. */
+  function el(tag, text, cls, ...kids) {
+    const e = document.createElement(tag);
+    if (text !== null && text !== undefined) e.textContent = text;
+    if (cls) e.className = cls;
+    for (const k of kids) e.append(k);
+    return e;
+  }
+
+  async function getJson(path) {
+    const r = await fetch(path, { cache: "no-store" });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${path} answered HTTP ${r.status}: ${text.trim().slice(0, 200)}`);
+    return { text, json: JSON.parse(text) };
+  }
+
+  async function refresh() {
+    try {
+      const [st, hi, fc] = await Promise.all([getJson("/api/status"), getJson(`/api/history?since=${SINCE}`), getJson("/api/forecast")]);
+      render(st.json, hi.json, fc.json);
+      Object.assign(window.cgleak, { status: st.text, history: hi.text, forecast: fc.text, renders: window.cgleak.renders + 1 });
+      $("error").hidden = true;
+    } catch (err) {
+      // Keep the last picture: a daemon restarting for a few seconds should not blank the page.
+      $("error").textContent = `Cannot read cgleak serve (${err.message}); showing the last answer, retrying every ${REFRESH_MS / 1000} s.`;
+      $("error").hidden = false;
+    } finally {
+      setTimeout(refresh, REFRESH_MS);
+    }
+  }
+
+  function render(status, history, fdoc) {
+    const r = status.report;
+    renderFresh(status, r);
+    if (!r) {
+      $("level").textContent = "…";
+      $("sentence").textContent = "Waiting for the first scan of this node.";
+      return;
+    }
+    renderStatus(r);
+    renderGauge(r, status.sample);
+    window.cgleakChart.render(history, fdoc.forecast, r);
+    renderForecast(fdoc.forecast);
+    renderFindings(r);
+    renderSubtrees(r.subtrees);
+  }
+
+  function renderFresh(status, r) {
+    const f = status.freshness;
+    if (r) $("node").textContent = `${r.hostRoot === "/" ? "this node" : r.hostRoot}, kernel ${r.kernel.release}, cgroup ${r.cgroup.mode}`;
+    const parts = [];
+    if (f.sampleAgeSeconds !== null) parts.push(`counter read ${duration(f.sampleAgeSeconds)} ago (every ${duration(f.intervalSeconds)})`);
+    if (f.walkAgeSeconds !== null) parts.push(`tree walked ${duration(f.walkAgeSeconds)} ago (every ${duration(f.walkIntervalSeconds)})`);
+    const broken = Object.entries(status.collectors || {}).filter(([, c]) => c && !c.success).map(([n, c]) => `${n}: ${c.error}`);
+    $("fresh").textContent = (parts.length ? `Updated: ${parts.join(", ")}.` : "No sample yet.") + (broken.length ? ` Failing: ${broken.join("; ")}.` : "");
+  }
+
+  function renderStatus(r) {
+    const level = r.status.level;
+    $("status").className = `card status level-${level}`;
+    $("level").textContent = LEVEL[level] || level;
+    $("level").className = `level badge level-${level}`;
+    $("sentence").textContent = r.status.sentence;
+  }
+
+  function renderGauge(r, sample) {
+    const ids = r.ids;
+    const pct = Math.floor(ids.usedRatio * 1000) / 10; // floor: 5 IDs left must not read "100 %"
+    const level = ids.usedRatio >= r.thresholds.crit ? "critical" : ids.usedRatio >= r.thresholds.warn ? "warning" : "ok";
+    $("gauge-fill").style.width = `${Math.min(100, ids.usedRatio * 100)}%`;
+    $("gauge-fill").className = `gauge-fill level-${level}`;
+    $("gauge").setAttribute("aria-valuenow", String(pct));
+    $("gauge").setAttribute("aria-valuetext", `${pct} % of the ID cap in use`);
+    $("mark-warn").style.left = `${r.thresholds.warn * 100}%`;
+    $("mark-crit").style.left = `${r.thresholds.crit * 100}%`;
+    $("used-pct").textContent = `${pct.toFixed(1)} %`;
+    $("used-pct").dataset.value = String(ids.usedRatio);
+    const used = ids.usedLow === ids.usedHigh ? count(ids.usedHigh) : `${count(ids.usedLow)} to ${count(ids.usedHigh)}`;
+    $("used-text").textContent = `${used} of ${count(ids.cap)} IDs in use; ${count(ids.headroom)} left.`;
+    $("ids-basis").textContent = `Counts from the tree walk at ${when(r.time)}. ${capital(ids.basis)}.` +
+      (sample && sample.total !== r.memcg.kernelTotal ? ` The kernel's counter read since says ${count(sample.total)} in total.` : "");
+    figure("live", r.memcg.live, count);
+    figure("dying", r.memcg.dying, count);
+    figure("total", r.memcg.kernelTotal, count);
+    figure("pinned", r.dying.pinnedBytes, bytes);
+    $("pinned").title = `page cache and shmem held by dying memcgs; plus about ${bytes(r.dying.kernelBytes)} of kernel memory (${bytes(r.dying.kernelBytesEach)} each)`;
+  }
+
+  function figure(id, v, fmt) {
+    $(id).textContent = fmt(v);
+    $(id).dataset.value = v === null ? "" : String(v);
+  }
+
+  const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+  function renderForecast(f) {
+    const p = $("forecast");
+    p.textContent = f ? f.basis : "No forecast yet.";
+    if (f && f.leaking && f.capAt) {
+      const range = f.secondsToCapLow !== null && f.secondsToCapHigh !== null ? ` (between ${duration(f.secondsToCapLow)} and ${duration(f.secondsToCapHigh)} from now)` : "";
+      p.prepend(el("strong", `The cap is reached around ${when(f.capAt)}${range}. `));
+    }
+    const d = f && f.dying;
+    $("forecast-dying").hidden = !(d && d.ratePerSecond !== null);
+    if (d && d.ratePerSecond !== null) {
+      $("forecast-dying").textContent = `Dying memcgs (holding no ID): ${d.ratePerSecond >= 0 ? "+" : "−"}${count(Math.round(Math.abs(d.ratePerSecond) * 86400))} a day, ${bytes(Math.max(0, d.bytesPerDay || 0))} of memory a day.`;
+    }
+  }
+
+  function renderFindings(r) {
+    const box = $("findings");
+    box.replaceChildren();
+    if (r.findings.length === 0) box.append(el("p", "No findings: nothing on this node looks like a memory-cgroup leak.", "none"));
+    for (const f of r.findings) box.append(finding(f));
+    box.append(el("p", `Runtimes: ${r.explain.runtimes}. Logs: ${r.explain.logs}.`, "muted small"));
+    const sig = r.findings.find((f) => f.id === "log-signature");
+    const logs = $("logs");
+    logs.replaceChildren();
+    const read = !/^not read/i.test(r.explain.logs);
+    if (!sig) logs.append(el("p", read ? `Not seen in the logs read: ${r.explain.logs}.` : `Not checked: logs ${r.explain.logs}.`, "none"));
+    else logs.append(el("p", sig.title), el("ul", null, "evidence", ...sig.evidence.map((e) => el("li", null, null, el("code", e.value), el("span", ` (${e.from})`, "muted")))));
+  }
+
+  function finding(f) {
+    const sev = f.severity;
+    const h = el("h3", null, null, el("span", sev.toUpperCase(), `badge level-${sev}`), ` ${f.title}`);
+    const fix = el("ol", null, "fix", ...f.fix.map((s) => el("li", s)));
+    const ev = el("ul", null, "evidence", ...f.evidence.map((e) => el("li", null, null, el("span", e.from, "from"), ` ${e.value}`)));
+    const more = el("details", null, null, el("summary", "Evidence and sources"), ev, el("p", `Sources: ${f.sources.join("; ")}`, "muted small"));
+    const a = el("article", null, `finding sev-${sev}`, h, el("h4", "What to do"), fix, more);
+    a.dataset.id = f.id;
+    return a;
+  }
+
+  /** A path that may wrap after each "/" on a phone rather than inside a name. */
+  function breakable(p) {
+    return p.split(/(?<=\/)/).flatMap((part) => [part, document.createElement("wbr")]);
+  }
+
+  function renderSubtrees(subs) {
+    const body = $("subtrees").tBodies[0];
+    body.replaceChildren(...subs.slice(0, 10).map((s) => {
+      const tr = el("tr", null, null, el("td", null, "path", ...breakable(s.path)), el("td", count(s.live), "num"), el("td", s.dying === null ? "n/a" : count(s.dying), "num"), el("td", bytes(s.pinnedBytes), "num"));
+      return tr;
+    }));
+    // v1 counts dying memcgs only node-wide: a column of "n/a" would say nothing.
+    $("subtrees").classList.toggle("no-dying", subs.every((s) => s.dying === null));
+    if (subs.length === 0) body.append(el("tr", null, null, el("td", "No subtree under the memory controller's root.")));
+  }
+
+  document.addEventListener("DOMContentLoaded", () => void refresh());
+})();
