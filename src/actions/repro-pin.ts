@@ -4,9 +4,15 @@ import type { Scratch } from "./scratch.js";
 import { settledDying, yieldToSignals } from "./dying.js";
 import { Progress } from "./progress.js";
 import { runInside, rmdirRetry, pinnedBytes, verdictOf } from "./repro.js";
+import { dropCachesValue } from "./reclaim.js";
 
 export type PinMode = "page-cache" | "shmem";
-export const RELEASE_ACTIONS = ["delete-files", "drop-caches", "force-empty-before-rmdir", "force-empty-parent", "memory-reclaim"] as const;
+/**
+ * drop-caches is what `cgleak reclaim --drop-caches` writes (v1: 1, v2: 3). drop-page-cache is
+ * `sync; echo 1` on v2, where dropping the pages alone leaves the memcgs (src/lab/actions-v2.test.ts);
+ * on v1 it would repeat drop-caches.
+ */
+export const RELEASE_ACTIONS = ["delete-files", "drop-page-cache", "drop-caches", "force-empty-before-rmdir", "force-empty-parent", "memory-reclaim"] as const;
 export type ReleaseName = (typeof RELEASE_ACTIONS)[number];
 
 export type Effect = "frees them" | "prevents the leak" | "frees none" | "frees some" | "nothing leaked" | "not applicable";
@@ -53,15 +59,22 @@ export async function reproPin(s: Scratch, mode: PinMode, n: number, actions: re
   return { mode, n, bytesPerMemcg: bytes, filesOn: mode === "shmem" ? `a private tmpfs at ${base}` : `${base} (disk)`, outcomes };
 }
 
+/**
+ * The kernel flushes memcg stats every 2 s and, on a read, only past a threshold of pending
+ * updates (64 pages per CPU): memory.stat read sooner after the writes was 64-128 KiB short on
+ * 6.12 (src/lab/actions-v2.test.ts). Pinned bytes are read only this long after the last change.
+ */
+const STATS_FLUSH_MS = 2100;
+
 function applicable(s: Scratch, a: ReleaseName): boolean {
   if (a === "force-empty-before-rmdir" || a === "force-empty-parent") return s.h.version === 1;
-  if (a === "memory-reclaim") return s.h.version === 2;
+  if (a === "memory-reclaim" || a === "drop-page-cache") return s.h.version === 2;
   return true;
 }
 
 async function runBatch(s: Scratch, mode: PinMode, action: ReleaseName, n: number, files: string, bytes: number): Promise<ActionOutcome> {
   const none = { action, applicable: false, leaked: 0, freed: 0, effect: "not applicable" as Effect, pinnedBefore: null, pinnedAfter: null, seconds: 0 };
-  if (!applicable(s, action)) return { ...none, note: `not on cgroup v${s.h.version}` };
+  if (!applicable(s, action)) return { ...none, note: action === "drop-page-cache" ? "same as drop-caches on cgroup v1" : `not on cgroup v${s.h.version}` };
   const rel = `${s.rel}/a-${action}`;
   const parent = s.mkdir(`a-${action}`);
   s.enableChildren(parent);
@@ -81,12 +94,12 @@ async function runBatch(s: Scratch, mode: PinMode, action: ReleaseName, n: numbe
     await yieldToSignals();
   }
   bar.end();
-  const leakedAt = await settledDying(s.host, s.h, countRel);
+  const leakedAt = await settledDying(s.host, s.h, countRel, STATS_FLUSH_MS);
   const pinnedBefore = pinnedBytes(s, rel);
   const t0 = process.hrtime.bigint();
   note = applyAction(s, action, parent, files, pinnedBefore) ?? note;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const after = action === "force-empty-before-rmdir" ? leakedAt : await settledDying(s.host, s.h, countRel);
+  const after = action === "force-empty-before-rmdir" ? leakedAt : await settledDying(s.host, s.h, countRel, STATS_FLUSH_MS);
   const pinnedAfter = pinnedBytes(s, rel);
   fs.rmSync(files, { recursive: true, force: true });
   const leaked = Math.min(n, Math.max(0, leakedAt - start)); // more than n is background churn
@@ -101,13 +114,22 @@ function applyAction(s: Scratch, action: ReleaseName, parent: string, files: str
     case "delete-files":
       fs.rmSync(files, { recursive: true, force: true });
       return undefined;
-    case "drop-caches":
+    case "drop-page-cache":
+    case "drop-caches": {
+      // The note names the value: on v2, 1 and 3 differ in what they free.
+      const value = action === "drop-caches" ? dropCachesValue(s.h) : "1";
       spawnSync("sync");
-      return writeKnob(s.host.path("/proc/sys/vm/drop_caches"), "1");
+      const refused = writeKnob(s.host.path("/proc/sys/vm/drop_caches"), value);
+      return `sync; echo ${value} > /proc/sys/vm/drop_caches${refused ? `: ${refused}` : ""}`;
+    }
     case "force-empty-parent":
       return writeKnob(`${parent}/memory.force_empty`, "0");
-    case "memory-reclaim":
-      return writeKnob(`${parent}/memory.reclaim`, String(Math.max(4096, pinned ?? 1 << 30)));
+    case "memory-reclaim": {
+      // All the parent holds (it has no live child): asking for just the pinned pages can stop
+      // after one pass that leaves a memcg or two on 6.1; more passes also evict their inodes.
+      const held = Number(fs.readFileSync(`${parent}/memory.current`, "utf8"));
+      return writeKnob(`${parent}/memory.reclaim`, String(Math.max(4096, held || pinned || 1 << 30)));
+    }
     case "force-empty-before-rmdir":
       return undefined; // applied to each memcg before its rmdir
   }

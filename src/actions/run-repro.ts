@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
 import type { Host } from "../host/host.js";
 import { collectNode } from "../collect/node.js";
 import { walkCgroupDirs } from "../collect/walk.js";
@@ -51,9 +53,25 @@ function preflight(host: Host, o: ReproOptions): string | undefined {
   if (o.mode === "fill" && !o.blockNode) {
     return "fill makes every memcg mkdir on this host fail until it rolls back; pass --i-understand-this-blocks-the-node (and --limit N to stop early)";
   }
+  const memTmp = o.mode === "page-cache" ? memoryBackedTmp() : undefined;
+  if (memTmp !== undefined) return `page-cache needs its files on a disk filesystem, but ${memTmp} is in memory (tmpfs/ramfs: they would pin as shmem); set TMPDIR to a directory on disk`;
   const bad = o.actions?.filter((a) => !(RELEASE_ACTIONS as readonly string[]).includes(a)) ?? [];
   if (bad.length > 0) return `unknown release action ${bad.join(", ")}; known: ${RELEASE_ACTIONS.join(", ")}`;
   return refuseOnWorkingNode(host, o.yes, `run repro --mode ${o.mode}`);
+}
+
+const TMPFS_MAGIC = 0x01021994;
+const RAMFS_MAGIC = 0x858458f6;
+
+/** The temp dir when it is memory-backed: a tmpfs /tmp (many distros), an initramfs root (the v2 lab). */
+function memoryBackedTmp(): string | undefined {
+  const dir = os.tmpdir();
+  try {
+    const type = fs.statfsSync(dir).type;
+    return type === TMPFS_MAGIC || type === RAMFS_MAGIC ? dir : undefined;
+  } catch {
+    return undefined; // Scratch reports a missing temp dir when it makes its own
+  }
 }
 
 async function runMode(s: Scratch, o: ReproOptions): Promise<ReproReport["result"]> {

@@ -14,7 +14,7 @@ export function register(program: Command, exit: Exit): void {
     .description("prove on this node, in a scratch memcg tree, whether its kernel leaks memory cgroups and what frees them")
     .addOption(new Option("--mode <mode>", "what to reproduce").choices(["kmem-fork", "page-cache", "shmem", "fill"]).makeOptionMandatory())
     .option("-n <count>", "memcgs per experiment (default 100 for kmem-fork, 50 per release action)", countArg)
-    .option("--actions <list>", "page-cache/shmem: release actions to try (delete-files,drop-caches,force-empty-before-rmdir,force-empty-parent,memory-reclaim)")
+    .option("--actions <list>", "page-cache/shmem: release actions to try (delete-files,drop-page-cache,drop-caches,force-empty-before-rmdir,force-empty-parent,memory-reclaim)")
     .option("--bytes <n>", "page-cache/shmem: bytes each memcg writes", countArg, 65536)
     .option("--limit <n>", "fill: stop after this many memcgs", countArg)
     .option("--i-understand-this-blocks-the-node", "fill: allow filling the memcg ID space (every memcg mkdir on the host fails until it is rolled back)")

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import * as fs from "node:fs";
+import * as path from "node:path";
+import type { KubeSink } from "../kube/sink.js";
 import { Host } from "../host/host.js";
 import { addScanOptions, scanOptions, type ScanFlags } from "./scan.js";
 import { durationArg } from "./options.js";
@@ -12,7 +14,10 @@ import type { Exit } from "./common.js";
  */
 export const DEFAULT_PORT = 19597;
 
-interface ServeFlags extends ScanFlags { listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number }
+interface ServeFlags extends ScanFlags {
+  listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number;
+  kube?: boolean; taintAt?: "warning" | "critical"; rebootSentinel?: string; trace?: boolean;
+}
 
 /** "host:port", "[v6]:port" or a bare port (loopback); ":port" means every interface, as in Go. */
 export function listenArg(v: string): { host: string; port: number } {
@@ -36,22 +41,53 @@ export function register(program: Command, exit: Exit): void {
     .addOption(new Option("--walk-interval <duration>", "how often to walk the whole tree (sooner when the counter moves)").argParser(intervalArg).default(300_000, "5m"))
     .addOption(new Option("--forecast-window <duration>", "how much history the leak rate is fitted on").argParser(durationArg).default(6 * 3_600_000, "6h"))
     .option("--db <path>", "SQLite database of samples (:memory: keeps none)", "/var/lib/cgleak/cgleak.db")
+    .option("--kube", "keep this node's MemoryCgroupLeak condition up to date (NODE_NAME; in-cluster config or KUBECONFIG)")
+    .addOption(new Option("--taint-at <level>", "with --kube: taint the node NoSchedule (cgleak.io/memcg-exhaustion) from this level on").choices(["warning", "critical"]))
+    .option("--reboot-sentinel <path>", "write this file while only a reboot can recover the node (kured's --reboot-sentinel), remove it otherwise")
+    .option("--trace", "name the dying memcgs from the kernel's cgroup tracepoints (root; a private tracefs instance): /api/dying")
     .action(async (f: ServeFlags) => {
       const where = f.listen;
+      const usage = (line: string): void => {
+        process.stderr.write(`cgleak serve: ${line}\n`);
+        exit(2);
+      };
+      if (f.taintAt !== undefined && f.kube !== true) return usage("--taint-at needs --kube");
+      if (f.trace === true && process.geteuid?.() !== 0) return usage("--trace needs root: it creates a tracefs instance for the cgroup tracepoints");
+      if (f.rebootSentinel !== undefined && !isDir(path.dirname(path.resolve(f.rebootSentinel)))) {
+        return usage(`--reboot-sentinel: the directory ${path.dirname(path.resolve(f.rebootSentinel))} does not exist`);
+      }
       // Listen for the signals before starting, so a SIGTERM during start-up still stops cleanly.
       const stop = new Promise<string>((resolve) => {
         for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => resolve(s));
       });
       const { startDaemon } = await import("../serve/daemon.js");
       const log = (line: string): void => void process.stderr.write(`cgleak serve: ${new Date().toISOString()} ${line}\n`);
+      let kube: KubeSink | null = null;
+      if (f.kube === true) {
+        const { openKubeSink, StartupError } = await import("../serve/kube-start.js");
+        const k = await openKubeSink(f.taintAt ?? null, log).catch((err: unknown) => {
+          if (err instanceof StartupError) return err;
+          throw err;
+        });
+        if (k instanceof Error) return usage(k.message);
+        kube = k.sink;
+        log(`kube: node ${k.node}, config from ${k.source}${f.taintAt ? `, taint from ${f.taintAt}` : ""}`);
+      }
       const d = await startDaemon({
         host: new Host(f.hostRoot), scan: scanOptions(f), listenHost: where.host, port: where.port,
         intervalMs: f.interval, walkIntervalMs: f.walkInterval, windowMs: f.forecastWindow, db: f.db, version: packageVersion(), log,
+        kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true,
       }).catch((err: NodeJS.ErrnoException) => {
+        if (err.name === "TracefsUnavailable") {
+          kube?.close();
+          usage(`--trace: ${err.message}`);
+          return undefined;
+        }
         if (err.syscall !== "listen") throw err;
         process.stderr.write(`cgleak: cannot listen on ${where.host}:${where.port}: ${err.code === "EADDRINUSE" ? "the address is in use" : err.message}\n`);
         return null;
       });
+      if (d === undefined) return;
       if (d === null) return exit(1);
       log(`listening on http://${d.address.family === "IPv6" ? `[${d.address.address}]` : d.address.address}:${d.address.port}/metrics`);
       const signal = await stop;
@@ -61,6 +97,14 @@ export function register(program: Command, exit: Exit): void {
       log(`${signal}: stopped`);
       exit(0);
     });
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function packageVersion(): string {

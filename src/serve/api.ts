@@ -7,6 +7,8 @@ export interface ApiContext {
   walkIntervalMs: number;
   now: () => number;
   log: (line: string) => void;
+  /** `serve --trace`; null or absent without it. */
+  trace?: { doc(kernelDying: number | null): unknown } | null;
 }
 
 /** How old each figure is: the cheap count is one interval old at most, walk figures one walk interval. */

@@ -8,6 +8,10 @@ import { Sampler } from "./sampler.js";
 import { createServer, listen } from "./http.js";
 import { Walker } from "./walker.js";
 import { openStore, type Store } from "../store/store.js";
+import type { KubeSink } from "../kube/sink.js";
+import { createNodeSinks } from "./node-sinks.js";
+import { ServeTrace } from "./trace.js";
+import { readBootId } from "./cheap.js";
 
 export interface DaemonOptions {
   host: Host;
@@ -20,9 +24,15 @@ export interface DaemonOptions {
   db: string;
   version: string;
   log: (line: string) => void;
+  /** `--kube`: the node's condition and taint; null without it. */
+  kube?: KubeSink | null;
+  /** `--reboot-sentinel PATH`: kured's file; null without it. */
+  sentinel?: string | null;
+  /** `--trace`: name the dying memcgs from the cgroup tracepoints (root). */
+  trace?: boolean;
 }
 
-export interface Daemon { address: AddressInfo; sampler: Sampler; close(): Promise<void> }
+export interface Daemon { address: AddressInfo; sampler: Sampler; trace: ServeTrace | null; close(): Promise<void> }
 
 const COMPACT_EVERY_MS = 3_600_000;
 
@@ -37,14 +47,37 @@ function opener(db: string): () => Store {
 
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const walker = new Walker(o.host.root, o.scan);
-  const sampler = new Sampler({ host: o.host, scan: o.scan, walkIntervalMs: o.walkIntervalMs, windowMs: o.windowMs, openStore: opener(o.db), log: o.log, walk: () => walker.walk() });
-  await sampler.tick(); // the first scrape already has figures
-  const metrics = createMetrics(sampler, o.version);
-  const renderer = { render: () => metrics.render(), contentType: metrics.registry.contentType };
-  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log }, renderer);
-  const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
+  walker.onLogLines = (n) => { sampler.logSignatureLines += n; };
+  const sinks = createNodeSinks({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, log: o.log });
+  const sampler: Sampler = new Sampler({
+    host: o.host, scan: o.scan, walkIntervalMs: o.walkIntervalMs, windowMs: o.windowMs, openStore: opener(o.db), log: o.log, walk: () => walker.walk(),
+    onTick: (walked) => {
+      sinks.afterTick(sampler.report, sampler.forecast, walked);
+      trace?.afterTick(sampler.report?.memcg.dying ?? null, walked);
+    },
+  });
+  let trace: ServeTrace | null = null;
+  const cleanup = async (): Promise<void> => {
+    trace?.stop();
     sampler.db.close();
     await walker.close();
+    await sinks.close();
+  };
+  if (o.trace === true) {
+    trace = startTrace(o, sampler, (s) => metrics.observeDyingLifetime(s));
+    sampler.trace = trace;
+  }
+  const metrics = createMetrics(sampler, o.version);
+  try {
+    await sampler.tick(); // the first scrape already has figures
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  const renderer = { render: () => metrics.render(), contentType: metrics.registry.contentType };
+  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace }, renderer);
+  const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
+    await cleanup();
     throw err;
   });
   const tick = setInterval(() => void sampler.tick(), o.intervalMs);
@@ -53,12 +86,19 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   return {
     address,
     sampler,
+    trace,
     async close() {
       clearInterval(tick);
       clearInterval(compact);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      try {
+        trace?.stop(); // the instance goes first: it is the one thing left behind on the host
+      } catch (err) {
+        o.log(`trace: stop failed: ${(err as Error).message}`);
+      }
       await walker.close();
+      await sinks.close();
       try {
         sampler.db.close(); // flushes the WAL
       } catch (err) {
@@ -67,4 +107,19 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       await closed;
     },
   };
+}
+
+/** The tracer, its stored set restored; throws TracefsUnavailable (not root, no tracefs). */
+function startTrace(o: DaemonOptions, sampler: Sampler, onReleased: (seconds: number) => void): ServeTrace {
+  const t = new ServeTrace({
+    host: o.host, store: () => sampler.db.store, runStore: (fn) => void sampler.run("store", fn),
+    bootId: readBootId(o.host), log: o.log, onReleased,
+  });
+  try {
+    t.start();
+  } catch (err) {
+    sampler.db.close();
+    throw err;
+  }
+  return t;
 }

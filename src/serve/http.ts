@@ -28,6 +28,10 @@ async function route(c: ApiContext, metrics: Renderer, req: http.IncomingMessage
     case "/metrics": return send(res, 200, metrics.contentType, await metrics.render());
     case "/api/status": return json(status(c));
     case "/api/forecast": return json(forecastDoc(c));
+    case "/api/dying":
+      if (!c.trace) return send(res, 404, "application/json", JSON.stringify({ error: "dying memcgs are named only with `cgleak serve --trace` (root)" }) + "\n");
+      // The kernel's count is the last walk's: "dying since before tracing" is as fresh as the walk.
+      return json(c.trace.doc(c.sampler.report?.memcg.dying ?? null));
     case "/api/history":
       try {
         return json(history(c, url.searchParams.get("since")));

@@ -10,6 +10,7 @@ import { readCheapCount, readBootId, type CheapCount } from "./cheap.js";
 import { forecast, type Forecast } from "../analyze/forecast.js";
 import type { NodeState, Store } from "../store/store.js";
 import { Persistence } from "./db.js";
+import type { TraceView } from "../sinks/metrics.js";
 
 export type CollectorName = "cheap" | "walk" | "store" | "forecast";
 
@@ -26,6 +27,8 @@ export interface SamplerOptions {
   log: (line: string) => void;
   /** The full scan; the daemon runs it in a worker thread (Walker), tests in-process by default. */
   walk?: () => Promise<ScanReport>;
+  /** After every tick, with whether it walked: the node's condition, the sentinel, the tracer. */
+  onTick?: (walked: boolean) => void;
 }
 
 /** A walk runs early when the cheap count moved this much since the last walk. */
@@ -48,6 +51,10 @@ export class Sampler {
   /** Bumped every tick: a scrape can reuse text rendered for the same version. */
   version = 0;
   readonly collectors = new Map<CollectorName, CollectorStatus>();
+  /** `--trace`: what the metrics read of the tracer (set by the daemon). */
+  trace: TraceView | null = null;
+  /** Log lines with the leak signature seen since start (cgleak_log_signature_lines_total). */
+  logSignatureLines = 0;
   readonly db: Persistence;
   private hierarchy: CgroupHierarchy | null = null;
   private walkTotal = 0;
@@ -80,11 +87,22 @@ export class Sampler {
         this.walked(r, done);
         this.record(this.toSample(done, { total: r.memcg.kernelTotal, dying: r.memcg.dying, bootId: cheap?.bootId ?? this.sample?.bootId ?? "unknown" }, r), done);
         this.version++;
+        this.after(true);
         return;
       }
     }
     if (cheap !== undefined) this.record(this.toSample(t, cheap, null), t);
     this.version++;
+    this.after(false);
+  }
+
+  /** A hook that throws is logged; the tick, and the next one, go on. */
+  private after(walked: boolean): void {
+    try {
+      this.o.onTick?.(walked);
+    } catch (err) {
+      this.o.log(`after tick: ${(err as Error).message}`);
+    }
   }
 
   private readCheap(): CheapCount & { bootId: string } {

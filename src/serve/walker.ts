@@ -10,6 +10,9 @@ export class Walker {
   private worker: Worker | null = null;
   private inflight: Promise<ScanReport> | null = null;
 
+  /** Log lines with the leak signature found since the previous walk (the worker reads the logs). */
+  onLogLines: (n: number) => void = () => {};
+
   constructor(private readonly root: string, private readonly scan: ScanOptions) {}
 
   get busy(): boolean {
@@ -31,8 +34,9 @@ export class Walker {
         reject(new Error(`the walk worker exited (${code})`));
       };
       w.once("exit", onExit);
-      w.once("message", (m: { report?: ScanReport; error?: string }) => {
+      w.once("message", (m: { report?: ScanReport; logLines?: number; error?: string }) => {
         w.off("exit", onExit);
+        if (m.logLines) this.onLogLines(m.logLines);
         if (m.report) resolve(m.report);
         else reject(new Error(m.error ?? "the walk worker answered nothing"));
       });

@@ -1,4 +1,4 @@
-import { Registry, Gauge, Counter } from "prom-client";
+import { Registry, Gauge, Counter, Histogram } from "prom-client";
 import type { ScanReport } from "../analyze/report.js";
 import type { Sample } from "../analyze/sample.js";
 
@@ -11,9 +11,19 @@ export interface MetricsSource {
   walks: number;
   version: number;
   collectors: ReadonlyMap<string, { success: boolean; seconds: number }>;
-  /** Kernel log lines matching the leak signature; 0 until the logs feature feeds serve. */
+  /** Log lines matching the leak signature since the daemon started (read at each walk). */
   logSignatureLines?: number;
+  /** `serve --trace`: the named dying memcgs by bounded labels, and events the kernel dropped. */
+  trace?: TraceView | null;
 }
+
+export interface TraceView {
+  byWorkload(): Array<{ qos: string; owner_kind: string; count: number }>;
+  lostEvents: number;
+}
+
+/** rmdir -> release: 10 ms (an empty memcg, ~40 ms measured) up to a week (page cache nobody reclaims). */
+export const LIFETIME_BUCKETS = [0.01, 0.1, 1, 10, 60, 600, 3600, 21_600, 86_400, 604_800];
 
 /** The forecast fields metrics use (src/analyze/forecast.ts has more). */
 export interface ForecastView {
@@ -36,7 +46,7 @@ export const TOP_SUBTREES = 20;
 type Def = [name: string, help: string, labels: string[], fill: (g: Gauge, s: MetricsSource) => void];
 
 /** `render()` gives the text as bytes, encoded once per sample however many scrapes ask. */
-export function createMetrics(src: MetricsSource, version: string): { registry: Registry; render(): Promise<Buffer> } {
+export function createMetrics(src: MetricsSource, version: string): { registry: Registry; render(): Promise<Buffer>; observeDyingLifetime(seconds: number): void } {
   const registry = new Registry();
   for (const [name, help, labelNames, fill] of gauges(version)) {
     new Gauge({ name, help, labelNames, registers: [registry], collect() {
@@ -45,8 +55,9 @@ export function createMetrics(src: MetricsSource, version: string): { registry: 
       try { fill(this, src); } catch { this.reset(); }
     } });
   }
-  const log = new Counter({ name: "cgleak_log_signature_lines_total", help: "Kernel log lines with the memcg ID exhaustion signature seen by this daemon (0 until the logs feature is wired into serve).", registers: [registry] });
+  const log = new Counter({ name: "cgleak_log_signature_lines_total", help: "Log lines with the memcg ID exhaustion signature (the host's usual logs, read at each walk) seen by this daemon.", registers: [registry] });
   const walks = new Counter({ name: "cgleak_walks_total", help: "Walks of the memory hierarchy since the daemon started (every --walk-interval, or early when the counter moved).", registers: [registry] });
+  const traced = src.trace !== undefined && src.trace !== null ? traceMetrics(registry, src) : null;
   // One render per sample: concurrent scrapes of the same version share it.
   let cache: { version: number; text: Promise<Buffer> } = { version: -1, text: Promise.resolve(Buffer.alloc(0)) };
   return {
@@ -57,10 +68,27 @@ export function createMetrics(src: MetricsSource, version: string): { registry: 
       log.inc(src.logSignatureLines ?? 0);
       walks.reset();
       walks.inc(src.walks);
+      traced?.beforeRender();
       cache = { version: src.version, text: registry.metrics().then((t) => Buffer.from(t)) };
       return cache.text;
     },
+    observeDyingLifetime(seconds) {
+      traced?.lifetime.observe(seconds);
+    },
   };
+}
+
+/** Registered only with --trace: without it these would be zeros that look like measurements. */
+function traceMetrics(registry: Registry, src: MetricsSource): { lifetime: Histogram; beforeRender(): void } {
+  const lifetime = new Histogram({ name: "cgleak_memcg_dying_lifetime_seconds", help: "Seconds from a memcg's removal (cgroup_rmdir) to its release (cgroup_release), as traced.", buckets: LIFETIME_BUCKETS, registers: [registry] });
+  new Gauge({ name: "cgleak_memcg_dying_cgroups_by_workload", help: "Dying memcgs named by the tracer, by QoS class (guaranteed, burstable, besteffort, none) and owner kind (pod, system, other): at most 12 series.", labelNames: ["qos", "owner_kind"], registers: [registry], collect() {
+    this.reset();
+    try {
+      for (const w of src.trace?.byWorkload() ?? []) this.set({ qos: w.qos, owner_kind: w.owner_kind }, w.count);
+    } catch { this.reset(); }
+  } });
+  const lost = new Counter({ name: "cgleak_trace_lost_events_total", help: "Trace events the kernel dropped (ring buffer overflow) since the daemon started; the named set is resynced at the next walk.", registers: [registry] });
+  return { lifetime, beforeRender() { lost.reset(); lost.inc(src.trace?.lostEvents ?? 0); } };
 }
 
 function set(g: Gauge, v: number | null | undefined, labels: Record<string, string> = {}): void {

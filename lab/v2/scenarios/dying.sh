@@ -45,15 +45,16 @@ for d in "" lab-a lab-b lab-c; do cat $CG/$d/cgroup.stat > "$OUT/cgroup.stat.aft
 find $CG -mindepth 1 -type d | sed "s|^$CG/||" | sort > "$OUT/dirs"
 
 # What frees dying memcgs on v2 (design/v2-qemu-lab.md §3, which the kernel model cites):
-# dropping page cache alone frees none; evicting the clean inodes (sync; echo 2) frees the ext4
-# ones; tmpfs ones go only when their files are deleted.
+# dropping page cache alone frees none; the ext4 ones go when both their pages and the inodes they
+# wrote are gone (sync; echo 3: echo 2 alone leaves inodes that still have pages, lab/actions-v2);
+# tmpfs ones go only when their files are deleted.
 dying() { sed -n 's/^nr_dying_descendants //p' "$CG/$1/cgroup.stat"; }
 # Freeing is asynchronous: wait up to 5 s for cgroup $1's dying count to reach $2, print it.
 settle() { i=0; while [ "$(dying "$1")" != "$2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; dying "$1"; }
 echo 1 > /proc/sys/vm/drop_caches; sleep 2
 echo "$(dying lab-a) $(dying lab-b)" > "$OUT/free.drop1"
-sync; echo 2 > /proc/sys/vm/drop_caches
-echo "$(settle lab-a 0) $(dying lab-b)" > "$OUT/free.sync-drop2"
+sync; echo 3 > /proc/sys/vm/drop_caches
+echo "$(settle lab-a 0) $(dying lab-b)" > "$OUT/free.sync-drop3"
 rm "$T"/dying*
 echo "$(dying lab-a) $(settle lab-b 0)" > "$OUT/free.rm-tmpfs"
 node dist/cli/main.js scan --json --host-root / > "$OUT/scan.after-free.json" || echo "scan rc=$?" > "$OUT/scan.rc"

@@ -24,7 +24,8 @@ export function dyingPinnedFinding(d: DiagnosisInput): Finding | null {
   const parent = top ? `${r.cgroup.mountPoint}/${top.path}` : r.cgroup.mountPoint;
   const fix = v === "v1"
     ? [`cgleak reclaim --force-empty ${parent} (frees the page cache of a live parent's dying children; measured 30 of 30)`, "or cgleak reclaim --drop-caches (sync, then drop_caches 1: global and blunt)"]
-    : [`cgleak reclaim --drop-caches (sync, then drop_caches 2: on v2 the memcg goes only when the inodes it wrote are evicted; memory.reclaim alone frees none)`];
+    : [`cgleak reclaim --drop-caches (sync, then drop_caches 3 = drop_caches 1 + drop_caches 2: on v2 the memcg goes only when the inodes it wrote are evicted, after their pages; drop_caches 1 alone frees none)`,
+      `or cgleak reclaim --memory-reclaim ${parent} <more than it holds> (after a sync; also reclaims the live memcgs' cache there)`];
   fix.push("tmpfs and shmem files keep their memcgs until the files are deleted: find the workload that leaves them (cgleak trace names the dying memcgs)");
   return {
     id: "dying-pinned",

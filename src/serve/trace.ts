@@ -1,0 +1,143 @@
+import type { Host } from "../host/host.js";
+import { DyingTracer } from "../collect/dying-tracer.js";
+import type { DyingCgroup, SetChange } from "../analyze/dying-set.js";
+import type { Store } from "../store/store.js";
+import { countByWorkload, dyingDoc } from "./trace-doc.js";
+
+export const DYING_STATE_KEY = "dying";
+
+/** What the store keeps under "dying": enough to name the set again after a restart. */
+export interface DyingState { bootId: string; root: number; sinceMs: number; savedAt: number; entries: DyingCgroup[] }
+
+export interface ServeTraceOptions {
+  host: Host;
+  /** The open store, or null while it is away; errors are thrown for the caller's store collector. */
+  store: () => Store | null;
+  runStore: (fn: () => void) => void;
+  bootId: string;
+  log: (line: string) => void;
+  /** Each rmdir -> release lifetime, in seconds (the histogram). */
+  onReleased: (seconds: number) => void;
+  saveEveryMs?: number;
+}
+
+/**
+ * `serve --trace`: the dying tracer, its set kept in the store across restarts. Entries restored
+ * from the store, and all names held when the kernel dropped events, are "unconfirmed": their
+ * release may have gone unseen. Each walk resyncs: when the named set outnumbers the kernel's dying
+ * count, that many unconfirmed entries are dropped, oldest first (reclaim frees the oldest page
+ * cache first, so the oldest pinned memcgs go first).
+ */
+export class ServeTrace {
+  readonly tracer: DyingTracer;
+  sinceMs = Date.now();
+  private readonly unconfirmed = new Set<string>();
+  private dirty = false;
+  private savedAt = 0;
+
+  constructor(private readonly o: ServeTraceOptions) {
+    this.tracer = new DyingTracer(o.host);
+    this.tracer.on("change", (c: SetChange) => this.changed(c));
+    this.tracer.on("lost", (l: { count: number }) => {
+      for (const c of this.tracer.dyingSet()) this.unconfirmed.add(key(c));
+      o.log(`trace: the kernel dropped ${l.count} trace events; ${this.unconfirmed.size} names unconfirmed until the next walk`);
+    });
+    this.tracer.on("warning", (msg: string) => o.log(`trace: skipped a line: ${msg}`));
+  }
+
+  /** Restores the stored set (same boot, same hierarchy), then starts tracing. Throws TracefsUnavailable. */
+  start(): void {
+    this.restore();
+    this.tracer.start();
+  }
+
+  /** Public for tests: start() runs it before tracing. */
+  restore(): void {
+    let st: DyingState | undefined;
+    this.o.runStore(() => { st = this.o.store()?.getState(DYING_STATE_KEY) as DyingState | undefined; });
+    if (st === undefined) return;
+    if (st.bootId !== this.o.bootId || st.root !== this.tracer.set.root) {
+      this.o.log(`trace: ${st.entries.length} stored dying memcgs dropped: the node rebooted since (a reboot frees them all)`);
+      this.dirty = true;
+      return;
+    }
+    this.sinceMs = st.sinceMs;
+    for (const c of st.entries) {
+      // Replayed as the events that made them, so the set's own bookkeeping stays the only one.
+      if (c.createdAt !== undefined) this.tracer.set.apply(event("cgroup_mkdir", c), c.createdAt);
+      this.tracer.set.apply(event("cgroup_rmdir", c), c.rmdirAt);
+      this.unconfirmed.add(key(c));
+    }
+    this.o.log(`trace: restored ${st.entries.length} dying memcgs named since ${new Date(st.sinceMs).toISOString()}; any released while the daemon was down are dropped at the next walk`);
+  }
+
+  private changed(c: SetChange): void {
+    this.dirty = true;
+    if (c.type !== "released") return;
+    this.unconfirmed.delete(key(c.cgroup));
+    this.o.onReleased(c.lifetimeMs / 1000);
+  }
+
+  /** After a walk: resync with the kernel's count; then save when changed (at most every saveEveryMs). */
+  afterTick(kernelDying: number | null, walked: boolean, now = Date.now()): void {
+    if (walked && kernelDying !== null) this.resync(kernelDying);
+    if (this.dirty && (walked || now - this.savedAt >= (this.o.saveEveryMs ?? 30_000))) this.save(now);
+  }
+
+  private resync(kernelDying: number): void {
+    this.tracer.poll();
+    let excess = this.tracer.set.size - kernelDying;
+    if (excess <= 0 || this.unconfirmed.size === 0) return this.unconfirmed.clear();
+    let dropped = 0;
+    for (const c of this.tracer.dyingSet()) {
+      if (excess <= 0) break;
+      if (!this.unconfirmed.has(key(c))) continue;
+      this.tracer.set.apply(event("cgroup_release", c), Date.now()); // not emitted: no lifetime is known
+      excess--;
+      dropped++;
+    }
+    this.unconfirmed.clear();
+    this.dirty = true;
+    this.o.log(`trace: resync: ${dropped} named memcgs released unseen (the kernel counts ${kernelDying} dying), dropped oldest first`);
+  }
+
+  save(now = Date.now()): void {
+    const state: DyingState = { bootId: this.o.bootId, root: this.tracer.set.root, sinceMs: this.sinceMs, savedAt: now, entries: this.tracer.dyingSet() };
+    this.o.runStore(() => {
+      const s = this.o.store();
+      if (s === null) return;
+      s.putState(DYING_STATE_KEY, state);
+      this.dirty = false;
+      this.savedAt = now;
+    });
+  }
+
+  byWorkload(): ReturnType<typeof countByWorkload> {
+    return countByWorkload(this.tracer.dyingSet());
+  }
+
+  get lostEvents(): number {
+    return this.tracer.set.lostEvents;
+  }
+
+  doc(kernelDying: number | null, now = Date.now()): unknown {
+    const set = this.tracer.set;
+    return dyingDoc({
+      cgroups: set.list(), nowMs: now, sinceMs: this.sinceMs, hierarchy: set.root, kernelDying,
+      releasedUnnamed: set.releasedUnnamed, lostEvents: set.lostEvents, lastLossAt: set.lastLossAt, unconfirmed: this.unconfirmed.size,
+    });
+  }
+
+  stop(): void {
+    this.tracer.stop();
+    this.save();
+  }
+}
+
+function key(c: { root: number; id: number }): string {
+  return `${c.root}/${c.id}`;
+}
+
+function event(name: "cgroup_mkdir" | "cgroup_rmdir" | "cgroup_release", c: DyingCgroup) {
+  return { kind: "cgroup" as const, event: name, task: "cgleak", pid: 0, cpu: 0, ts: 0, root: c.root, id: c.id, level: c.level, path: c.path };
+}
