@@ -1,6 +1,7 @@
 import { Registry, Gauge, Counter, Histogram } from "prom-client";
 import type { ScanReport } from "../analyze/report.js";
 import type { Sample } from "../analyze/sample.js";
+import type { Forecast } from "../analyze/forecast.js";
 
 /** What the metrics read: the daemon's last sample, walk and forecast. Never a fresh walk. */
 export interface MetricsSource {
@@ -25,20 +26,9 @@ export interface TraceView {
 /** rmdir -> release: 10 ms (an empty memcg, ~40 ms measured) up to a week (page cache nobody reclaims). */
 export const LIFETIME_BUCKETS = [0.01, 0.1, 1, 10, 60, 600, 3600, 21_600, 86_400, 604_800];
 
-/** The forecast fields metrics use (src/analyze/forecast.ts has more). */
-export interface ForecastView {
-  leaking: boolean;
-  ratePerSecond: number | null;
-  rateLow: number | null;
-  rateHigh: number | null;
-  secondsToCap: number | null;
-  secondsToCapLow: number | null;
-  secondsToCapHigh: number | null;
-  /** Where dying memcgs hold no ID: their growth and its memory cost. */
-  dying: { ratePerSecond: number | null; bytesPerDay: number | null } | null;
-}
+/** The forecast fields metrics use. */
+export type ForecastView = Pick<Forecast, "leaking" | "ratePerSecond" | "rateLow" | "rateHigh" | "secondsToCap" | "secondsToCapLow" | "secondsToCapHigh" | "dying">;
 
-export interface Finding { id: string; severity: string }
 
 /** Subtrees beyond this many are summed into subtree="other": pods come and go, series must not. */
 export const TOP_SUBTREES = 20;
@@ -137,7 +127,7 @@ function gauges(version: string): Def[] {
       set(g, perDay === null || perDay === undefined ? null : perDay / 86_400);
     }],
     ["cgleak_finding", "1 for each finding of `cgleak explain` in the last walk.", ["finding", "severity"], (g, s) => {
-      for (const f of (r(s) as { findings?: Finding[] } | null)?.findings ?? []) g.set({ finding: f.id, severity: f.severity }, 1);
+      for (const f of r(s)?.findings ?? []) g.set({ finding: f.id, severity: f.severity }, 1);
     }],
     ["cgleak_collector_duration_seconds", "Seconds the collector took on its last run.", ["collector"], (g, s) => {
       for (const [name, c] of s.collectors) g.set({ collector: name }, c.seconds);
