@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import type { Host } from "./host/host.js";
+import type { DyingState } from "./serve/trace.js";
 import { runScan, withDiagnosis, type ScanOptions } from "./scan.js";
 import type { ScanReport } from "./analyze/report.js";
 import { kernelModel } from "./knowledge/kernel-model.js";
@@ -8,6 +10,9 @@ import { scanLogs, type LogReport, type LogSource } from "./logs/scan-logs.js";
 import { defaultLogSources } from "./logs/sources.js";
 import type { ToolVersion } from "./parsers/runtime-version.js";
 import { parseCmdline } from "./parsers/cmdline.js";
+import { diagnose } from "./analyze/diagnose.js";
+import type { NamedDying } from "./analyze/findings/dying-workloads.js";
+import { readBootId } from "./serve/cheap.js";
 
 export interface ExplainOptions {
   scan: ScanOptions;
@@ -17,13 +22,17 @@ export interface ExplainOptions {
   logs?: LogSource[];
   since?: Date;
   probeTimeoutMs?: number;
+  /** The store `serve --trace` keeps its named dying set in (default: the store's default path). */
+  db?: string;
 }
+
+export type ExplainReport = Omit<ScanReport, "explain"> & { explain: ScanReport["explain"] & { trace: string } };
 
 /**
  * The full diagnosis: the scan, the runtimes' versions (their version commands, each bounded by a
  * timeout), and the logs. Anything that cannot be read becomes part of a finding, never a crash.
  */
-export async function runExplain(host: Host, opts: ExplainOptions): Promise<ScanReport> {
+export async function runExplain(host: Host, opts: ExplainOptions): Promise<ExplainReport> {
   const report = runScan(host, opts.scan);
   const runtimes = await collectRuntimes(host, { overrides: opts.overrides, timeoutMs: opts.probeTimeoutMs ?? 2000 });
   const sources = opts.logs ?? defaultLogSources(host);
@@ -31,5 +40,38 @@ export async function runExplain(host: Host, opts: ExplainOptions): Promise<Scan
   const cmdline = host.readTextIfExists("/proc/cmdline");
   const model = kernelModel(report.kernel.release, cmdline === undefined ? undefined : parseCmdline(cmdline, "/proc/cmdline"));
   const { findings: _f, explain: _e, ...base } = report;
-  return withDiagnosis(base, model, classifyRuntimes(runtimes.versions), logs);
+  const verdicts = classifyRuntimes(runtimes.versions);
+  const diagnosed = withDiagnosis(base, model, verdicts, logs);
+  const traced = await readNamedDying(host, opts.db);
+  if (traced.dying === null) return { ...diagnosed, explain: { ...diagnosed.explain, trace: traced.note } };
+  const findings = diagnose({ report: base, model, runtimes: verdicts, logs, dying: traced.dying });
+  return { ...diagnosed, findings, explain: { ...diagnosed.explain, trace: traced.note } };
+}
+
+const NOT_TRACED = "not traced: run cgleak serve --trace";
+
+/** The dying set `serve --trace` stored, when there is one for this boot; else why not. */
+async function readNamedDying(host: Host, db: string | undefined): Promise<{ dying: NamedDying | null; note: string }> {
+  const { openStore, DEFAULT_DB_PATH } = await import("./store/store.js");
+  const { DYING_STATE_KEY } = await import("./serve/trace.js");
+  const path = db ?? DEFAULT_DB_PATH;
+  if (!existsSync(path)) return { dying: null, note: `${NOT_TRACED} (no store at ${path})` };
+  let state: DyingState | undefined;
+  try {
+    const store = openStore(path, { readonly: true });
+    try {
+      state = store.getState(DYING_STATE_KEY) as DyingState | undefined;
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    return { dying: null, note: `${NOT_TRACED} (${(err as Error).message.split("\n")[0]})` };
+  }
+  if (state === undefined) return { dying: null, note: `${NOT_TRACED} (${path} holds no dying set)` };
+  if (state.bootId !== readBootId(host)) return { dying: null, note: `not traced since the last boot: the dying set in ${path} is from another boot (a reboot freed them); run cgleak serve --trace` };
+  const from = `${path} state "${DYING_STATE_KEY}" (cgleak serve --trace)`;
+  return {
+    dying: { entries: state.entries, pods: state.pods ?? {}, savedAt: state.savedAt, from },
+    note: `${state.entries.length} dying memcgs named by cgleak serve --trace, saved ${new Date(state.savedAt).toISOString()} (${path})`,
+  };
 }

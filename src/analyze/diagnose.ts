@@ -9,6 +9,7 @@ import { dyingPinnedFinding } from "./findings/dying-pinned.js";
 import { emptyCgroupsFinding } from "./findings/empty-cgroups.js";
 import { kmemLimitGoneFinding, unknownKernelFinding } from "./findings/kernel.js";
 import { logSignatureFinding } from "./findings/log-signature.js";
+import { dyingWorkloadsFinding, type NamedDying } from "./findings/dying-workloads.js";
 
 /** What the diagnosis rests on. Runtime versions and logs are optional: null means not looked at. */
 export interface DiagnosisInput {
@@ -16,6 +17,8 @@ export interface DiagnosisInput {
   model: KernelModel;
   runtimes: RuntimeVerdict[] | null;
   logs: LogReport | null;
+  /** The dying set `serve --trace` named (explain reads it from the store); absent: not traced. */
+  dying?: NamedDying | null;
 }
 
 /** Every rule, in the order a person should read their findings when severities tie. */
@@ -24,6 +27,7 @@ const RULES: Array<(d: DiagnosisInput) => Finding | null> = [
   kmemForkFinding,
   idCapFinding,
   dyingPinnedFinding,
+  dyingWorkloadsFinding,
   emptyCgroupsFinding,
   kmemLimitGoneFinding,
   unknownKernelFinding,

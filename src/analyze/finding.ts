@@ -16,6 +16,7 @@ export type FindingId =
   | "kmem-fork-leak"
   | "id-cap"
   | "dying-pinned"
+  | "dying-workloads"
   | "empty-cgroups"
   | "kmem-limit-gone"
   | "log-signature"

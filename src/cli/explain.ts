@@ -11,6 +11,7 @@ interface ExplainFlags extends ScanFlags {
   noLogs?: boolean;
   journal?: boolean;
   since?: number;
+  db?: string;
 }
 
 /** `cgleak explain`: only the diagnosis, with its evidence and fixes. */
@@ -21,6 +22,7 @@ export function register(program: Command, _exit: Exit): void {
     .option("--journal", "also read the systemd journal")
     .option("--no-logs", "read no logs")
     .option("--since <duration>", "only log lines newer than this (e.g. 24h)", durationArg)
+    .option("--db <path>", "the store cgleak serve --trace keeps its named dying memcgs in (default /var/lib/cgleak/cgleak.db)")
     .action(async (f: ExplainFlags & { logs?: string[] | false }) => {
       const { runExplain } = await import("../explain.js");
       const host = new Host(f.hostRoot);
@@ -31,6 +33,7 @@ export function register(program: Command, _exit: Exit): void {
         overrides: f.versions ?? [],
         ...(withJournal !== undefined ? { logs: withJournal } : {}),
         ...(f.since !== undefined ? { since: new Date(Date.now() - f.since) } : {}),
+        ...(f.db !== undefined ? { db: f.db } : {}),
       });
       process.stdout.write(f.json ? JSON.stringify({ findings: report.findings, explain: report.explain }, null, 2) + "\n" : renderFindings(report.findings, true));
     });

@@ -5,6 +5,7 @@ import { TracefsUnavailable } from "../collect/tracefs.js";
 import { kernelDyingMemcgs } from "../collect/dying-count.js";
 import { traceReport, renderTraceText } from "../sinks/trace-text.js";
 import { durationArg } from "./options.js";
+import type { PodSource } from "../kube/pod-cache.js";
 import { hostRootOption, type Exit } from "./common.js";
 
 interface TraceFlags {
@@ -12,6 +13,7 @@ interface TraceFlags {
   json?: boolean;
   duration?: number;
   interval: number;
+  kube?: boolean;
 }
 
 /**
@@ -27,18 +29,44 @@ export function register(program: Command, exit: Exit = (c) => void (process.exi
     .option("--json", "print one JSON report per interval (JSON Lines)")
     .option("--duration <duration>", "stop after this long (default: until Ctrl-C or SIGTERM)", durationArg)
     .addOption(new Option("--interval <duration>", "print every this long").argParser(durationArg).default(2000, "2s"))
+    .option("--kube", "name pods by namespace, name and owner from a cache of this node's pods (NODE_NAME; in-cluster config or KUBECONFIG)")
     .action(async (f: TraceFlags) => {
+      let pods: PodSource | null = null;
       try {
-        await runTrace(new Host(f.hostRoot), f);
+        pods = f.kube === true ? await openPods() : null;
+        await runTrace(new Host(f.hostRoot), f, pods);
       } catch (err) {
+        if (err instanceof KubeStartError) {
+          process.stderr.write(`cgleak trace: ${err.message}\n`);
+          return exit(2);
+        }
         if (!(err instanceof TracefsUnavailable)) throw err;
         process.stderr.write(`cgleak trace: ${err.message}\n`);
         exit(1);
+      } finally {
+        pods?.stop();
       }
     });
 }
 
-async function runTrace(host: Host, f: TraceFlags): Promise<void> {
+class KubeStartError extends Error {}
+
+/** The pod cache, started without waiting for the API: the tracer never waits for it. */
+async function openPods(): Promise<PodSource> {
+  const { kubeConfigSource, StartupError } = await import("../serve/kube-start.js");
+  const { PodCache } = await import("../kube/pod-cache.js");
+  const { nodeNameFromEnv } = await import("../kube/client.js");
+  try {
+    kubeConfigSource();
+    const cache = new PodCache({ nodeName: nodeNameFromEnv(), log: (l) => process.stderr.write(`cgleak trace: ${l}\n`) });
+    void cache.start();
+    return cache;
+  } catch (err) {
+    throw new KubeStartError(err instanceof StartupError ? err.message : `--kube: ${(err as Error).message}`);
+  }
+}
+
+async function runTrace(host: Host, f: TraceFlags, pods: PodSource | null): Promise<void> {
   const tracer = new DyingTracer(host);
   tracer.on("warning", (msg: string) => process.stderr.write(`cgleak trace: skipped a line: ${msg}\n`));
   tracer.on("lost", (l: { count: number }) => process.stderr.write(`cgleak trace: the kernel dropped ${l.count} trace events\n`));
@@ -49,7 +77,7 @@ async function runTrace(host: Host, f: TraceFlags): Promise<void> {
     const kernelDying = readerGone ? null : safeKernelDying(host);
     tracer.poll();
     if (readerGone) return;
-    const r = traceReport(tracer.set, tracer.startedAt, Date.now(), kernelDying);
+    const r = traceReport(tracer.set, tracer.startedAt, Date.now(), kernelDying, pods);
     process.stdout.write(f.json ? JSON.stringify(r) + "\n" : renderTraceText(r));
   };
   await new Promise<void>((resolve) => {

@@ -70,10 +70,10 @@ test("manifests: the default DaemonSet only reads the host, without privilege", 
   assert.deepEqual(pod.tolerations, [{ operator: "Exists" }], "stays on a node it tainted itself");
 });
 
-test("manifests: RBAC grants exactly get nodes, patch nodes/status, create events; the overlay adds patch nodes", () => {
+test("manifests: RBAC grants exactly get nodes, patch nodes/status, create events, list and watch pods; the overlay adds patch nodes", () => {
   const role = baseObjects().find((o) => o.kind === "ClusterRole") as Obj;
   const grants = (r: Obj): string[] => (r.rules as Obj[]).flatMap((x) => (x.resources as string[]).flatMap((res) => (x.verbs as string[]).map((v) => `${v} ${res}`))).sort();
-  assert.deepEqual(grants(role), ["create events", "get nodes", "patch nodes/status"]);
+  assert.deepEqual(grants(role), ["create events", "get nodes", "list pods", "patch nodes/status", "watch pods"]);
   const taint = docs(path.join(OVERLAY, "rbac-taint.yaml")).find((o) => o.kind === "ClusterRole") as Obj;
   assert.deepEqual(grants(taint), ["patch nodes"]);
 });

@@ -12,6 +12,7 @@ import type { KubeSink } from "../kube/sink.js";
 import { createNodeSinks } from "./node-sinks.js";
 import { ServeTrace } from "./trace.js";
 import { readBootId } from "./cheap.js";
+import { PodCache } from "../kube/pod-cache.js";
 
 export interface DaemonOptions {
   host: Host;
@@ -114,6 +115,7 @@ function startTrace(o: DaemonOptions, sampler: Sampler, onReleased: (seconds: nu
   const t = new ServeTrace({
     host: o.host, store: () => sampler.db.store, runStore: (fn) => void sampler.run("store", fn),
     bootId: readBootId(o.host), log: o.log, onReleased,
+    pods: o.kube ? new PodCache({ log: o.log }) : null,
   });
   try {
     t.start();

@@ -3,11 +3,18 @@ import { DyingTracer } from "../collect/dying-tracer.js";
 import type { DyingCgroup, SetChange } from "../analyze/dying-set.js";
 import type { Store } from "../store/store.js";
 import { countByWorkload, dyingDoc } from "./trace-doc.js";
+import { attribute, type Attribution } from "../analyze/attribution.js";
+import { workloadOf } from "../analyze/findings/dying-workloads.js";
+import { podNamesNote, type PodName, type PodSource } from "../kube/pod-cache.js";
 
 export const DYING_STATE_KEY = "dying";
 
 /** What the store keeps under "dying": enough to name the set again after a restart. */
-export interface DyingState { bootId: string; root: number; sinceMs: number; savedAt: number; entries: DyingCgroup[] }
+export interface DyingState {
+  bootId: string; root: number; sinceMs: number; savedAt: number; entries: DyingCgroup[];
+  /** Pod UID → name (--kube), for the entries' pods: a restart or `cgleak explain` can name them without the API. */
+  pods?: Record<string, PodName>;
+}
 
 export interface ServeTraceOptions {
   host: Host;
@@ -19,6 +26,8 @@ export interface ServeTraceOptions {
   /** Each rmdir -> release lifetime, in seconds (the histogram). */
   onReleased: (seconds: number) => void;
   saveEveryMs?: number;
+  /** `--kube`: the pod cache naming pod UIDs; null or absent: named from paths only. */
+  pods?: PodSource | null;
 }
 
 /**
@@ -34,6 +43,8 @@ export class ServeTrace {
   private readonly unconfirmed = new Set<string>();
   private dirty = false;
   private savedAt = 0;
+  /** Names stored with a restored set: those pods may be gone from the API (and from the cache). */
+  private storedPods: Record<string, PodName> = {};
 
   constructor(private readonly o: ServeTraceOptions) {
     this.tracer = new DyingTracer(o.host);
@@ -49,6 +60,23 @@ export class ServeTrace {
   start(): void {
     this.restore();
     this.tracer.start();
+    void this.o.pods?.start(); // never awaited: the tracer does not wait for the API
+  }
+
+  /** The pod a UID names: the live cache first, then the names stored with the set. */
+  podName(uid: string): PodName | undefined {
+    return this.o.pods?.names.get(uid) ?? this.storedPods[uid];
+  }
+
+  /** Names for the pods of the named set, as stored. */
+  private namedPods(entries: DyingCgroup[]): Record<string, PodName> {
+    const out: Record<string, PodName> = {};
+    for (const c of entries) {
+      const uid = attribute(c.path).podUid;
+      const n = uid === undefined ? undefined : this.podName(uid);
+      if (n !== undefined) out[uid as string] = n;
+    }
+    return out;
   }
 
   /** Public for tests: start() runs it before tracing. */
@@ -62,6 +90,7 @@ export class ServeTrace {
       return;
     }
     this.sinceMs = st.sinceMs;
+    this.storedPods = st.pods ?? {};
     for (const c of st.entries) {
       // Replayed as the events that made them, so the set's own bookkeeping stays the only one.
       if (c.createdAt !== undefined) this.tracer.set.apply(event("cgroup_mkdir", c), c.createdAt);
@@ -102,7 +131,8 @@ export class ServeTrace {
   }
 
   save(now = Date.now()): void {
-    const state: DyingState = { bootId: this.o.bootId, root: this.tracer.set.root, sinceMs: this.sinceMs, savedAt: now, entries: this.tracer.dyingSet() };
+    const entries = this.tracer.dyingSet();
+    const state: DyingState = { bootId: this.o.bootId, root: this.tracer.set.root, sinceMs: this.sinceMs, savedAt: now, entries, pods: this.namedPods(entries) };
     this.o.runStore(() => {
       const s = this.o.store();
       if (s === null) return;
@@ -122,13 +152,22 @@ export class ServeTrace {
 
   doc(kernelDying: number | null, now = Date.now()): unknown {
     const set = this.tracer.set;
-    return dyingDoc({
+    const doc = dyingDoc({
       cgroups: set.list(), nowMs: now, sinceMs: this.sinceMs, hierarchy: set.root, kernelDying,
       releasedUnnamed: set.releasedUnnamed, lostEvents: set.lostEvents, lastLossAt: set.lastLossAt, unconfirmed: this.unconfirmed.size,
-    });
+    }) as { groups: Array<{ attribution: Attribution; pod?: PodName; owner?: string }> };
+    // Per pod, as the paths group them; `owner` names the Deployment, Job, ... each pod belongs to.
+    for (const g of doc.groups) {
+      const pod = g.attribution.podUid === undefined ? undefined : this.podName(g.attribution.podUid);
+      if (pod === undefined) continue;
+      g.pod = pod;
+      g.owner = workloadOf(g.attribution, pod).workload;
+    }
+    return { ...doc, podNames: podNamesNote(this.o.pods ?? null) };
   }
 
   stop(): void {
+    this.o.pods?.stop();
     this.tracer.stop();
     this.save();
   }

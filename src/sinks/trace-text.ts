@@ -1,5 +1,8 @@
 import { groupByWorkload, dyingBeforeTracing, type DyingSet } from "../analyze/dying-set.js";
 import type { Attribution } from "../analyze/attribution.js";
+import { workloadOf } from "../analyze/findings/dying-workloads.js";
+import type { PodName, PodSource } from "../kube/pod-cache.js";
+import { podNamesNote } from "../kube/pod-cache.js";
 
 /** What `cgleak trace` prints at each interval (the JSON form is this object, one per line). */
 export interface TraceReport {
@@ -17,10 +20,12 @@ export interface TraceReport {
   lostEvents: number;
   /** When events were last lost (ISO time): names removed before then may already be released. */
   lastLossAt: string | null;
-  groups: Array<Attribution & { count: number; oldestAgeSeconds: number; newestAgeSeconds: number; cgroups: Array<{ id: number; path: string; ageSeconds: number }> }>;
+  /** Where pod names come from (--kube), or why the pods are named from their paths only. */
+  podNames: string;
+  groups: Array<Attribution & { pod?: PodName; count: number; oldestAgeSeconds: number; newestAgeSeconds: number; cgroups: Array<{ id: number; path: string; ageSeconds: number }> }>;
 }
 
-export function traceReport(set: DyingSet, startedAt: number, now: number, kernelDying: number | null): TraceReport {
+export function traceReport(set: DyingSet, startedAt: number, now: number, kernelDying: number | null, pods: PodSource | null = null): TraceReport {
   const named = set.size;
   const s = (ms: number): number => Math.round(ms / 100) / 10;
   return {
@@ -33,14 +38,36 @@ export function traceReport(set: DyingSet, startedAt: number, now: number, kerne
     releasedUnnamed: set.releasedUnnamed,
     lostEvents: set.lostEvents,
     lastLossAt: set.lastLossAt === null ? null : new Date(set.lastLossAt).toISOString(),
-    groups: groupByWorkload(set.list(), now).map((g) => ({
-      ...g.attribution,
-      count: g.count,
-      oldestAgeSeconds: s(g.oldestAgeMs),
-      newestAgeSeconds: s(g.newestAgeMs),
-      cgroups: g.cgroups.map((c) => ({ id: c.id, path: c.path, ageSeconds: s(now - c.rmdirAt) })),
+    podNames: podNamesNote(pods),
+    groups: mergeNamed(groupByWorkload(set.list(), now).map((g) => {
+      const pod = g.attribution.podUid === undefined ? undefined : pods?.names.get(g.attribution.podUid);
+      return {
+        ...g.attribution,
+        ...(pod ? { pod, workload: workloadOf(g.attribution, pod).workload } : {}),
+        count: g.count,
+        oldestAgeSeconds: s(g.oldestAgeMs),
+        newestAgeSeconds: s(g.newestAgeMs),
+        cgroups: g.cgroups.map((c) => ({ id: c.id, path: c.path, ageSeconds: s(now - c.rmdirAt) })),
+      };
     })),
   };
+}
+
+/** Pods named to the same owner (a Deployment's or a Job's many pods) become one group. */
+function mergeNamed(groups: TraceReport["groups"]): TraceReport["groups"] {
+  const out = new Map<string, TraceReport["groups"][number]>();
+  for (const g of groups) {
+    const m = out.get(g.workload);
+    if (m === undefined) {
+      out.set(g.workload, g);
+      continue;
+    }
+    m.count += g.count;
+    m.oldestAgeSeconds = Math.max(m.oldestAgeSeconds, g.oldestAgeSeconds);
+    m.newestAgeSeconds = Math.min(m.newestAgeSeconds, g.newestAgeSeconds);
+    m.cgroups.push(...g.cgroups);
+  }
+  return [...out.values()].sort((a, b) => b.count - a.count || b.oldestAgeSeconds - a.oldestAgeSeconds);
 }
 
 const SHOWN_PER_GROUP = 5;
@@ -50,6 +77,7 @@ export function renderTraceText(r: TraceReport): string {
   const lines = [
     `${r.time}  tracing for ${age(r.tracingSeconds)}, memory hierarchy ${r.hierarchy}${r.hierarchy === 0 ? " (cgroup2)" : ""}`,
     `dying memcgs named: ${r.named}   dying since before tracing: ${before}   of those released since: ${r.releasedUnnamed}`,
+    r.podNames,
   ];
   if (r.lostEvents > 0) {
     lines.push(`WARNING: the kernel dropped ${r.lostEvents} trace events (buffer overflow), last at ${r.lastLossAt}: some dying memcgs are unnamed, names removed before then may be released`);
