@@ -1,27 +1,9 @@
 import type { Host } from "../host/host.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
-import { walkCgroupDirs } from "../collect/walk.js";
-import { parseProcCgroups, memorySubsys } from "../parsers/proc-cgroups.js";
-import { parseCgroupStat } from "../parsers/cgroup-stat.js";
-import { HostReadError } from "../host/errors.js";
+import { dyingCount } from "../collect/dying-count.js";
 import { setTimeout as delay } from "node:timers/promises";
 
-/**
- * Dying memcgs below `rel` (a v2 cgroup.stat knows them per subtree) or, on v1, kernel-wide:
- * /proc/cgroups num_cgroups minus the live directories, read back to back so that the machine's
- * own memcg churn moves the two together.
- */
-export function dyingCount(host: Host, h: CgroupHierarchy, rel = ""): number {
-  if (h.version === 2) {
-    const file = rel === "" ? `${h.mountPoint}/cgroup.stat` : `${h.mountPoint}/${rel}/cgroup.stat`;
-    const st = parseCgroupStat(host.readText(file), file);
-    return st.nrDyingSubsysMemory ?? st.nrDyingDescendants;
-  }
-  const live = walkCgroupDirs(host.path(h.mountPoint), () => {}).dirs;
-  const mem = memorySubsys(parseProcCgroups(host.readText("/proc/cgroups")));
-  if (!mem) throw new HostReadError("/proc/cgroups", "ENOMEM_CTRL", "the kernel has no memory controller line");
-  return mem.numCgroups - live;
-}
+export { dyingCount };
 
 /** Lets pending signal handlers run between the steps of a long synchronous experiment. */
 export function yieldToSignals(): Promise<void> {

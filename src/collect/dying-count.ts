@@ -1,25 +1,46 @@
 import type { Host } from "../host/host.js";
+import { HostReadError } from "../host/errors.js";
 import { parseProcCgroups, memorySubsys } from "../parsers/proc-cgroups.js";
 import { parseCgroupStat } from "../parsers/cgroup-stat.js";
-import { readCgroupMounts } from "./mounts.js";
+import { readCgroupMounts, type CgroupHierarchy } from "./mounts.js";
 import { walkCgroupDirs } from "./walk.js";
 
 /**
- * The kernel's count of dying memcgs, for the tracer's "dying since before tracing": v1 is
- * /proc/cgroups num_cgroups minus the live directories (a walk), v2 the root cgroup.stat.
- * Null when the memory hierarchy is not mounted here.
+ * Dying memcgs below `rel` (a v2 cgroup.stat knows them per subtree) or, on v1, kernel-wide:
+ * /proc/cgroups num_cgroups minus the live directories, read back to back so that the machine's
+ * own memcg churn moves the two together. The cheap count repro, reclaim and trace need between
+ * steps, without the scan's subtrees and charges.
+ */
+export function dyingCount(host: Host, h: CgroupHierarchy, rel = ""): number {
+  if (h.version === 2) {
+    const file = rel === "" ? `${h.mountPoint}/cgroup.stat` : `${h.mountPoint}/${rel}/cgroup.stat`;
+    const st = parseCgroupStat(host.readText(file), file);
+    return st.nrDyingSubsysMemory ?? st.nrDyingDescendants;
+  }
+  const live = walkCgroupDirs(host.path(h.mountPoint), () => {}).dirs;
+  const mem = memorySubsys(parseProcCgroups(host.readText("/proc/cgroups")));
+  if (!mem) throw new HostReadError("/proc/cgroups", "ENOMEM_CTRL", "the kernel has no memory controller line");
+  return mem.numCgroups - live;
+}
+
+/**
+ * The kernel's count of dying memcgs, for the tracer's "dying since before tracing". Null when
+ * the memory hierarchy is not mounted here, or on a v2 kernel before 6.12, whose
+ * nr_dying_descendants mixes every controller's dying cgroups.
  */
 export function kernelDyingMemcgs(host: Host): number | null {
   const hs = readCgroupMounts(host).hierarchies;
   const v1 = hs.find((h) => h.version === 1 && h.controllers.includes("memory"));
   if (v1 !== undefined) {
-    const live = walkCgroupDirs(host.path(v1.mountPoint), () => {}).dirs;
-    const mem = memorySubsys(parseProcCgroups(host.readText("/proc/cgroups")));
-    return mem === undefined ? null : Math.max(0, mem.numCgroups - live);
+    try {
+      return Math.max(0, dyingCount(host, v1));
+    } catch (err) {
+      if (err instanceof HostReadError) return null;
+      throw err;
+    }
   }
   const v2 = hs.find((h) => h.version === 2);
   if (v2 === undefined) return null;
   const file = `${v2.mountPoint}/cgroup.stat`;
-  const st = parseCgroupStat(host.readText(file), file);
-  return st.nrDyingSubsysMemory ?? null; // before 6.12 nr_dying_descendants mixes all controllers
+  return parseCgroupStat(host.readText(file), file).nrDyingSubsysMemory ?? null;
 }
