@@ -1,6 +1,6 @@
 import type { Host } from "../host/host.js";
 import { HostReadError } from "../host/errors.js";
-import { parseProcCgroups, memorySubsys } from "../parsers/proc-cgroups.js";
+import { readMemorySubsys } from "./memory-subsys.js";
 import { parseCgroupStat } from "../parsers/cgroup-stat.js";
 import { readCgroupMounts, type CgroupHierarchy } from "./mounts.js";
 import { walkCgroupDirs } from "./walk.js";
@@ -18,9 +18,7 @@ export function dyingCount(host: Host, h: CgroupHierarchy, rel = ""): number {
     return st.nrDyingSubsysMemory ?? st.nrDyingDescendants;
   }
   const live = walkCgroupDirs(host.path(h.mountPoint), () => {}).dirs;
-  const mem = memorySubsys(parseProcCgroups(host.readText("/proc/cgroups")));
-  if (!mem) throw new HostReadError("/proc/cgroups", "ENOMEM_CTRL", "the kernel has no memory controller line");
-  return mem.numCgroups - live;
+  return readMemorySubsys(host).numCgroups - live;
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { Host } from "../host/host.js";
-import { HostReadError } from "../host/errors.js";
-import { parseProcCgroups, memorySubsys } from "../parsers/proc-cgroups.js";
+import { readMemorySubsys } from "./memory-subsys.js";
 import { parseCgroupStat, type CgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy } from "./mounts.js";
 import { walkCgroupDirs, type WalkEntry } from "./walk.js";
@@ -104,10 +103,7 @@ function readPerMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions, entrie
 interface Total { total: number; source: string; dying?: number; dyingSource: string }
 
 function v1Total(host: Host): Total {
-  const file = "/proc/cgroups";
-  const mem = memorySubsys(parseProcCgroups(host.readText(file), file));
-  if (!mem) throw new HostReadError(file, "ENOMEM_CTRL", "the kernel has no memory controller line");
-  return { total: mem.numCgroups, source: "/proc/cgroups memory num_cgroups", dyingSource: "/proc/cgroups num_cgroups minus live directories" };
+  return { total: readMemorySubsys(host).numCgroups, source: "/proc/cgroups memory num_cgroups", dyingSource: "/proc/cgroups num_cgroups minus live directories" };
 }
 
 function v2Total(host: Host, h: CgroupHierarchy, live: number): Total {

@@ -1,6 +1,5 @@
 import type { Host } from "../host/host.js";
-import { HostReadError } from "../host/errors.js";
-import { parseProcCgroups, memorySubsys } from "../parsers/proc-cgroups.js";
+import { readMemorySubsys } from "../collect/memory-subsys.js";
 import { parseCgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
 
@@ -18,10 +17,7 @@ export interface CheapCount {
  */
 export function readCheapCount(host: Host, h: CgroupHierarchy): CheapCount {
   if (h.version === 1) {
-    const file = "/proc/cgroups";
-    const mem = memorySubsys(parseProcCgroups(host.readText(file), file));
-    if (!mem) throw new HostReadError(file, "ENOMEM_CTRL", "the kernel has no memory controller line");
-    return { total: mem.numCgroups, dying: null };
+    return { total: readMemorySubsys(host).numCgroups, dying: null };
   }
   const file = `${h.mountPoint}/cgroup.stat`;
   const st = parseCgroupStat(host.readText(file), file);
