@@ -7,7 +7,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-RUN npx tsc -p . && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-slim
 ENV NODE_ENV=production
@@ -17,11 +17,11 @@ COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY deploy ./deploy
 COPY docs ./docs
-RUN ln -s /opt/cgleak/dist/cli/main.js /usr/local/bin/cgleak && chmod +x dist/cli/main.js \
+RUN ln -s /opt/cgleak/dist/cli/cgleak.cjs /usr/local/bin/cgleak && chmod +x dist/cli/cgleak.cjs \
  && mkdir -p /var/lib/cgleak && chown 65532:65532 /var/lib/cgleak
 # Non-root by default: reading /host/proc and /host/sys/fs/cgroup needs no privilege. The
 # remediation overlay runs as root (cgroup writes, host sentinel); see deploy/kubernetes.
 USER 65532:65532
 EXPOSE 19597
-ENTRYPOINT ["node", "/opt/cgleak/dist/cli/main.js"]
+ENTRYPOINT ["node", "/opt/cgleak/dist/cli/cgleak.cjs"]
 CMD ["serve", "--host-root=/host", "--listen=0.0.0.0:19597"]

@@ -140,7 +140,7 @@ cmd_run() {
     esac
   done
   [ $# -gt 0 ] || die "no command"
-  [ -f "$REPO/dist/cli/main.js" ] || log "warning: no dist/cli/main.js (run npm run build)"
+  [ -f "$REPO/dist/cli/cgleak.cjs" ] || log "warning: no dist/cli/cgleak.cjs (run npm run build)"
   cmd_prepare "$series"
   local kdir="$CACHE/kernels/$series"
   run=$(mktemp -d "${TMPDIR:-/tmp}/cgleak-lab.XXXXXX")

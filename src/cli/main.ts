@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
-import { HostReadError, ParseError } from "../host/errors.js";
+import { isHostError } from "../host/errors.js";
 import type { Exit } from "./common.js";
 
 type Register = (program: Command, exit: Exit) => void;
@@ -53,7 +53,7 @@ function failure(err: unknown): number {
   if (err instanceof CommanderError) {
     return err.exitCode === 0 ? 0 : 2;
   }
-  if (err instanceof ParseError || err instanceof HostReadError) {
+  if (isHostError(err)) {
     process.stderr.write(`cgleak: ${err.message}\n`);
     return 1;
   }
@@ -67,5 +67,7 @@ function failure(err: unknown): number {
 }
 
 // Commands that set process.exitCode themselves (logs) keep it unless main has a code of its own.
-const code = await main(process.argv);
-process.exitCode = code !== 0 ? code : (process.exitCode ?? 0);
+// No top-level await: the bin is this module bundled as CommonJS (src/build/bundle.ts).
+void main(process.argv).then((code) => {
+  process.exitCode = code !== 0 ? code : (process.exitCode ?? 0);
+});

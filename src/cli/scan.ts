@@ -6,6 +6,7 @@ import { runScan, DEFAULT_THRESHOLDS, type ScanOptions } from "../scan.js";
 import { renderScanText } from "../sinks/scan-text.js";
 import { countArg, durationArg, ratioArg } from "./options.js";
 import { hostRootOption, type Exit } from "./common.js";
+import { writeStdout } from "./stdout.js";
 
 /** The options scan, explain and check share. */
 export function addScanOptions(cmd: Command): Command {
@@ -52,7 +53,7 @@ export function register(program: Command, exit: Exit): void {
     .addOption(new Option("--fail-on <level>", "exit 3 when the status is at least this level").choices(["warning", "critical"]))
     .action((f: ScanFlags & { json?: boolean; failOn?: "warning" | "critical" }) => {
       const report = runScan(new Host(f.hostRoot), scanOptions(f));
-      process.stdout.write(f.json ? JSON.stringify(report, null, 2) + "\n" : renderScanText(report));
+      writeStdout(f.json ? JSON.stringify(report, null, 2) + "\n" : renderScanText(report));
       const rank = { ok: 0, warning: 1, critical: 2 } as const;
       if (f.failOn && rank[report.status.level] >= rank[f.failOn]) exit(3);
     });

@@ -3,19 +3,17 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { MEMCG_V1, needsRootMemcgV1, uniqueName, runInCgroup, removeCgroupTree } from "../testing/kernel.js";
 import type { TraceReport } from "../sinks/trace-text.js";
+import { CLI } from "../testing/fixtures.js";
 
 const skip = needsRootMemcgV1();
-// Until src/cli/main.ts registers `trace`, the stand-alone entry runs the same command.
-const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.js");
 
 test("cgleak trace --json names a pinned memcg under its workload, with its age and the unnamed rest", { skip }, async () => {
   const name = uniqueName("cli");
   const parent = `${MEMCG_V1}/${name}`;
   const file = `/tmp/${name}.f`;
-  const child = spawn(process.execPath, [ENTRY, "trace", "--json", "--interval", "200ms", "--duration", "2s"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, "trace", "--json", "--interval", "200ms", "--duration", "2s"], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.on("exit", r));

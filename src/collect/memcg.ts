@@ -3,7 +3,7 @@ import { readMemorySubsys } from "./memory-subsys.js";
 import { parseCgroupStat, type CgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy } from "./mounts.js";
 import { walkCgroupDirs, type WalkEntry } from "./walk.js";
-import { isSubtreeRoot, subtreeOf, parentOf } from "./subtrees.js";
+import { childrenAreSubtreeRoots, isSubtreeRoot, subtreeOf } from "./subtrees.js";
 import { readSubtreeCharges } from "./charges.js";
 import { PerMemcgReader, type PerMemcgFacts } from "./per-memcg.js";
 
@@ -51,19 +51,13 @@ export interface MemcgOptions {
 export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions): MemcgFacts {
   const started = process.hrtime.bigint();
   const root = host.path(h.mountPoint);
-  const counts = new Map<string, number>();
-  const children = new Map<string, string[]>();
+  const tally = new SubtreeTally();
   const wanted = opts.perMemcg.empty || opts.perMemcg.kmem ? opts.perMemcg.upTo : 0;
   let kept: WalkEntry[] | null = wanted > 0 ? [] : null;
   let memcgs = 0;
   const visit = (e: WalkEntry): void => {
     memcgs++;
-    const sub = subtreeOf(e.rel);
-    if (sub !== "") counts.set(sub, (counts.get(sub) ?? 0) + 1);
-    const parent = parentOf(e.rel);
-    if (e.rel !== "" && (parent === "" || isSubtreeRoot(parent))) {
-      (children.get(parent) ?? children.set(parent, []).get(parent)!).push(e.rel);
-    }
+    tally.visit(e);
     if (kept !== null) kept = kept.length < wanted ? (kept.push(e), kept) : null;
   };
   // On v2 a child is a memcg only where its parent enabled memory in cgroup.subtree_control.
@@ -76,22 +70,62 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
   const per = kept === null ? null : readPerMemcg(host, h, opts, kept);
   const live = memcgs;
   const total = h.version === 1 ? v1Total(host) : v2Total(host, h, live);
-  const subtrees = [...counts.entries()]
+  const dying = total.dying ?? Math.max(0, total.total - live);
+  // With no dying memcg nothing is pinned: skip the charge reads (one memory.stat per child).
+  const subtrees = [...tally.counts.entries()]
     .filter(([path]) => isSubtreeRoot(path))
-    .map(([path, n]) => readSubtree(host, h, path, n, children.get(path) ?? []));
+    .map(([path, n]) => readSubtree(host, h, path, n, dying === 0 ? null : tally.children.get(path) ?? []));
   return {
     version: h.version,
     mountPoint: h.mountPoint,
     kernelTotal: total.total,
     totalSource: total.source,
     live,
-    dying: total.dying ?? Math.max(0, total.total - live),
+    dying,
     dyingSource: total.dyingSource,
     vanished: walk.vanished,
     walkSeconds,
-    subtrees: withRoot(host, h, nestPins(subtrees), children.get("") ?? [], total.dying),
+    subtrees: withRoot(host, h, nestPins(subtrees), dying === 0 ? null : tally.children.get("") ?? [], total.dying),
     perMemcg: per,
   };
+}
+
+/**
+ * Counts memcgs per reported subtree (collect/subtrees.ts) and lists the live children of the
+ * root and of each subtree root, whose charges readSubtree subtracts. The walk visits siblings
+ * one after another, so the string work is done once per parent directory, not once per memcg.
+ */
+class SubtreeTally {
+  readonly counts = new Map<string, number>();
+  readonly children = new Map<string, string[]>();
+  private parent: WalkEntry | null | undefined = undefined;
+  /** The subtree the current parent's children count towards; "" when each is a subtree itself. */
+  private sub = "";
+  /** Where the current parent's children are listed, when its children are listed at all. */
+  private kids: string[] | null = null;
+
+  visit(e: WalkEntry): void {
+    if (e.parent !== this.parent) this.enter(e.parent);
+    if (e.parent === null) return;
+    const sub = this.sub === "" ? e.rel : this.sub;
+    this.counts.set(sub, (this.counts.get(sub) ?? 0) + 1);
+    this.kids?.push(e.rel);
+  }
+
+  private enter(p: WalkEntry | null): void {
+    this.parent = p;
+    if (p === null) {
+      this.kids = null;
+      return;
+    }
+    this.sub = childrenAreSubtreeRoots(p.rel) ? "" : subtreeOf(p.rel);
+    if (p.rel !== "" && !isSubtreeRoot(p.rel)) {
+      this.kids = null;
+      return;
+    }
+    this.kids = this.children.get(p.rel) ?? [];
+    this.children.set(p.rel, this.kids);
+  }
 }
 
 function readPerMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions, entries: WalkEntry[]): PerMemcgFacts {
@@ -126,15 +160,16 @@ function v2Total(host: Host, h: CgroupHierarchy, live: number): Total {
   };
 }
 
-function readSubtree(host: Host, h: CgroupHierarchy, path: string, live: number, kids: string[]): SubtreeFacts {
-  if (h.version === 1) return { path, live, dying: null, pinnedBytes: readSubtreeCharges(host, h, path, kids) };
+/** `kids` null: no memcg is dying anywhere, so none of the subtree's charge is pinned. */
+function readSubtree(host: Host, h: CgroupHierarchy, path: string, live: number, kids: string[] | null): SubtreeFacts {
+  if (h.version === 1) return { path, live, dying: null, pinnedBytes: kids === null ? 0 : readSubtreeCharges(host, h, path, kids) };
   const file = `${h.mountPoint}/${path}/cgroup.stat`;
   const text = host.readTextIfExists(file);
   if (text === undefined) return { path, live, dying: null, pinnedBytes: null };
   const st = parseCgroupStat(text, file);
   const dying = st.nrDyingSubsysMemory ?? st.nrDyingDescendants;
   // A v2 leaf's file pages are its own processes', not pins: only a subtree with dying memcgs pins.
-  return { path, live, dying, pinnedBytes: dying === 0 ? 0 : readSubtreeCharges(host, h, path, kids) };
+  return { path, live, dying, pinnedBytes: dying === 0 || kids === null ? 0 : readSubtreeCharges(host, h, path, kids) };
 }
 
 /**
@@ -154,7 +189,7 @@ function nestPins(subtrees: SubtreeFacts[]): SubtreeFacts[] {
 }
 
 /** The hierarchy root as a subtree too: dying memcgs directly under it pin charges nobody else shows. */
-function withRoot(host: Host, h: CgroupHierarchy, subtrees: SubtreeFacts[], topLevel: string[], dying: number | undefined): SubtreeFacts[] {
+function withRoot(host: Host, h: CgroupHierarchy, subtrees: SubtreeFacts[], topLevel: string[] | null, dying: number | undefined): SubtreeFacts[] {
   if (h.version === 2) {
     // Dying memcgs right below the v2 root are counted, but their pages cannot be told from the
     // root's own processes' (the root has no local/hierarchical split): their pins are unknown.
@@ -162,6 +197,6 @@ function withRoot(host: Host, h: CgroupHierarchy, subtrees: SubtreeFacts[], topL
     const atRoot = Math.max(0, (dying ?? 0) - below);
     return [{ path: "/", live: 1, dying: atRoot, pinnedBytes: atRoot === 0 ? 0 : null }, ...subtrees];
   }
-  const pinned = readSubtreeCharges(host, h, "", topLevel);
+  const pinned = topLevel === null ? 0 : readSubtreeCharges(host, h, "", topLevel);
   return [{ path: "/", live: 1, dying: null, pinnedBytes: pinned }, ...subtrees];
 }

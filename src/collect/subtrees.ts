@@ -4,11 +4,12 @@
  * directly under kubepods). Those are where operators look for who leaks.
  */
 export function isSubtreeRoot(rel: string): boolean {
-  if (rel === "") return false;
-  const slash = rel.indexOf("/");
-  if (slash < 0) return true;
-  if (rel.indexOf("/", slash + 1) >= 0) return false;
-  return rel.startsWith("kubepods");
+  return rel !== "" && childrenAreSubtreeRoots(parentOf(rel));
+}
+
+/** True when each child of `rel` is a subtree: the hierarchy root's and a top-level kubepods*'s. */
+export function childrenAreSubtreeRoots(rel: string): boolean {
+  return rel === "" || (!rel.includes("/") && rel.startsWith("kubepods"));
 }
 
 /** The subtree a directory belongs to ("" for the hierarchy root itself). */

@@ -8,11 +8,11 @@ import * as os from "node:os";
 import { needsRootMemcgV1 } from "../testing/kernel.js";
 import { Host } from "../host/host.js";
 import { TraceInstance, TracefsUnavailable } from "./tracefs.js";
+import { CLI } from "../testing/fixtures.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 const skip = needsRootMemcgV1();
-const here = path.dirname(fileURLToPath(import.meta.url));
-// Until src/cli/main.ts registers `trace`, the stand-alone entry runs the same command.
-const ENTRY = path.join(here, "../cli/main.js");
 
 function tracefsMounts(): string[] {
   return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n")
@@ -58,12 +58,12 @@ async function checkCleanExit(args: string[], stop: (c: ChildProcess) => void): 
 }
 
 test("the instance and its private mount are gone after --duration ends", { skip }, async () => {
-  await checkCleanExit([ENTRY, "trace", "--json", "--interval", "100ms", "--duration", "1s"], () => {});
+  await checkCleanExit([CLI, "trace", "--json", "--interval", "100ms", "--duration", "1s"], () => {});
 });
 
 test("the instance and its private mount are gone after SIGTERM and after SIGINT", { skip }, async () => {
-  await checkCleanExit([ENTRY, "trace", "--interval", "100ms"], (c) => c.kill("SIGTERM"));
-  await checkCleanExit([ENTRY, "trace", "--interval", "100ms"], (c) => c.kill("SIGINT"));
+  await checkCleanExit([CLI, "trace", "--interval", "100ms"], (c) => c.kill("SIGTERM"));
+  await checkCleanExit([CLI, "trace", "--interval", "100ms"], (c) => c.kill("SIGINT"));
 });
 
 test("the instance is gone after an uncaught exception in the tracing process", { skip }, async () => {
@@ -76,7 +76,7 @@ test("the instance is gone after an uncaught exception in the tracing process", 
 });
 
 test("refuses cleanly without root", { skip: process.getuid?.() !== 0 ? "needs root to drop to another uid" : false }, async () => {
-  const child = spawn(process.execPath, [ENTRY, "trace", "--duration", "1s"], { uid: 65534, gid: 65534, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, "trace", "--duration", "1s"], { uid: 65534, gid: 65534, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((r) => child.on("exit", r));

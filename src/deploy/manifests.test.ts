@@ -132,6 +132,10 @@ test("Dockerfile: Node 20 slim, production dependencies only, non-root user", ()
   assert.ok(froms.length > 0 && froms.every((f) => /node:20[\w.-]*-slim/.test(f)), froms.join());
   assert.match(df, /npm ci\b/);
   assert.match(df, /--omit=dev/);
+  // The image runs the bin package.json names (the bundle npm run build makes), not a stale path.
+  const bin = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { bin: { cgleak: string } }).bin.cgleak;
+  assert.match(df, /RUN npm run build\b/);
+  assert.ok(df.includes(`ENTRYPOINT ["node", "/opt/cgleak/${bin}"]`), `ENTRYPOINT runs ${bin}`);
   const user = [...df.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
   assert.ok(user !== undefined && !/^(0|root)\b/.test(user), `last USER is ${user}`);
 });

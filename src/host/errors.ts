@@ -37,6 +37,15 @@ export class NoMemoryControllerError extends HostReadError {
   }
 }
 
+/**
+ * True for the errors cgleak reports in one line (ParseError, HostReadError and its subclasses).
+ * By name, not instanceof: the bin bundles `scan` but loads the other commands as ES modules from
+ * dist/ (src/build/bundle.ts), each side with its own copy of these classes.
+ */
+export function isHostError(err: unknown): err is ParseError | HostReadError {
+  return err instanceof Error && (err.name === "ParseError" || err.name === "HostReadError");
+}
+
 function truncate(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

@@ -13,7 +13,7 @@ import type { TraceReport } from "../sinks/trace-text.js";
 const N = 10; // memcgs per experiment, each pinned by one 64 KiB file
 const PAGE = 65536;
 
-const skip = labAvailable() || (fs.existsSync(path.join(REPO, "dist/cli/main.js")) ? false : "cgleak is not built");
+const skip = labAvailable() || (fs.existsSync(path.join(REPO, "dist/cli/cgleak.cjs")) ? false : "cgleak is not built");
 
 for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
   describe(`repro, reclaim and trace on a real cgroup v2 kernel ${kernel} (qemu)`, { skip }, () => {

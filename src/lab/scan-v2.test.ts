@@ -14,7 +14,7 @@ const PAGE_BYTES = 65536; // each dying memcg wrote one 64 KiB file
 const LIVE = 9;
 const DIRS = ["lab-a", "lab-a/live1", "lab-a/live2", "lab-a/live3", "lab-b", "lab-b/live1", "lab-b/live2", "lab-c"];
 
-const skip = labAvailable() || (fs.existsSync(path.join(REPO, "dist/cli/main.js")) ? false : "cgleak is not built");
+const skip = labAvailable() || (fs.existsSync(path.join(REPO, "dist/cli/cgleak.cjs")) ? false : "cgleak is not built");
 
 function scenario(): Record<string, string> {
   const dir = path.join(REPO, "lab/v2/scenarios");

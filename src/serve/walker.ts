@@ -46,7 +46,8 @@ export class Walker {
   }
 
   private start(): Worker {
-    const w = new Worker(new URL("./walk-worker.js", import.meta.url));
+    // "../serve/": resolves from dist/serve/walker.js and from the bundle, dist/cli/cgleak.cjs, alike.
+    const w = new Worker(new URL("../serve/walk-worker.js", import.meta.url));
     w.unref(); // never what keeps the daemon alive
     return w;
   }

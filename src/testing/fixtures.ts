@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 /** The repository's testdata/, found from src/ and from dist/ alike. */
 export const TESTDATA = fileURLToPath(new URL("../../testdata/", import.meta.url));
 
-/** The CLI as built, run the way a user runs it. */
-export const CLI = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+/** The CLI as built and shipped (the bundle, src/build/bundle.ts), run the way a user runs it. */
+export const CLI = fileURLToPath(new URL("../cli/cgleak.cjs", import.meta.url));
 
 export function fixtureRoot(name: string): string {
   return path.join(TESTDATA, "hosts", name);

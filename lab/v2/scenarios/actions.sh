@@ -4,7 +4,7 @@
 set -e
 CG=/sys/fs/cgroup E=$LAB_EXT4 T=$LAB_TMPFS OUT=$LAB_OUT N=${N:-10}
 # A command's stdout to $OUT/$1.json, stderr to $1.err, a failing exit code to $1.rc.
-cli() { name=$1; shift; node dist/cli/main.js "$@" > "$OUT/$name.json" 2> "$OUT/$name.err" || echo $? > "$OUT/$name.rc"; }
+cli() { name=$1; shift; node dist/cli/cgleak.cjs "$@" > "$OUT/$name.json" 2> "$OUT/$name.err" || echo $? > "$OUT/$name.rc"; }
 inside() { cg=$1; shift; sh -c "echo \$\$ > $CG/$cg/cgroup.procs && $*"; }
 dying() { sed -n 's/^nr_dying_descendants //p' "$CG/$1/cgroup.stat"; }
 file() { sed -n 's/^file //p' "$CG/$1/memory.stat"; }
@@ -59,7 +59,7 @@ for d in lab-shm lab-mr lab-drop; do settle $d 0; rmdir $CG/$d; done
 
 stamp reclaim
 # trace: started first; once its first report is out, memcgs with and without pages come and go.
-node dist/cli/main.js trace --json --duration 5s --interval 1s > "$OUT/trace.jsonl" 2> "$OUT/trace.err" &
+node dist/cli/cgleak.cjs trace --json --duration 5s --interval 1s > "$OUT/trace.jsonl" 2> "$OUT/trace.err" &
 tp=$!
 i=0; while [ ! -s "$OUT/trace.jsonl" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 mkdir $CG/lab-t; echo +memory > $CG/lab-t/cgroup.subtree_control; mkdir -p "$E/t" "$T/t"

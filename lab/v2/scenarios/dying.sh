@@ -40,7 +40,7 @@ rmdir $CG/lab-c/z
 
 for d in "" lab-a lab-b lab-c; do cat $CG/$d/cgroup.stat > "$OUT/cgroup.stat.${d:-root}"; done
 grep memory /proc/cgroups > "$OUT/proc-cgroups-memory"
-node dist/cli/main.js scan --json --host-root / > "$OUT/scan.json" || echo "scan rc=$?" > "$OUT/scan.rc"
+node dist/cli/cgleak.cjs scan --json --host-root / > "$OUT/scan.json" || echo "scan rc=$?" > "$OUT/scan.rc"
 for d in "" lab-a lab-b lab-c; do cat $CG/$d/cgroup.stat > "$OUT/cgroup.stat.after.${d:-root}"; done
 find $CG -mindepth 1 -type d | sed "s|^$CG/||" | sort > "$OUT/dirs"
 
@@ -57,4 +57,4 @@ sync; echo 3 > /proc/sys/vm/drop_caches
 echo "$(settle lab-a 0) $(dying lab-b)" > "$OUT/free.sync-drop3"
 rm "$T"/dying*
 echo "$(dying lab-a) $(settle lab-b 0)" > "$OUT/free.rm-tmpfs"
-node dist/cli/main.js scan --json --host-root / > "$OUT/scan.after-free.json" || echo "scan rc=$?" > "$OUT/scan.rc"
+node dist/cli/cgleak.cjs scan --json --host-root / > "$OUT/scan.after-free.json" || echo "scan rc=$?" > "$OUT/scan.rc"
