@@ -54,10 +54,12 @@ function measure(label: string): void {
   const opts = { thresholds: DEFAULT_THRESHOLDS, deep: "auto" as const, emptyMinAgeMs: 600_000 };
   const walks: number[] = [];
   let live = 0;
+  let dying = 0;
   for (let i = 0; i < RUNS; i++) {
     const r = runScan(new Host("/"), opts);
     walks.push(r.timings.walkSeconds);
     live = r.memcg.live;
+    dying = r.memcg.dying; // above 0, the scan also reads a memory.stat per subtree child (the pins)
   }
   const scan = [process.execPath, CLI, "scan", "--json"] as const;
   const procs: number[] = [];
@@ -75,7 +77,7 @@ function measure(label: string): void {
   const [w, p, q, f, n] = [median(walks), median(procs), median(inherited), median(finds), median(nodes)];
   const ms = (x: number): string => `${(x * 1000).toFixed(0)} ms`;
   process.stdout.write(
-    `${label}: ${live} live memcgs | walk ${(w * 1000).toFixed(1)} ms | cgleak scan --json ${ms(p)} | find ${ms(f)} | scan/find ${(p / f).toFixed(2)} | walk/find ${(w / f).toFixed(2)} | peak RSS ${rss.toFixed(0)} MB\n` +
+    `${label}: ${live} live memcgs, ${dying} dying | walk ${(w * 1000).toFixed(1)} ms | cgleak scan --json ${ms(p)} | find ${ms(f)} | scan/find ${(p / f).toFixed(2)} | walk/find ${(w / f).toFixed(2)} | peak RSS ${rss.toFixed(0)} MB\n` +
       `     (node -e 0 ${ms(n)}; with this shell's NODE_EXTRA_CA_CERTS the scan takes ${ms(q)}, scan/find ${(q / f).toFixed(2)})\n`,
   );
 }

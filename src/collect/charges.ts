@@ -15,6 +15,8 @@ export function readSubtreeCharges(host: Host, h: CgroupHierarchy, path: string,
   const own = readStat(host, h, path);
   if (own === undefined) return null;
   let rest = (own.get(key) ?? 0) - (h.version === 1 ? own.get("cache") ?? 0 : 0);
+  // Nothing charged below the parent itself: no child can hold pages, so none are pinned either.
+  if (rest <= 0) return 0;
   for (const child of liveChildren) {
     // A child removed since the walk has become one of the dying: its pages now count as pinned.
     rest -= readStat(host, h, child)?.get(key) ?? 0;

@@ -85,6 +85,17 @@ test("with no dying memcg nothing is pinned, and no child's memory.stat is read"
   });
 });
 
+test("a subtree with nothing charged below itself pins nothing, and its children's memory.stat is not read", () => {
+  withKubeHost((dir) => {
+    fs.writeFileSync(`${dir}/${MEMCG}/system.slice/memory.stat`, stat(2000, 2000));
+    fs.writeFileSync(`${dir}/${MEMCG}/system.slice/a.service/memory.stat`, "not a memory.stat\n");
+    const m = collectMemcg(new Host(dir), { ...V1, controllers: [...V1.controllers] }, SHALLOW);
+    assert.equal(m.dying, 2);
+    assert.equal(m.subtrees.find((s) => s.path === "system.slice")?.pinnedBytes, 0);
+    assert.equal(m.subtrees.find((s) => s.path === "kubepods/burstable")?.pinnedBytes, 2000);
+  });
+});
+
 test("walkCgroupDirs visits parents before children, siblings together, and gives back the working directory", () => {
   const cwd = process.cwd();
   withKubeHost((dir) => {
