@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 /**
  * Writes a command's whole output with write(2) on descriptor 1. process.stdout would do the same
  * for a file or a blocking pipe, but creating it loads Node's streams: ~7 ms of `cgleak scan`'s
- * start-up (`npm run bench -- scan`). A reader that went away (`cgleak scan | head -1`) ends the
+ * start-up (node --cpu-prof). A reader that went away (`cgleak scan | head -1`) ends the
  * output quietly, as with any Unix tool; a non-blocking descriptor hands the rest to process.stdout.
  */
 export function writeStdout(text: string): void {
