@@ -55,6 +55,7 @@ const EXPLAIN: Record<string, string> = {
   "mkdir-enomem": "memcg mkdir failed with ENOMEM: the kernel could not allocate a memory cgroup",
   "failed-create-pod-container": "kubelet could not create pod memory cgroups (FailedCreatePodContainer)",
   "slub-memcg": "kernel slab allocation failed in a per-memcg cache (kmem accounting on; runc#1725)",
+  "slub-possible": "possible: kernel slab allocation failed, but no per-memcg cache line follows (weak evidence alone)",
 };
 
 /** The human summary: one paragraph per finding, with counts, time span, components and samples. */

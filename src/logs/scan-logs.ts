@@ -89,6 +89,7 @@ async function scanOne(source: LogSource, opts: ScanLogsOptions, acc: Accumulato
     const lines = source.type === "journal"
       ? await eachJournalLine(journalOptions(opts), onLine)
       : await eachLine(openLogFile(opts.host && source.path !== "-" ? opts.host.path(source.path) : source.path), onLine);
+    for (const hit of stream.end()) acc.add(name, hit);
     return { name, type: source.type, ok: true, lines };
   } catch (err) {
     return { name, type: source.type, ok: false, lines: 0, error: oneLine(err) };

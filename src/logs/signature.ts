@@ -4,13 +4,15 @@
  * kernel-lab.md) or ENOMEM, as dockerd, containerd, cri-o, kubelet, runc, lxc, systemd and
  * coreutils print it. Look-alikes (inotify watches, full disks, cpuset/pids, cgroup.procs writes,
  * rmdir, limit writes) fail because the errno must be bound to a *mkdir* of a *memory* cgroup.
+ * `slub-possible` is the kernel's SLUB line with no per-memcg cache line after it: weak evidence.
  */
 export type SignatureKind =
   | "mkdir-enospc"
   | "mkdir-ebusy"
   | "mkdir-enomem"
   | "failed-create-pod-container"
-  | "slub-memcg";
+  | "slub-memcg"
+  | "slub-possible";
 export type Errno = "ENOSPC" | "EBUSY" | "ENOMEM";
 
 export interface LogMatch {
@@ -33,44 +35,71 @@ const ERR = "(no space left on device|device or resource busy|cannot allocate me
 // A line cut by a log shipper or `kubectl describe` may end inside the errno text.
 const ERR_CUT = "(no space(?: [a-z ]*)?|device or(?: [a-z ]*)?|cannot all[a-z ]*)(?:\\.\\.\\.|…)?\\s*$";
 const PATH = "(\\/\\S*?)";
+// Quotes around a path: plain, typographic (coreutils), backticks (crun).
+const Q = "[\"'‘’`]?";
+// Event wrapping (kubectl describe, rancher) can lose the `:` before the error text.
+const SEP = "\\s*:?\\s*";
 
-/** Each form binds an errno to a mkdir of one path. Group 1 = path, group 2 = errno text. */
-const FORMS: ReadonlyArray<{ re: RegExp; swap?: true; systemd?: true }> = [
-  { re: new RegExp(`\\bmkdir\\s+["'‘]?${PATH}["'’]?\\s*:\\s*${ERR}`, "i") }, // Go: runc, kubelet, dockerd
-  { re: new RegExp(`\\bmkdir\\s+["'‘]?${PATH}["'’]?\\s*:\\s*${ERR_CUT}`, "i") },
-  { re: new RegExp(`cannot create directory\\s+["'‘’]${PATH}["'‘’]\\s*:\\s*${ERR}`, "i") }, // coreutils
-  { re: new RegExp(`${ERR}\\s+-\\s+failed to create directory\\s+["']${PATH}["']`, "i"), swap: true }, // lxc
+/** Each form binds an errno to the creation of one path. Group 1 = path, group 2 = errno text. */
+const FORMS: ReadonlyArray<{ re: RegExp; swap?: true; systemd?: true; bare?: true }> = [
+  { re: new RegExp(`\\bmkdir\\s+${Q}${PATH}${Q}${SEP}${ERR}`, "i") }, // Go: runc, kubelet, dockerd, containerd, cri-o, nomad
+  { re: new RegExp(`\\bmkdir\\s+${Q}${PATH}${Q}${SEP}${ERR_CUT}`, "i") },
+  { re: new RegExp(`cannot create directory\\s+${Q}${PATH}${Q}${SEP}${ERR}`, "i") }, // coreutils
+  { re: new RegExp(`${ERR}\\s+-\\s+failed to create directory\\s+["']${PATH}["']`, "i"), swap: true }, // lxc utils.c
+  // lxc cgfsng (`Failed to create /sys/fs/cgroup/memory//lxc/x: ...`), crun (`creating cgroup directory `x`: ...`)
+  { re: new RegExp(`(?:failed to create|creating)(?: cgroup)?(?: directory)?\\s+${Q}${PATH}${Q}\\s*:\\s*${ERR}`, "i") },
   { re: /\bmkdir(?:at)?\((?:AT_FDCWD,\s*)?"(\/[^"]*)",\s*\d+\)\s*=\s*-1\s+(ENOSPC|EBUSY|ENOMEM)\b/ }, // strace
   { re: new RegExp(`Failed to create cgroup\\s+${PATH}\\s*:\\s*${ERR}`, "i"), systemd: true }, // systemd unit_create_cgroup
+  { re: new RegExp(`(?:^|[\\s"'(\\[])${PATH}\\/?${Q}\\s*:\\s*${ERR}`, "i"), bare: true }, // a cgroup directory and the errno alone
 ];
 
 // v1 hierarchies that are not memory: an errno from mkdir there says nothing about memcg IDs.
 const OTHER_HIERARCHIES = new Set([
   "cpuset", "cpu", "cpuacct", "blkio", "io", "devices", "freezer", "net_cls", "net_prio",
-  "perf_event", "hugetlb", "pids", "rdma", "misc", "systemd", "unified", "elogind",
+  "perf_event", "hugetlb", "pids", "rdma", "misc", "systemd", "unified", "elogind", "schedtune",
 ]);
+// A control file, not a directory: an errno on it comes from a write (limits, cpuset, cgroup.procs).
+const CONTROL_FILE = /\/(?:(?:memory|cgroup|cpuset|cpu|cpuacct|blkio|io|pids|hugetlb|devices|freezer|net_cls|net_prio|rdma|misc)\.[\w.]+|tasks|notify_on_release|release_agent)$/;
+// Before a bare path, nothing or a log prefix may stand; a verb (write, rmdir, inotify_add_watch) owns the errno.
+const BARE_PREFIX = /(?:^|[:\]>])\s*["'(\[]?$/;
 
 /** Quick reject so a 1 GB log costs one regex test per line. */
-export const PREFILTER = /mkdir|create directory|create cgroup|SLUB: Unable/i;
+export const PREFILTER = /mkdir|create directory|create cgroup|creat|no space|resource busy|allocate memory|SLUB: Unable|cache:/i;
 
 /** Undoes double/triple JSON quoting (`\\\"mkdir ...\\\"`) so the forms see plain text. */
 export function unquote(line: string): string {
   return line.includes("\\") ? line.replace(/\\+(["'])/g, "$1") : line;
 }
 
-/** Matches one log line (possibly quoted twice or cut at the end). Pure; no context. */
+// Full-width punctuation (CJK input methods, translated consoles) read as its ASCII twin.
+const FULL_WIDTH: Record<string, string> = { "：": ":", "，": ",", "（": "(", "）": ")", "“": '"', "”": '"', "　": " " };
+
+/** The text the forms see: unquoted, full-width punctuation folded to ASCII. */
+export function normalize(line: string): string {
+  const u = unquote(line);
+  return /[：，（）“”　]/.test(u) ? u.replace(/[：，（）“”　]/g, (c) => FULL_WIDTH[c] ?? c) : u;
+}
+
+/** Matches one log line (possibly quoted twice, cut at the end, or with full-width punctuation). Pure. */
 export function matchLine(raw: string): LogMatch | undefined {
   if (!PREFILTER.test(raw)) return undefined;
-  const line = unquote(raw);
+  const line = normalize(raw);
   for (const form of FORMS) {
     const m = form.re.exec(line);
     if (!m) continue;
     const path = (form.swap ? m[2] : m[1]) as string;
     const errno = toErrno((form.swap ? m[1] : m[2]) as string);
-    if (!errno || !(form.systemd || isMemoryCgroupPath(path))) continue;
+    if (!errno || !pathCounts(form, path, line, m.index)) continue;
     return { kind: kindOf(line, errno), errno, path, component: componentOf(line) };
   }
   return undefined;
+}
+
+function pathCounts(form: { systemd?: true; bare?: true }, path: string, line: string, at: number): boolean {
+  if (form.systemd && !/^\/(?:sys|cgroup|host|rootfs)\//.test(path)) return true; // a hierarchy path: /system.slice/x.scope
+  if (!isMemoryCgroupPath(path)) return false;
+  if (!form.bare) return true;
+  return !CONTROL_FILE.test(path.replace(/\/+$/, "")) && BARE_PREFIX.test(line.slice(0, line.indexOf(path, at)));
 }
 
 function toErrno(text: string): Errno | undefined {
@@ -80,7 +109,9 @@ function toErrno(text: string): Errno | undefined {
 }
 
 function kindOf(line: string, errno: Errno): SignatureKind {
-  if (/FailedCreatePodContainer|unable to ensure pod container exists/i.test(line)) return "failed-create-pod-container";
+  if (/FailedCreatePodContainer|unable to ensure pod container exists|failed to create container for \[kubepods/i.test(line)) {
+    return "failed-create-pod-container";
+  }
   return errno === "ENOSPC" ? "mkdir-enospc" : errno === "EBUSY" ? "mkdir-ebusy" : "mkdir-enomem";
 }
 
@@ -103,16 +134,21 @@ const SYSLOG_TAG =
   /^(?:[A-Z][a-z]{2}\s+\d{1,2}\s+[\d:]{8}|\d{4}-\d\d-\d\d[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)\s+\S+\s+([^\s[:]+)(?:\[\d+\])?:/;
 const TAGS: Record<string, string> = {
   docker: "dockerd", dockerd: "dockerd", containerd: "containerd", crio: "crio", "cri-o": "crio",
-  kubelet: "kubelet", hyperkube: "kubelet", runc: "runc", systemd: "systemd", kernel: "kernel",
+  kubelet: "kubelet", hyperkube: "kubelet", kubelite: "kubelet", runc: "runc", crun: "crun", systemd: "systemd",
+  kernel: "kernel", nomad: "nomad", podman: "podman", conmon: "podman", lxd: "lxd", "lxc-start": "lxc",
 };
+// Most specific first: a nomad line quoting runc's error is nomad's.
 const GUESSES: ReadonlyArray<[RegExp, string]> = [
-  [/FailedCreatePodContainer|unable to ensure pod container|pod_container_manager|kubelet/i, "kubelet"],
+  [/FailedCreatePodContainer|unable to ensure pod container|pod_container_manager|failed to create container for \[kubepods|kubelet/i, "kubelet"],
+  [/\bnomad\b|client\.driver_mgr|failed to launch command with executor/i, "nomad"],
+  [/\bpodman\b|libpod|conmon/i, "podman"],
   [/Handler for POST|dockerd|Error response from daemon/i, "dockerd"],
   [/containerd/i, "containerd"],
   [/\bcri-?o\b/i, "crio"],
-  [/SLUB:|\bkernel:/, "kernel"],
+  [/SLUB:|\bkernel:|^\s*cache:/, "kernel"],
+  [/\bcrun\b|creating cgroup directory/i, "crun"],
   [/container_linux\.go|process_linux\.go|\brunc\b/i, "runc"],
-  [/\blxc/i, "lxc"],
+  [/\blx[cd]\b|\blxc[-_]|cgfsng|mkdir_p/i, "lxc"],
   [/Failed to create cgroup/, "systemd"],
   [/^mkdir(?::|\()/, "shell"],
 ];

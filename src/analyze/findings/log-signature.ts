@@ -1,6 +1,7 @@
 import type { DiagnosisInput } from "../diagnose.js";
 import type { Finding } from "../finding.js";
 import { formatCount } from "../format.js";
+import type { LogFinding } from "../../logs/scan-logs.js";
 
 const WHAT: Record<string, string> = {
   "mkdir-enospc": "no space left on device",
@@ -8,22 +9,54 @@ const WHAT: Record<string, string> = {
   "mkdir-enomem": "cannot allocate memory",
   "failed-create-pod-container": "kubelet FailedCreatePodContainer",
   "slub-memcg": "SLUB: Unable to allocate memory in a memcg cache",
+  "slub-possible": "SLUB: Unable to allocate memory, cache not named",
 };
 
-/** The logs show the failure itself: pods have already failed to start on this node. */
+/**
+ * The logs show the failure itself (critical: pods have already failed to start), a per-memcg
+ * slab cache running dry (warning), or only a SLUB line that names no cache: a possible sign,
+ * reported as such because slab allocation fails for other reasons too.
+ */
 export function logSignatureFinding(d: DiagnosisInput): Finding | null {
   const found = d.logs?.findings ?? [];
   if (found.length === 0) return null;
-  const total = found.reduce((n, f) => n + f.count, 0);
-  const first = found[0]!;
-  const last = found.map((f) => f.last).filter((t): t is string => t !== undefined).sort().at(-1);
-  const mkdir = found.some((f) => f.kind.startsWith("mkdir") || f.kind === "failed-create-pod-container");
+  const strong = found.filter((f) => f.kind !== "slub-possible");
+  if (strong.length === 0) return possibleFinding(found);
+  const total = strong.reduce((n, f) => n + f.count, 0);
+  const first = strong[0]!;
+  const last = lastTime(strong);
+  const mkdir = strong.some((f) => f.kind.startsWith("mkdir") || f.kind === "failed-create-pod-container");
   return {
     id: "log-signature",
     severity: mkdir ? "critical" : "warning",
-    title: `The logs show ${formatCount(total)} memory-cgroup failures (${found.map((f) => `${formatCount(f.count)} × ${WHAT[f.kind] ?? f.kind}`).join(", ")})${last ? `, the last at ${last}` : ""}: ${mkdir ? "pods have already failed to start here" : "the kernel ran short of memory for per-memcg caches"}`,
-    evidence: found.flatMap((f) => f.samples.slice(0, 1).map((s) => ({ from: `${s.source}:${s.lineNumber}`, value: s.line }))),
+    title: `The logs show ${formatCount(total)} memory-cgroup failures (${list(strong)})${last ? `, the last at ${last}` : ""}: ${mkdir ? "pods have already failed to start here" : "the kernel ran short of memory for per-memcg caches"}`,
+    evidence: evidence(found),
     fix: [`See the other findings for the cause; ${first.kind === "slub-memcg" ? "per-memcg slab caches point at the kmem-accounting leak" : "only freeing memcg IDs lets new pods start"}`],
     sources: ["cgleak logs (testdata/logs/corpus.jsonl)"],
   };
+}
+
+function possibleFinding(found: LogFinding[]): Finding {
+  const total = found.reduce((n, f) => n + f.count, 0);
+  const last = lastTime(found);
+  return {
+    id: "log-signature",
+    severity: "info",
+    title: `Possible: the kernel logged ${formatCount(total)} × "SLUB: Unable to allocate memory" without naming a per-memcg cache${last ? `, the last at ${last}` : ""}; alone this does not show a memory-cgroup leak`,
+    evidence: evidence(found),
+    fix: ["Look at the `cache:` line the kernel prints after it (dmesg): a name like kmalloc-64(1793:<id>) is a per-memcg cache"],
+    sources: ["cgleak logs (testdata/logs/corpus.jsonl)"],
+  };
+}
+
+function list(found: LogFinding[]): string {
+  return found.map((f) => `${formatCount(f.count)} × ${WHAT[f.kind] ?? f.kind}`).join(", ");
+}
+
+function lastTime(found: LogFinding[]): string | undefined {
+  return found.map((f) => f.last).filter((t): t is string => t !== undefined).sort().at(-1);
+}
+
+function evidence(found: LogFinding[]): Finding["evidence"] {
+  return found.flatMap((f) => f.samples.slice(0, 1).map((s) => ({ from: `${s.source}:${s.lineNumber}`, value: s.line })));
 }
