@@ -136,3 +136,16 @@ test("cgleak logs: no FILE reads the journal from PATH with --since 24h", async 
     assert.ok(hours > 23.9 && hours < 24.1, `--since was ${hours} h ago`);
   });
 });
+
+test("scanLogs: a header-less hit after a syslog line keeps its own line, component and (absent) time; a lone SLUB line at the end is 'possible'", async () => {
+  const text = [
+    "Dec 24 11:54:31 n1 kernel: eth0: link up",
+    "docker: Error response from daemon: oci runtime error: mkdir /sys/fs/cgroup/memory/docker/a1: no space left on device.",
+    "Dec 24 11:55:00 n1 kernel: SLUB: Unable to allocate memory on node -1 (gfp=0x20)",
+  ].join("\n");
+  const report = await withLog(text, (file) => scanLogs([{ type: "file", path: file }], { now: new Date(2018, 11, 31) }));
+  const [mkdir, slub] = report.findings;
+  assert.deepEqual([mkdir?.kind, mkdir?.undated, mkdir?.first, mkdir?.components], ["mkdir-enospc", 1, undefined, { dockerd: 1 }]);
+  assert.deepEqual(mkdir?.samples.map((s) => [s.lineNumber, s.component, s.time]), [[2, "dockerd", undefined]]);
+  assert.deepEqual([slub?.kind, slub?.samples[0]?.lineNumber, slub?.first], ["slub-possible", 3, new Date(2018, 11, 24, 11, 55, 0).toISOString()]);
+});
