@@ -46,7 +46,8 @@ const FORMS: ReadonlyArray<{ re: RegExp; swap?: true; systemd?: true; bare?: tru
   { re: new RegExp(`\\bmkdir\\s+${Q}${PATH}${Q}${SEP}${ERR_CUT}`, "i") },
   { re: new RegExp(`cannot create directory\\s+${Q}${PATH}${Q}${SEP}${ERR}`, "i") }, // coreutils
   { re: new RegExp(`${ERR}\\s+-\\s+failed to create directory\\s+["']${PATH}["']`, "i"), swap: true }, // lxc utils.c
-  // lxc cgfsng (`Failed to create /sys/fs/cgroup/memory//lxc/x: ...`), crun (`creating cgroup directory `x`: ...`)
+  // LXC as reports quote it (`Failed to create /sys/fs/cgroup/memory//lxc/x: ...`); crun's crun_make_error
+  // ("creating cgroup directory `%s`" + ": " + strerror, src/libcrun/cgroup.c)
   { re: new RegExp(`(?:failed to create|creating)(?: cgroup)?(?: directory)?\\s+${Q}${PATH}${Q}\\s*:\\s*${ERR}`, "i") },
   { re: /\bmkdir(?:at)?\((?:AT_FDCWD,\s*)?"(\/[^"]*)",\s*\d+\)\s*=\s*-1\s+(ENOSPC|EBUSY|ENOMEM)\b/ }, // strace
   { re: new RegExp(`Failed to create cgroup\\s+${PATH}\\s*:\\s*${ERR}`, "i"), systemd: true }, // systemd unit_create_cgroup
