@@ -63,7 +63,7 @@ export function formatReport(r: LogReport): string {
   const read = r.sources.filter((s) => s.ok).map((s) => `${s.name} (${s.lines} lines)`);
   const out = [`Read ${read.length ? read.join(", ") : "nothing"}${r.since ? ` since ${r.since}` : ""}.`];
   if (r.findings.length === 0) out.push("No memory-cgroup leak signatures found.");
-  for (const f of r.findings) {
+  for (const f of [...r.findings, ...(r.possible ?? [])]) {
     const span = f.first ? ` from ${f.first} to ${f.last}` : "";
     const who = Object.entries(f.components).map(([c, n]) => `${c} ${n}`).join(", ");
     out.push(`${f.kind}: ${f.count} line${f.count === 1 ? "" : "s"}${span} (${who}); ${f.paths} distinct cgroup${f.paths === 1 ? "" : "s"}`);

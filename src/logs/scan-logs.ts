@@ -30,7 +30,9 @@ export interface ScanLogsOptions {
 export interface LogReport {
   sources: LogSourceStatus[];
   findings: LogFinding[];
-  /** Matches over all kinds. */
+  /** Weak signs kept apart from `findings` and `total`: a lone SLUB line (`slub-possible`). */
+  possible?: LogFinding[];
+  /** Matches over all kinds in `findings`. */
   total: number;
   /** ISO time the scan was limited to, if any. */
   since?: string;
@@ -74,7 +76,9 @@ export async function scanLogs(sources: LogSource[], opts: ScanLogsOptions = {})
   const acc = new Accumulator(opts);
   const statuses: LogSourceStatus[] = [];
   for (const source of sources) statuses.push(await scanOne(source, opts, acc));
-  const report: LogReport = { sources: statuses, findings: acc.findings(), total: acc.total };
+  const report: LogReport = { sources: statuses, findings: acc.findings(false), total: acc.total };
+  const possible = acc.findings(true);
+  if (possible.length > 0) report.possible = possible;
   if (opts.since) report.since = opts.since.toISOString();
   return report;
 }
@@ -112,6 +116,8 @@ function oneLine(err: unknown): string {
 }
 
 const MAX_PATHS = 1000;
+/** Kinds that only suggest a leak: reported apart, never counted as the signature. */
+const WEAK: ReadonlySet<SignatureKind> = new Set<SignatureKind>(["slub-possible"]);
 
 /** Folds hits into per-kind findings in O(kinds) memory. */
 class Accumulator {
@@ -127,7 +133,7 @@ class Accumulator {
     if (time && this.opts.since && time < this.opts.since) return;
     const f = this.finding(hit.match.kind);
     const component = hit.match.component ?? "unknown";
-    this.total += 1;
+    if (!WEAK.has(hit.match.kind)) this.total += 1;
     f.count += 1;
     f.components[component] = (f.components[component] ?? 0) + 1;
     if (hit.match.errno) f.errnos[hit.match.errno] = (f.errnos[hit.match.errno] ?? 0) + 1;
@@ -138,8 +144,10 @@ class Accumulator {
     if (f.samples.length < (this.opts.maxSamples ?? 3)) f.samples.push(sample(source, hit, component, time));
   }
 
-  findings(): LogFinding[] {
+  /** The strong findings, or (weak = true) the possible ones. */
+  findings(weak: boolean): LogFinding[] {
     return [...this.byKind.values()]
+      .filter((f) => WEAK.has(f.kind) === weak)
       .map(({ seen, ...f }) => ({ ...f, paths: seen.size }))
       .sort((a, b) => b.count - a.count);
   }

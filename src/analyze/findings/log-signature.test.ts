@@ -4,8 +4,10 @@ import { logSignatureFinding } from "./log-signature.js";
 import type { DiagnosisInput } from "../diagnose.js";
 import type { LogFinding, LogReport } from "../../logs/scan-logs.js";
 
-function input(findings: LogFinding[]): DiagnosisInput {
-  const logs: LogReport = { sources: [{ name: "/var/log/messages", type: "file", ok: true, lines: 9 }], total: findings.length, findings };
+function input(all: LogFinding[]): DiagnosisInput {
+  const findings = all.filter((f) => f.kind !== "slub-possible");
+  const possible = all.filter((f) => f.kind === "slub-possible");
+  const logs: LogReport = { sources: [{ name: "/var/log/messages", type: "file", ok: true, lines: 9 }], total: findings.length, findings, possible };
   return { logs } as unknown as DiagnosisInput;
 }
 

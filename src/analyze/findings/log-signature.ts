@@ -18,10 +18,10 @@ const WHAT: Record<string, string> = {
  * reported as such because slab allocation fails for other reasons too.
  */
 export function logSignatureFinding(d: DiagnosisInput): Finding | null {
-  const found = d.logs?.findings ?? [];
-  if (found.length === 0) return null;
-  const strong = found.filter((f) => f.kind !== "slub-possible");
-  if (strong.length === 0) return possibleFinding(found);
+  const strong = d.logs?.findings ?? [];
+  const weak = d.logs?.possible ?? [];
+  const found = [...strong, ...weak];
+  if (strong.length === 0) return weak.length === 0 ? null : possibleFinding(weak);
   const total = strong.reduce((n, f) => n + f.count, 0);
   const first = strong[0]!;
   const last = lastTime(strong);
