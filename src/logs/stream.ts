@@ -33,17 +33,20 @@ export class SignatureStream {
   push(line: string): LineHit[] {
     this.n += 1;
     const hits = this.checkSlub(line);
-    const starts = startsRecord(line);
-    if (starts) this.wrap = undefined;
-    const direct = matchLine(line);
+    const header = hasHeader(line);
+    // The record-start patterns only matter while a record is open: most lines skip them.
+    const boundary = header || (this.wrap !== undefined && startsRecord(line));
+    if (boundary) this.wrap = undefined;
+    const keyword = WRAP_HEAD.test(line); // a superset of matchLine's prefilter
+    const direct = keyword ? matchLine(line) : undefined;
     if (direct) {
       this.wrap = undefined;
       hits.push({ match: direct, lineNumber: this.n, text: line });
       return hits;
     }
-    const joined = starts ? undefined : this.continueWrap(line);
+    const joined = boundary ? undefined : this.continueWrap(line);
     if (joined) hits.push(joined);
-    else if (!this.wrap && (starts || WRAP_HEAD.test(line)) && !SLUB.test(line)) {
+    else if (!this.wrap && (header || keyword) && !SLUB.test(line)) {
       this.wrap = { lineNumber: this.n, hard: line, soft: line, pieces: 1 };
     }
     return hits;
