@@ -1,11 +1,15 @@
 /**
  * The log signature of a memory-cgroup leak, matched on one line: a memcg mkdir failing with
  * ENOSPC (IDs exhausted, idr kernels), EBUSY (IDs exhausted, xarray kernels, measured on 6.18 in
- * kernel-lab.md) or ENOMEM, as dockerd, containerd, cri-o, kubelet, runc, lxc, systemd and
- * coreutils print it. Look-alikes (inotify watches, full disks, cpuset/pids, cgroup.procs writes,
+ * kernel-lab.md) or ENOMEM, as dockerd, containerd, cri-o, kubelet, runc, crun, podman, nomad,
+ * LXC/LXD, systemd and coreutils print it. Look-alikes (inotify watches, full disks, cpuset/pids, cgroup.procs writes,
  * rmdir, limit writes) fail because the errno must be bound to a *mkdir* of a *memory* cgroup.
  * `slub-possible` is the kernel's SLUB line with no per-memcg cache line after it: weak evidence.
  */
+import { componentOf } from "./component.js";
+
+export { componentOf };
+
 export type SignatureKind =
   | "mkdir-enospc"
   | "mkdir-ebusy"
@@ -65,7 +69,7 @@ const CONTROL_FILE = /\/(?:(?:memory|cgroup|cpuset|cpu|cpuacct|blkio|io|pids|hug
 const BARE_PREFIX = /(?:^|[:\]>])\s*["'(\[]?$/;
 
 /** Quick reject so a 1 GB log costs one regex test per line. */
-export const PREFILTER = /mkdir|create directory|create cgroup|creat|no space|resource busy|allocate memory|SLUB: Unable|cache:/i;
+export const PREFILTER = /mkdir|creat|no space|resource busy|allocate memory|SLUB: Unable|cache:/i;
 
 /** Undoes double/triple JSON quoting (`\\\"mkdir ...\\\"`) so the forms see plain text. */
 export function unquote(line: string): string {
@@ -129,34 +133,4 @@ export function isMemoryCgroupPath(path: string): boolean {
   if (parts.includes("memory")) return true;
   if (hierarchy.startsWith("name=")) return false;
   return !parts.some((p) => OTHER_HIERARCHIES.has(p));
-}
-
-const SYSLOG_TAG =
-  /^(?:[A-Z][a-z]{2}\s+\d{1,2}\s+[\d:]{8}|\d{4}-\d\d-\d\d[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)\s+\S+\s+([^\s[:]+)(?:\[\d+\])?:/;
-const TAGS: Record<string, string> = {
-  docker: "dockerd", dockerd: "dockerd", containerd: "containerd", crio: "crio", "cri-o": "crio",
-  kubelet: "kubelet", hyperkube: "kubelet", kubelite: "kubelet", runc: "runc", crun: "crun", systemd: "systemd",
-  kernel: "kernel", nomad: "nomad", podman: "podman", conmon: "podman", lxd: "lxd", "lxc-start": "lxc",
-};
-// Most specific first: a nomad line quoting runc's error is nomad's.
-const GUESSES: ReadonlyArray<[RegExp, string]> = [
-  [/FailedCreatePodContainer|unable to ensure pod container|pod_container_manager|failed to create container for \[kubepods|kubelet/i, "kubelet"],
-  [/\bnomad\b|client\.driver_mgr|failed to launch command with executor/i, "nomad"],
-  [/\bpodman\b|libpod|conmon/i, "podman"],
-  [/Handler for POST|dockerd|Error response from daemon/i, "dockerd"],
-  [/containerd/i, "containerd"],
-  [/\bcri-?o\b/i, "crio"],
-  [/SLUB:|\bkernel:|^\s*cache:/, "kernel"],
-  [/\bcrun\b|creating cgroup directory/i, "crun"],
-  [/container_linux\.go|process_linux\.go|\brunc\b/i, "runc"],
-  [/\blx[cd]\b|\blxc[-_]|cgfsng|mkdir_p/i, "lxc"],
-  [/Failed to create cgroup/, "systemd"],
-  [/^mkdir(?::|\()/, "shell"],
-];
-
-/** The component that logged a line: its syslog/journal tag, else a guess from the message. */
-export function componentOf(line: string): string {
-  const tag = SYSLOG_TAG.exec(line)?.[1];
-  if (tag) return TAGS[tag.toLowerCase()] ?? tag;
-  return GUESSES.find(([re]) => re.test(line))?.[1] ?? "unknown";
 }
