@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import type { Host } from "./host/host.js";
 import type { DyingState } from "./serve/trace.js";
-import { runScan, withDiagnosis, type ScanOptions } from "./scan.js";
-import type { ScanReport } from "./analyze/report.js";
+import { runScan, withAssessment, type ScanOptions } from "./scan.js";
+import type { ScanReport, Snapshot } from "./analyze/report.js";
 import { kernelModel } from "./knowledge/kernel-model.js";
 import { classifyRuntimes } from "./knowledge/runtime-facts.js";
 import { collectRuntimes } from "./collect/runtimes.js";
@@ -10,7 +10,7 @@ import { scanLogs, type LogReport, type LogSource } from "./logs/scan-logs.js";
 import { defaultLogSources } from "./logs/sources.js";
 import type { ToolVersion } from "./parsers/runtime-version.js";
 import { parseCmdline } from "./parsers/cmdline.js";
-import { diagnose } from "./analyze/diagnose.js";
+import { assess } from "./analyze/assess.js";
 import type { NamedDying } from "./analyze/findings/dying-workloads.js";
 import { readBootId } from "./serve/cheap.js";
 
@@ -37,15 +37,15 @@ export async function runExplain(host: Host, opts: ExplainOptions): Promise<Expl
   const runtimes = await collectRuntimes(host, { overrides: opts.overrides, timeoutMs: opts.probeTimeoutMs ?? 2000 });
   const sources = opts.logs ?? defaultLogSources(host);
   const logs: LogReport | null = sources.length === 0 ? null : await scanLogs(sources, { host, ...(opts.since ? { since: opts.since } : {}) });
-  const cmdline = host.readTextIfExists("/proc/cmdline");
-  const model = kernelModel(report.kernel.release, cmdline === undefined ? undefined : parseCmdline(cmdline, "/proc/cmdline"));
-  const { findings: _f, explain: _e, ...base } = report;
+  const boot = report.kernel.cmdline === null ? null : parseCmdline(report.kernel.cmdline, "/proc/cmdline");
+  const model = kernelModel(report.kernel.release, boot ?? undefined);
+  const { findings: _f, explain: _e, ids: _i, status: _s, assessment: _a, ...snapshot } = report;
   const verdicts = classifyRuntimes(runtimes.versions);
-  const diagnosed = withDiagnosis(base, model, verdicts, logs);
+  const diagnosed = withAssessment(snapshot satisfies Snapshot, model, boot, verdicts, logs);
   const traced = await readNamedDying(host, opts.db);
   if (traced.dying === null) return { ...diagnosed, explain: { ...diagnosed.explain, trace: traced.note } };
-  const findings = diagnose({ report: base, model, runtimes: verdicts, logs, dying: traced.dying });
-  return { ...diagnosed, findings, explain: { ...diagnosed.explain, trace: traced.note } };
+  const again = assess({ snapshot, model, boot, runtimes: verdicts, logs, dying: traced.dying });
+  return { ...again, explain: { ...diagnosed.explain, trace: traced.note } };
 }
 
 const NOT_TRACED = "not traced: run cgleak serve --trace";

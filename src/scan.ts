@@ -4,10 +4,11 @@ import { collectNode, type NodeFacts } from "./collect/node.js";
 import { collectMemcg, type MemcgFacts } from "./collect/memcg.js";
 import { kernelModel, type KernelModel } from "./knowledge/kernel-model.js";
 import { MEMCG_COSTS } from "./knowledge/costs.js";
-import { idUse } from "./analyze/ids.js";
-import { scanStatus } from "./analyze/status.js";
-import type { Checked, ScanReport, Thresholds } from "./analyze/report.js";
-import { diagnose } from "./analyze/diagnose.js";
+import type { Checked, ScanReport, Snapshot, Thresholds } from "./analyze/report.js";
+import { assess } from "./analyze/assess.js";
+import { memoryMissingReason } from "./analyze/boot-line.js";
+import type { BootParams } from "./parsers/cmdline.js";
+import { parseProcCgroups, memorySubsys } from "./parsers/proc-cgroups.js";
 import type { RuntimeVerdict } from "./knowledge/runtime-facts.js";
 import type { LogReport } from "./logs/scan-logs.js";
 
@@ -32,11 +33,12 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
   const now = opts.now ?? Date.now;
   const started = process.hrtime.bigint();
   const node = collectNode(host);
-  if (node.memory === null) {
-    throw new NoMemoryControllerError(node.mounts.source);
-  }
   const model = kernelModel(node.release, node.boot ?? undefined);
-  const kmemMatters = model.kmemForkLeak.value !== false;
+  if (node.memory === null) {
+    throw new NoMemoryControllerError(node.mounts.source, memoryMissingReason(memoryLine(host), node.boot, model.memcgV1Optional.value));
+  }
+  // Where dying memcgs hold IDs, kmem charges are one of the pins the assessment must name.
+  const kmemMatters = model.kmemForkLeak.value !== false || model.dyingHoldIds.value !== false;
   const memcg = collectMemcg(host, node.memory, {
     perMemcg: {
       empty: true,
@@ -46,15 +48,26 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
     now: now(),
     emptyMinAgeMs: opts.emptyMinAgeMs,
   });
-  const base = buildReport(host, node, model, memcg, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
-  return withDiagnosis(base, model, opts.runtimes ?? null, opts.logs ?? null);
+  const snapshot = buildSnapshot(host, node, memcg, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
+  return withAssessment(snapshot, model, node.boot, opts.runtimes ?? null, opts.logs ?? null);
 }
 
-/** Adds (or redoes) the diagnosis: explain calls it again once runtimes and logs are in. */
-export function withDiagnosis(r: Omit<ScanReport, "findings" | "explain">, model: KernelModel, runtimes: RuntimeVerdict[] | null, logs: LogReport | null): ScanReport {
+/** The memory line of /proc/cgroups, for the reason there is no memory controller; null when unreadable. */
+function memoryLine(host: Host): { present: boolean; enabled: boolean } | null {
+  try {
+    const text = host.readTextIfExists("/proc/cgroups");
+    if (text === undefined) return null;
+    const mem = memorySubsys(parseProcCgroups(text, "/proc/cgroups"));
+    return mem ? { present: true, enabled: mem.enabled } : { present: false, enabled: false };
+  } catch {
+    return null;
+  }
+}
+
+/** The assessment of a snapshot: explain calls it again once runtimes and logs are in. */
+export function withAssessment(snapshot: Snapshot, model: KernelModel, boot: BootParams | null, runtimes: RuntimeVerdict[] | null, logs: LogReport | null): ScanReport {
   return {
-    ...r,
-    findings: diagnose({ report: r, model, runtimes, logs }),
+    ...assess({ snapshot, model, boot, runtimes, logs }),
     explain: {
       runtimes: runtimes === null ? "not probed (cgleak explain runs the runtimes' version commands; --versions gives them)" : `${runtimes.length} verdicts`,
       logs: logs === null ? "not read (cgleak explain reads the usual logs; cgleak logs reads any)" : `${logs.sources.filter((s) => s.ok).length} sources read, ${logs.total} matching lines`,
@@ -62,9 +75,7 @@ export function withDiagnosis(r: Omit<ScanReport, "findings" | "explain">, model
   };
 }
 
-function buildReport(host: Host, node: NodeFacts, model: KernelModel, m: MemcgFacts, opts: ScanOptions, at: number, seconds: number): Omit<ScanReport, "findings" | "explain"> {
-  const swapOn = (node.meminfo.swapTotalBytes ?? 0) > 0;
-  const ids = idUse(m.live, m.dying, model.dyingHoldIds, swapOn);
+function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, opts: ScanOptions, at: number, seconds: number): Snapshot {
   const pinned = sumPinned(m);
   return {
     schema: "cgleak.scan/v1",
@@ -73,7 +84,6 @@ function buildReport(host: Host, node: NodeFacts, model: KernelModel, m: MemcgFa
     kernel: { release: node.release, cmdline: node.boot?.raw ?? null },
     cgroup: { mode: node.mode as "v1" | "v2" | "hybrid", memoryVersion: m.version, mountPoint: m.mountPoint, mountinfo: node.mounts.source },
     memcg: { kernelTotal: m.kernelTotal, totalSource: m.totalSource, live: m.live, dying: m.dying, dyingSource: m.dyingSource, vanishedDuringWalk: m.vanished },
-    ids,
     dying: {
       count: m.dying,
       pinnedBytes: pinned,
@@ -86,14 +96,13 @@ function buildReport(host: Host, node: NodeFacts, model: KernelModel, m: MemcgFa
     kmem: m.perMemcg?.kmem ? { checked: true, ...m.perMemcg.kmem } : notChecked(m.version === 2 ? "v2" : "kmem"),
     meminfo: node.meminfo,
     thresholds: opts.thresholds,
-    status: scanStatus(ids, m.dying, pinned, opts.thresholds),
     timings: { walkSeconds: m.walkSeconds, scanSeconds: seconds },
   };
 }
 
 const NOT_CHECKED: Record<string, string> = {
   empty: `not checked: it reads a file in every memcg; it runs by default below ${AUTO_DEEP_MAX} memcgs, or with --deep`,
-  kmem: "not checked: this kernel accounts kernel memory in every memcg and frees such memcgs; it matters on RHEL 7 3.10 kernels (or use --deep)",
+  kmem: "not checked: kmem charges matter where dying memcgs hold IDs (RHEL 7's 3.10, kernels before 4.8), which this kernel is not said to be (or use --deep)",
   v2: "not applicable: cgroup v2 always accounts kernel memory and has no kmem switch",
 };
 

@@ -10,9 +10,12 @@ import { emptyCgroupsFinding } from "./findings/empty-cgroups.js";
 import { kmemLimitGoneFinding, unknownKernelFinding } from "./findings/kernel.js";
 import { logSignatureFinding } from "./findings/log-signature.js";
 import { dyingWorkloadsFinding, type NamedDying } from "./findings/dying-workloads.js";
+import { dyingHoldIdsFinding } from "./findings/dying-hold-ids.js";
+import { bootLineFinding, kernelPlacementFinding, measuredVsModelFinding } from "./findings/model.js";
 
 /** What the diagnosis rests on. Runtime versions and logs are optional: null means not looked at. */
 export interface DiagnosisInput {
+  /** The snapshot with the numbers' status and the assessment's remedy (findings come last). */
   report: Omit<ScanReport, "findings" | "explain">;
   model: KernelModel;
   runtimes: RuntimeVerdict[] | null;
@@ -25,12 +28,16 @@ export interface DiagnosisInput {
 const RULES: Array<(d: DiagnosisInput) => Finding | null> = [
   logSignatureFinding,
   kmemForkFinding,
+  dyingHoldIdsFinding,
   idCapFinding,
+  measuredVsModelFinding,
   dyingPinnedFinding,
   dyingWorkloadsFinding,
   emptyCgroupsFinding,
   kmemLimitGoneFinding,
   unknownKernelFinding,
+  kernelPlacementFinding,
+  bootLineFinding,
 ];
 
 /** The ranked findings for a node. Pure: the same input gives the same findings. */

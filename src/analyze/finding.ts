@@ -14,6 +14,10 @@ export interface Finding {
 
 export type FindingId =
   | "kmem-fork-leak"
+  | "dying-hold-ids"
+  | "measured-vs-model"
+  | "kernel-placement"
+  | "boot-line"
   | "id-cap"
   | "dying-pinned"
   | "dying-workloads"

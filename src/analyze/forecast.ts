@@ -17,7 +17,8 @@ export interface Forecast {
   capAt: string | null;
   /** Dying memcgs when they do not (or may not) hold IDs; null when they do (they are in the main series then). */
   dying: { ratePerSecond: number | null; bytesPerDay: number | null } | null;
-  window: { from: string; to: string; samples: number; resetAt: string | null };
+  /** The window asked for, and the samples really in it (firstSample/lastSample null when none). */
+  window: { from: string; to: string; samples: number; firstSample: string | null; lastSample: string | null; resetAt: string | null };
   basis: string;
 }
 
@@ -69,7 +70,7 @@ export function forecast(samples: Sample[], opts: ForecastOptions): Forecast {
     secondsToCapHigh: leaking && fit ? toCap(fit.low, -fit.levelHalfWidth) : null,
     capAt: secondsToCap === null ? null : new Date(opts.nowMs + secondsToCap * 1000).toISOString(),
     dying: opts.dyingHoldIds === true ? null : dyingCost(inWindow),
-    window: { from: new Date(from).toISOString(), to: new Date(opts.nowMs).toISOString(), samples: inWindow.length, resetAt: reset ? iso(reset.t) : null },
+    window: { from: new Date(from).toISOString(), to: new Date(opts.nowMs).toISOString(), samples: inWindow.length, firstSample: inWindow[0] ? iso(inWindow[0].t) : null, lastSample: inWindow.at(-1) ? iso((inWindow.at(-1) as Sample).t) : null, resetAt: reset ? iso(reset.t) : null },
     basis: "",
   };
   result.basis = basis(main, fit, result, opts.cap);

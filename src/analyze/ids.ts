@@ -1,6 +1,6 @@
-import type { Rule } from "../knowledge/kernel-model.js";
+import type { Placement, Rule } from "../knowledge/kernel-model.js";
 
-/** The memcg ID space: MEM_CGROUP_ID_MAX = USHRT_MAX, unchanged through 6.x (facts.md §2). */
+/** The memcg ID space: MEM_CGROUP_ID_MAX = USHRT_MAX (include/linux/memcontrol.h), unchanged through 6.x. */
 export const MEMCG_ID_CAP = 65535;
 
 export interface IdUse {
@@ -20,9 +20,9 @@ export interface IdUse {
  * Which memcgs consume an ID. Before 4.8 (and on RHEL 7's 3.10) every memcg not yet freed does,
  * dying ones included. Since 73f576c04b94 (4.8) the ID is released at offline unless swap entries
  * still reference it, so only live memcgs count, plus possibly dying ones when swap is on
- * (kernel-lab.md §2 measured 100,000 dying memcgs and mkdir still working, no swap).
+ * (docs/lab-results.md §2: 100,000 dying memcgs and mkdir still working, no swap).
  */
-export function idUse(live: number, dying: number, holdIds: Rule<boolean>, swapOn: boolean): IdUse {
+export function idUse(live: number, dying: number, holdIds: Rule<boolean>, swapOn: boolean, placement?: Placement): IdUse {
   const total = live + dying;
   let low = live;
   let high = live;
@@ -39,6 +39,7 @@ export function idUse(live: number, dying: number, holdIds: Rule<boolean>, swapO
   } else {
     basis = `dying memcgs free their ID at removal and there is no swap (${holdIds.source})`;
   }
+  if (placement && !placement.exact && holdIds.value !== "unknown") basis = `judged by base version ${placement.base}: ${basis}; what settles it here: more than ${MEMCG_ID_CAP} memcgs in the kernel (then dying ones hold no IDs) or mkdir failing while live memcgs are far below the cap (then they do)`;
   return {
     cap: MEMCG_ID_CAP,
     usedLow: low,

@@ -2,6 +2,9 @@ import type { IdUse } from "./ids.js";
 import type { SubtreeFacts } from "../collect/memcg.js";
 import type { EmptyGroup } from "../collect/per-memcg.js";
 import type { Finding } from "./finding.js";
+import type { Remedy, RebootVerdict } from "./remedy.js";
+import type { BootLine } from "./boot-line.js";
+import type { Placement } from "../knowledge/kernel-model.js";
 
 export type Level = "ok" | "warning" | "critical";
 
@@ -41,9 +44,29 @@ export interface ScanReport {
   timings: { walkSeconds: number; scanSeconds: number };
   /** The diagnosis, most severe first (`cgleak explain` prints only this). */
   findings: Finding[];
+  /** What to do, decided once with the status and findings (src/analyze/assess.ts). */
+  assessment: AssessmentView;
   /** What the diagnosis looked at beyond the scan: runtime versions and logs, or why not. */
   explain: { runtimes: string; logs: string };
 }
+
+/** The parts of the assessment beyond status and findings; every command and sink renders these. */
+export interface AssessmentView {
+  remedy: Remedy;
+  reboot: RebootVerdict;
+  risk: Risk;
+  kernel: { placement: Placement; measured: string[] };
+  boot: BootLine;
+}
+
+/** At risk now: at or past the warning mark (certainly or possibly), or the logs show mkdir failing. */
+export interface Risk {
+  atRiskNow: boolean;
+  why: string;
+}
+
+/** What collection produces: everything the assessment reads, and nothing it decides. */
+export type Snapshot = Omit<ScanReport, "ids" | "status" | "findings" | "assessment" | "explain">;
 
 /** A per-memcg check: its result, or why it was not run. */
 export type Checked<T> = ({ checked: true } & T) | { checked: false; reason: string };

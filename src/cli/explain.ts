@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { Host } from "../host/host.js";
 import { addScanOptions, scanOptions, type ScanFlags } from "./scan.js";
-import { renderFindings } from "../sinks/findings-text.js";
+import { renderExplainText } from "../sinks/explain-text.js";
 import type { Exit } from "./common.js";
 import { durationArg } from "./options.js";
 
@@ -35,6 +35,7 @@ export function register(program: Command, _exit: Exit): void {
         ...(f.since !== undefined ? { since: new Date(Date.now() - f.since) } : {}),
         ...(f.db !== undefined ? { db: f.db } : {}),
       });
-      process.stdout.write(f.json ? JSON.stringify({ findings: report.findings, explain: report.explain }, null, 2) + "\n" : renderFindings(report.findings, true));
+      const doc = { status: report.status, assessment: report.assessment, findings: report.findings, explain: report.explain };
+      process.stdout.write(f.json ? JSON.stringify(doc, null, 2) + "\n" : renderExplainText(report));
     });
 }

@@ -30,10 +30,11 @@ export function register(program: Command, exit: Exit): void {
         store = openStore(f.db, { readonly: true });
         const now = Date.now();
         const samples = store.range(now - f.window, now + 1);
-        const holds = holdsIds(store.getState(NODE_STATE_KEY));
+        const state = store.getState(NODE_STATE_KEY);
+        const holds = holdsIds(state);
         const last = store.latest();
         const fc = forecast(samples, { nowMs: now, windowMs: f.window, cap: MEMCG_ID_CAP, dyingHoldIds: holds.value });
-        const doc = { schema: "cgleak.forecast/v1", db: f.db, lastSampleAt: last ? new Date(last.t).toISOString() : null, dyingHoldIds: holds, forecast: fc };
+        const doc = { schema: "cgleak.forecast/v1", db: f.db, lastSampleAt: last ? new Date(last.t).toISOString() : null, dyingHoldIds: holds, risk: riskOf(state), forecast: fc };
         process.stdout.write(f.json ? JSON.stringify(doc, null, 2) + "\n" : render(doc, now));
       } catch (err) {
         if (!(err instanceof StoreError)) throw err;
@@ -63,17 +64,35 @@ interface Doc {
   db: string;
   lastSampleAt: string | null;
   dyingHoldIds: Holds;
+  risk: StoredRisk;
   forecast: Forecast;
+}
+
+/** The assessment's risk as serve stored it at its last walk: at risk now is not a slope's question. */
+interface StoredRisk {
+  atRiskNow: boolean | "unknown";
+  why: string;
+  level: string | null;
+  at: string | null;
+}
+
+function riskOf(state: unknown): StoredRisk {
+  const s = state as { risk?: { atRiskNow?: unknown; why?: unknown }; level?: unknown; at?: unknown } | undefined;
+  if (typeof s?.risk?.atRiskNow !== "boolean") return { atRiskNow: "unknown", why: "no assessment stored by cgleak serve (an older version, or no walk yet)", level: null, at: null };
+  return { atRiskNow: s.risk.atRiskNow, why: String(s.risk.why ?? ""), level: typeof s.level === "string" ? s.level : null, at: typeof s.at === "string" ? s.at : null };
 }
 
 function render(d: Doc, now: number): string {
   const f = d.forecast;
   const age = d.lastSampleAt ? `last sample ${formatAge(now - Date.parse(d.lastSampleAt))} ago` : "no samples yet: is cgleak serve running?";
   const days = (s: number | null): string => ((s ?? 0) / 86_400).toFixed(1);
+  const range = f.window.firstSample ? `${f.window.firstSample} to ${f.window.lastSample}` : "none";
+  const risk = d.risk.atRiskNow === true ? `YES: ${d.risk.why}` : d.risk.atRiskNow === false ? `no: ${d.risk.why}` : `unknown: ${d.risk.why}`;
   const lines = [
-    `cgleak forecast from ${d.db}: ${formatCount(f.window.samples)} samples ${f.window.from} to ${f.window.to}, ${age}`,
+    `cgleak forecast from ${d.db}: window ${f.window.from} to ${f.window.to}; ${formatCount(f.window.samples)} samples in it (${range}), ${age}`,
+    `  at risk now    ${risk}${d.risk.at ? ` (assessed ${d.risk.at}, status ${String(d.risk.level).toUpperCase()})` : ""}`,
     `  leaking        ${f.leaking ? "YES" : "no"}${f.ratePerSecond === null ? " (no rate: too few samples)" : `, ${perDay(f.ratePerSecond)}/day (${perDay(f.rateLow ?? 0)} to ${perDay(f.rateHigh ?? 0)})`}`,
-    f.leaking ? `  ID cap ${formatCount(MEMCG_ID_CAP)}  in ${days(f.secondsToCap)} days (${days(f.secondsToCapLow)} to ${days(f.secondsToCapHigh)}), around ${f.capAt}` : `  ID cap ${formatCount(MEMCG_ID_CAP)}  not approaching`,
+    f.leaking ? `  ID cap ${formatCount(MEMCG_ID_CAP)}  in ${days(f.secondsToCap)} days (${days(f.secondsToCapLow)} to ${days(f.secondsToCapHigh)}), around ${f.capAt}` : `  ID cap ${formatCount(MEMCG_ID_CAP)}  ${d.risk.atRiskNow === true ? "no rising trend, but the node is at risk now (above)" : "not approaching at the current trend"}`,
     `  reset          ${f.window.resetAt ?? "none in the window"}`,
     `  dying hold IDs ${String(d.dyingHoldIds.value)} (${d.dyingHoldIds.from})`,
   ];

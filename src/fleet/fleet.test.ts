@@ -21,12 +21,28 @@ test("fleet: ranks nodes by headroom then time to the cap, top finding by severi
     ratio: [], dying: [], pinned: [], rate: [], ttcLow: [],
     ttc: [v("c", 3600)],
     findings: [v("b", 1, { finding: "kmem-fork", severity: "warning" }), v("b", 1, { finding: "ids-near-cap", severity: "critical" })],
+    atRisk: [], status: [],
   };
   const rows = rankFleet(a);
   assert.deepEqual(rows.map((r) => r.node), ["b", "c", "a"]);
   assert.deepEqual(rows[0]?.topFinding, { id: "ids-near-cap", severity: "critical" });
   assert.equal(rows[0]?.findings, 2);
   assert.equal(rows[1]?.secondsToCap, 3600);
+});
+
+test("fleet: a node its own assessment calls at risk comes first and never reads 'not leaking'", async () => {
+  const v = (node: string, value: number, extra: Record<string, string> = {}) => ({ metric: { node, ...extra }, value });
+  const a: FleetAnswers = {
+    cap: [v("a", 65535), v("b", 65535)], used: [v("a", 20000), v("b", 10000)],
+    ratio: [], dying: [], pinned: [], rate: [], ttcLow: [], ttc: [], findings: [],
+    atRisk: [v("a", 0), v("b", 1)], status: [v("a", 1, { level: "ok" }), v("b", 1, { level: "warning" })],
+  };
+  const rows = rankFleet(a);
+  assert.deepEqual(rows.map((r) => [r.node, r.atRisk, r.status]), [["b", true, "warning"], ["a", false, "ok"]]);
+  const { renderFleet } = await import("./render.js");
+  const text = renderFleet(rows, "http://p");
+  assert.match(text.split("\n")[1] ?? "", /^b\s+WARNING \(at risk now\).*at risk now/);
+  assert.doesNotMatch(text.split("\n")[1] ?? "", /not leaking/);
 });
 
 test("fleet: an unreachable Prometheus is one clear line and exit 1", async () => {

@@ -11,6 +11,8 @@ export const FLEET_QUERIES = {
   ttcLow: 'cgleak_memcg_time_to_cap_seconds{bound="low"}',
   rate: 'cgleak_memcg_leak_rate_per_second{bound="estimate"}',
   findings: "cgleak_finding == 1",
+  atRisk: "cgleak_at_risk",
+  status: "cgleak_status == 1",
 } as const;
 
 export type FleetAnswers = Record<keyof typeof FLEET_QUERIES, VectorSample[]>;
@@ -26,6 +28,9 @@ export interface FleetRow {
   secondsToCapLow: number | null;
   topFinding: { id: string; severity: string } | null;
   findings: number;
+  /** The node's own assessment (cgleak_at_risk, cgleak_status): null from a cgleak too old to export them. */
+  atRisk: boolean | null;
+  status: string | null;
 }
 
 const SEVERITY: Record<string, number> = { critical: 3, warning: 2, info: 1 };
@@ -35,13 +40,13 @@ export function nodeOf(m: Record<string, string>): string {
   return m.node ?? m.instance ?? "unknown";
 }
 
-/** One row per node, most urgent first: least headroom, then soonest at the cap, then name. */
+/** One row per node, most urgent first: at risk now, then least headroom, then soonest at the cap, then name. */
 export function rankFleet(a: FleetAnswers): FleetRow[] {
   const rows = new Map<string, FleetRow>();
   const row = (m: Record<string, string>): FleetRow => {
     const n = nodeOf(m);
     let r = rows.get(n);
-    if (!r) rows.set(n, (r = { node: n, usedRatio: null, headroom: null, dying: null, pinnedBytes: null, leakPerHour: null, secondsToCap: null, secondsToCapLow: null, topFinding: null, findings: 0 }));
+    if (!r) rows.set(n, (r = { node: n, usedRatio: null, headroom: null, dying: null, pinnedBytes: null, leakPerHour: null, secondsToCap: null, secondsToCapLow: null, topFinding: null, findings: 0, atRisk: null, status: null }));
     return r;
   };
   const used = new Map(a.used.map((s) => [nodeOf(s.metric), s.value]));
@@ -53,6 +58,8 @@ export function rankFleet(a: FleetAnswers): FleetRow[] {
   for (const s of a.ttc) row(s.metric).secondsToCap = s.value;
   for (const s of a.ttcLow) row(s.metric).secondsToCapLow = s.value;
   for (const s of a.findings) addFinding(row(s.metric), s.metric);
+  for (const s of a.atRisk ?? []) row(s.metric).atRisk = s.value === 1;
+  for (const s of a.status ?? []) row(s.metric).status = s.metric.level ?? null;
   return [...rows.values()].sort(byUrgency);
 }
 
@@ -64,5 +71,5 @@ function addFinding(r: FleetRow, m: Record<string, string>): void {
 
 function byUrgency(a: FleetRow, b: FleetRow): number {
   const inf = (v: number | null): number => v ?? Infinity;
-  return inf(a.headroom) - inf(b.headroom) || inf(a.secondsToCap) - inf(b.secondsToCap) || a.node.localeCompare(b.node);
+  return Number(b.atRisk === true) - Number(a.atRisk === true) || inf(a.headroom) - inf(b.headroom) || inf(a.secondsToCap) - inf(b.secondsToCap) || a.node.localeCompare(b.node);
 }

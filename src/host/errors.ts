@@ -31,9 +31,9 @@ export class HostReadError extends Error {
 
 /** The host has no memory cgroup controller at all: nothing for cgleak to count. */
 export class NoMemoryControllerError extends HostReadError {
-  constructor(mountinfo: string) {
+  constructor(mountinfo: string, reason?: string) {
     super(mountinfo, "ENOMEMCG", "");
-    this.message = `This host has no memory cgroup controller: ${mountinfo} lists no v1 "memory" hierarchy and no cgroup2 root whose cgroup.controllers has "memory" (booted with cgroup_disable=memory?)`;
+    this.message = `This host has no memory cgroup controller: ${mountinfo} lists no v1 "memory" hierarchy and no cgroup2 root whose cgroup.controllers has "memory"${reason ? `: ${reason}` : ""}`;
   }
 }
 

@@ -23,16 +23,45 @@ export interface KernelModel {
   kmemLimitFileGone: Rule<boolean>;
   /** ENOMEM between 4.8 and 5.7 (11d6761218d1), EBUSY on xarray kernels, ENOSPC otherwise. */
   exhaustionErrno: Rule<Errno>;
+  memoryReclaim: Rule<boolean>;
+  memcgV1Optional: Rule<boolean>;
+  dyingCountedAtRmdir: Rule<boolean>;
+  /** How exactly the release string places the kernel. */
+  placement: Placement;
 }
 
-const FACTS: FactName[] = ["dyingHoldIds", "swapCanPinIds", "kmemForkLeak", "slabPins", "pageCachePins", "kmemLimitBroken", "kmemLimitFileGone", "exhaustionErrno"];
+/** A kernel the model knows (exact), or one it judges by its upstream base version. */
+export interface Placement {
+  exact: boolean;
+  /** "3.10", "4.19.91"...: what the rules were matched against. */
+  base: string;
+  /** For a person: why the placement is inexact, and what on this node would settle it. */
+  note: string;
+}
+
+const FACTS: FactName[] = ["dyingHoldIds", "swapCanPinIds", "kmemForkLeak", "slabPins", "pageCachePins", "kmemLimitBroken", "kmemLimitFileGone", "exhaustionErrno", "memoryReclaim", "memcgV1Optional", "dyingCountedAtRmdir"];
 
 /** Answers the kernel questions for a release string (and boot parameters). Never throws. */
 export function kernelModel(release: string, boot?: BootParams): KernelModel {
   const r = parseRelease(release);
   const out: Partial<Record<FactName, Rule<unknown>>> = {};
   for (const f of FACTS) out[f] = decide(f, r, boot);
-  return { release: r, ...(out as { [K in FactName]: Rule<KernelFacts[K]> }) };
+  return { release: r, ...(out as { [K in FactName]: Rule<KernelFacts[K]> }), placement: placement(r) };
+}
+
+const KNOWN_DISTROS = new Set(["rhel", "ubuntu", "debian", "amzn"]);
+
+/**
+ * Distribution kernels the rules name are placed by their build; a plain upstream release by its
+ * version. Anything else (a vendor fork, an unrecognised flavour) can carry patches the rules do
+ * not know, so its verdicts are "judged by base version X" and say what would settle them.
+ */
+export function placement(r: ParsedRelease): Placement {
+  const base = r.major === null ? "unknown" : [r.major, r.minor, r.patch].filter((n) => n !== null).join(".");
+  if (r.major === null) return { exact: false, base, note: r.unknownReason ?? "kernel release not recognised" };
+  if (KNOWN_DISTROS.has(r.distro) || (r.distro === "upstream" && r.flavor === undefined)) return { exact: true, base, note: "" };
+  const who = r.distro === "unknown" ? `a vendor kernel (flavour ${JSON.stringify(r.flavor ?? "")})` : `a kernel with a vendor suffix (${JSON.stringify(r.flavor ?? "")})`;
+  return { exact: false, base, note: `${r.raw.trim()} is ${who}: judged by base version ${base}; a vendor patch could change what dying memcgs hold` };
 }
 
 function decide(fact: FactName, r: ParsedRelease, boot: BootParams | undefined): Rule<unknown> {

@@ -21,15 +21,16 @@ export interface Desired {
 export function desiredFrom(report: ScanReport, forecast: { secondsToCap: number | null } | undefined, now: number): Desired {
   const { level } = report.status;
   const ttc = forecast === undefined ? "" : forecast.secondsToCap === null ? " Not leaking: no time to the cap." : ` Time to the ID cap at the current rate: ${humanSeconds(forecast.secondsToCap)}.`;
-  return { status: level === "ok" ? "False" : "True", reason: reasonOf(report), message: report.status.sentence + ttc, level, at: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  const todo = level === "ok" ? "" : ` ${report.assessment.remedy.sentence}.`;
+  return { status: level === "ok" ? "False" : "True", reason: reasonOf(report), message: report.status.sentence + todo + ttc, level, at: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
 }
 
 /** CamelCase reasons, as Kubernetes conditions use them. */
 function reasonOf(r: ScanReport): string {
   if (r.status.level === "ok") return "MemcgHealthy";
   if (rebootVerdict(r).needed) return "MemcgIdsHeldUntilReboot";
-  if (r.ids.usedRatio >= r.thresholds.crit) return "MemcgIdsNearCap";
-  if (r.ids.usedRatio >= r.thresholds.warn) return "MemcgIdsHigh";
+  if (r.status.level === "critical") return "MemcgIdsNearCap";
+  if (r.assessment.risk.atRiskNow) return "MemcgIdsHigh";
   return "DyingMemcgs";
 }
 

@@ -13,6 +13,8 @@ export interface BootParams {
   cgroupEnableMemory: boolean;
   /** `cgroup_disable=...` controllers (e.g. memory): the controller is off. */
   cgroupDisable: string[];
+  /** Every `cgroup_enable=`/`cgroup_disable=` naming memory, in command-line order (the last one wins). */
+  memoryToggles: Array<"enable" | "disable">;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface BootParams {
 export function parseCmdline(text: string, _file = "/proc/cmdline"): BootParams {
   const out: BootParams = {
     raw: text.trim(), nokmem: false, nosocket: false, cgroupNoV1: null,
-    unifiedHierarchy: null, cgroupEnableMemory: false, cgroupDisable: [],
+    unifiedHierarchy: null, cgroupEnableMemory: false, cgroupDisable: [], memoryToggles: [],
   };
   for (const word of splitWords(text)) {
     if (word === "--") break;
@@ -50,10 +52,14 @@ function apply(out: BootParams, key: string, value: string | null): void {
       out.unifiedHierarchy = value === null ? true : parseBool(value, out.unifiedHierarchy);
       break;
     case "cgroup_enable":
-      if (list.includes("memory")) out.cgroupEnableMemory = true;
+      if (list.includes("memory")) {
+        out.cgroupEnableMemory = true;
+        out.memoryToggles.push("enable");
+      }
       break;
     case "cgroup_disable":
       out.cgroupDisable.push(...list);
+      if (list.includes("memory")) out.memoryToggles.push("disable");
       break;
   }
 }

@@ -125,7 +125,7 @@ export class Sampler {
     this.walkTotal = r.memcg.kernelTotal;
     if (before?.ids.dyingHoldIds !== r.ids.dyingHoldIds || before?.kernel.release !== r.kernel.release) {
       // `cgleak forecast` reads the database alone and needs to know which series holds IDs.
-      this.db.putNodeState({ dyingHoldIds: r.ids.dyingHoldIds, release: r.kernel.release });
+      this.db.putNodeState({ dyingHoldIds: r.ids.dyingHoldIds, release: r.kernel.release, level: r.status.level, risk: r.assessment.risk, at: r.time });
     }
   }
 

@@ -126,6 +126,18 @@ function gauges(version: string): Def[] {
       const perDay = s.forecast?.dying?.bytesPerDay;
       set(g, perDay === null || perDay === undefined ? null : perDay / 86_400);
     }],
+    ["cgleak_status", "1 for the node's status (ok, warning, critical) at the last walk, as cgleak scan prints it.", ["level"], (g, s) => {
+      const level = r(s)?.status.level;
+      if (level) g.set({ level }, 1);
+    }],
+    ["cgleak_at_risk", "1 when the node is at risk now (at or past the warning mark, certainly or possibly, or mkdir failing in the logs), whatever the trend.", [], (g, s) => {
+      const risk = r(s)?.assessment.risk;
+      if (risk) g.set(risk.atRiskNow ? 1 : 0);
+    }],
+    ["cgleak_reboot_required", "1 when the assessment's remedy is a reboot (what check --kured and the sentinel say).", [], (g, s) => {
+      const reboot = r(s)?.assessment.reboot;
+      if (reboot) g.set(reboot.needed ? 1 : 0);
+    }],
     ["cgleak_finding", "1 for each finding of `cgleak explain` in the last walk.", ["finding", "severity"], (g, s) => {
       for (const f of r(s)?.findings ?? []) g.set({ finding: f.id, severity: f.severity }, 1);
     }],

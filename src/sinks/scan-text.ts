@@ -8,7 +8,9 @@ const PATH_WIDTH = 44;
 /** The short report a person reads: status and sentence first, then the numbers behind them. */
 export function renderScanText(r: ScanReport): string {
   const out: string[] = [];
-  out.push(`${r.status.level.toUpperCase()}: ${r.status.sentence}`, "");
+  out.push(`${r.status.level.toUpperCase()}: ${r.status.sentence}`);
+  if (r.assessment.remedy.action !== "none") out.push(`what to do: ${r.assessment.remedy.sentence}`);
+  out.push("");
   out.push(`kernel        ${r.kernel.release}, cgroup ${r.cgroup.mode} (memory on v${r.cgroup.memoryVersion} at ${r.cgroup.mountPoint})`);
   out.push(`memcgs        ${formatCount(r.memcg.live)} live + ${formatCount(r.memcg.dying)} dying = ${formatCount(r.memcg.kernelTotal)} in the kernel (${r.memcg.totalSource})`);
   const used = r.ids.usedLow === r.ids.usedHigh ? formatCount(r.ids.usedHigh) : `${formatCount(r.ids.usedLow)}-${formatCount(r.ids.usedHigh)}`;

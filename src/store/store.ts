@@ -15,6 +15,10 @@ export interface NodeState {
   dyingHoldIds: boolean | "unknown";
   /** uname -r when the daemon wrote it. */
   release: string;
+  /** The assessment's verdict at the last walk (absent in stores older than it). */
+  level?: "ok" | "warning" | "critical";
+  risk?: { atRiskNow: boolean; why: string };
+  at?: string;
 }
 
 export type StoreErrorKind = "corrupt" | "locked" | "full" | "schema" | "io";

@@ -71,28 +71,58 @@ Hugepagesize:       2048 kB
 const V1_STAT = (cache, totalCache) => `cache ${cache}\nrss 0\nshmem 0\nmapped_file 0\ntotal_cache ${totalCache}\ntotal_rss 0\ntotal_shmem 0\n`;
 
 function centos7() {
-  const r = "centos7-v1-near-cap";
+  el7Host("centos7-v1-near-cap", { release: "3.10.0-862.9.1.el7.x86_64", total: 65530, kmem: true, boot: "", pinned: true });
+}
+
+// RHEL/CentOS 7.8 (3.10.0-1127) and 7.9 (3.10.0-1160) nodes: after the 1075 fix dying memcgs still
+// hold IDs (kubernetes/kubernetes#96701). At 30,000 and at the cap, with and without kmem-enabling
+// runtimes (kmem usage in the pod memcgs), with and without cgroup.memory=nokmem, with and without
+// page cache pinned by the dying ones (root total_cache minus what the live memcgs hold).
+function el7Matrix() {
+  const kernels = { "el7.8": "3.10.0-1127.19.1.el7.x86_64", "el7.9": "3.10.0-1160.49.1.el7.x86_64" };
+  // [kernel, size, kmem-enabling runtimes, booted nokmem, page cache pinned by the dying ones]
+  const cases = [
+    ["el7.9", "30k", true, false, true],
+    ["el7.9", "cap", true, false, false],
+    ["el7.9", "cap", true, false, true],
+    ["el7.8", "cap", false, true, false],
+    ["el7.8", "30k", false, true, true],
+  ];
+  for (const [tag, size, kmem, nokmem, pinned] of cases) {
+    const name = `${tag}-${size}-${kmem ? "kmem" : "nokmem"}-${pinned ? "pagecache" : "nopagecache"}`;
+    el7Host(name, { release: kernels[tag], total: size === "cap" ? 65535 : 30000, kmem, boot: nokmem ? " cgroup.memory=nokmem" : "", pinned });
+  }
+}
+
+// With `pinned`, the dying memcgs hold page cache at three levels (the root's 476 MB, burstable's
+// 800 MB and besteffort's 1.4 GB beyond their live children); without, every total is its children's sum.
+function el7Host(r, { release, total, kmem, boot, pinned }) {
+  const qos = pinned ? { burstable: 2000000000, besteffort: 2000000000 } : { burstable: 1200000000, besteffort: 600000000 };
+  const kubepods = qos.burstable + qos.besteffort;
+  const system = pinned ? 3000000000 : 19 * 150000000;
+  const rootTotalCache = pinned ? 9000000000 : 524288000 + kubepods + system + 1000000000;
   reset(r);
-  write(r, "proc/cgroups", PROC_CGROUPS_EL7(65530));
+  write(r, "proc/cgroups", PROC_CGROUPS_EL7(total));
   write(r, "proc/1/mountinfo", MOUNTINFO_EL7);
-  write(r, "proc/sys/kernel/osrelease", "3.10.0-862.9.1.el7.x86_64\n");
-  write(r, "proc/cmdline", "BOOT_IMAGE=/vmlinuz-3.10.0-862.9.1.el7.x86_64 root=/dev/mapper/centos-root ro crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet LANG=en_US.UTF-8\n");
+  write(r, "proc/sys/kernel/osrelease", `${release}\n`);
+  write(r, "proc/cmdline", `BOOT_IMAGE=/vmlinuz-${release} root=/dev/mapper/centos-root ro crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet LANG=en_US.UTF-8${boot}\n`);
   write(r, "proc/meminfo", MEMINFO_EL7);
   const m = "sys/fs/cgroup/memory";
+  const k = (bytes) => `${kmem ? bytes : 0}\n`;
   // 1 root + kubepods (1) + burstable, besteffort (2) + 18 pods x (pod + 1 container) (36)
   // + system.slice (1) + 19 services + user.slice (1) = 61 directories.
-  cg(r, m, "", { "memory.stat": V1_STAT(524288000, 9000000000) });
-  cg(r, m, "kubepods", { "memory.stat": V1_STAT(0, 4000000000), "memory.kmem.usage_in_bytes": "1638400\n" });
-  for (const qos of ["burstable", "besteffort"]) {
-    cg(r, m, `kubepods/${qos}`, { "memory.stat": V1_STAT(0, 2000000000), "memory.kmem.usage_in_bytes": "819200\n" });
+  cg(r, m, "", { "memory.stat": V1_STAT(524288000, rootTotalCache) });
+  cg(r, m, "kubepods", { "memory.stat": V1_STAT(0, pinned ? 4000000000 : kubepods), "memory.kmem.usage_in_bytes": k(1638400) });
+  for (const q of ["burstable", "besteffort"]) {
+    cg(r, m, `kubepods/${q}`, { "memory.stat": V1_STAT(0, qos[q]), "memory.kmem.usage_in_bytes": k(819200) });
   }
   for (let i = 0; i < 18; i++) {
     const qos = i < 12 ? "burstable" : "besteffort";
     const pod = `kubepods/${qos}/pod${uuid(i)}`;
-    cg(r, m, pod, { "memory.stat": V1_STAT(0, 100000000), "memory.kmem.usage_in_bytes": "409600\n" });
-    cg(r, m, `${pod}/${hex64(i)}`, { procs: `${20000 + i}\n`, "memory.stat": V1_STAT(100000000, 100000000), "memory.kmem.usage_in_bytes": "204800\n" });
+    cg(r, m, pod, { "memory.stat": V1_STAT(0, 100000000), "memory.kmem.usage_in_bytes": k(409600) });
+    cg(r, m, `${pod}/${hex64(i)}`, { procs: `${20000 + i}\n`, "memory.stat": V1_STAT(100000000, 100000000), "memory.kmem.usage_in_bytes": k(204800) });
   }
-  cg(r, m, "system.slice", { "memory.stat": V1_STAT(0, 3000000000), "memory.kmem.usage_in_bytes": "0\n" });
+  cg(r, m, "system.slice", { "memory.stat": V1_STAT(0, system), "memory.kmem.usage_in_bytes": "0\n" });
   for (const svc of ["docker", "kubelet", "containerd", "sshd", "crond", "rsyslog", "systemd-journald", "systemd-logind", "dbus", "NetworkManager", "tuned", "chronyd", "auditd", "polkit", "firewalld", "irqbalance", "lvm2-lvmetad", "systemd-udevd", "gssproxy"]) {
     cg(r, m, `system.slice/${svc}.service`, { procs: "1234\n", "memory.stat": V1_STAT(150000000, 150000000), "memory.kmem.usage_in_bytes": "0\n" });
   }
@@ -164,6 +194,7 @@ function runScopes() {
 }
 
 centos7();
+el7Matrix();
 hybrid();
 noMemory();
 container();

@@ -2,19 +2,17 @@ import type { DiagnosisInput } from "../diagnose.js";
 import type { Finding } from "../finding.js";
 import type { SubtreeFacts } from "../../collect/memcg.js";
 import { releaseActions } from "../../knowledge/kernel-facts.js";
+import { NOTABLE_DYING } from "../remedy.js";
 import { formatBytes, formatCount } from "../format.js";
-
-/** Below this many dying memcgs a modern node is normal: every removed pod leaves a few for a while. */
-const NOTABLE = 100;
 
 /**
  * On kernels where dying memcgs free their ID, they are a memory leak: ~20 KB of kernel memory each
  * plus the page cache and shmem that pin them, and slower reclaim. What frees them differs between
- * v1 and v2 (v2-qemu-lab.md §3), so the fix is chosen from releaseActions.
+ * v1 and v2 (docs/lab-results.md §1 and §3), so the fix is chosen from releaseActions.
  */
 export function dyingPinnedFinding(d: DiagnosisInput): Finding | null {
   const r = d.report;
-  if (r.ids.dyingHoldIds !== false || r.memcg.dying < Math.min(NOTABLE, r.thresholds.dyingWarn)) return null;
+  if (r.ids.dyingHoldIds === true || r.memcg.dying < Math.min(NOTABLE_DYING, r.thresholds.dyingWarn)) return null;
   const top = topPinned(r.subtrees);
   const where = top && (top.pinnedBytes ?? 0) > 0 ? ` under ${top.path}` : "";
   const pins = !r.dying.pinnedBytes ? "" : ` pin ${formatBytes(r.dying.pinnedBytes)} of page cache${where} and`;
@@ -30,7 +28,7 @@ export function dyingPinnedFinding(d: DiagnosisInput): Finding | null {
   return {
     id: "dying-pinned",
     severity: r.memcg.dying >= r.thresholds.dyingWarn ? "warning" : "info",
-    title: `${formatCount(r.memcg.dying)} dying memcgs${pins} cost ~${formatBytes(r.dying.kernelBytes)} of kernel memory: they do not use IDs on this kernel; cgleak reclaim can free them`,
+    title: `${formatCount(r.memcg.dying)} dying memcgs${pins} cost ~${formatBytes(r.dying.kernelBytes)} of kernel memory: they ${r.ids.dyingHoldIds === false ? "do not use IDs on this kernel" : "may also hold IDs (not known for this kernel)"}; ${(r.dying.pinnedBytes ?? 0) > 0 ? "cgleak reclaim can free the ones page cache pins" : "no page cache pins them"}`,
     evidence: [
       { from: r.memcg.dyingSource, value: `${formatCount(r.memcg.dying)} dying` },
       ...mostPinned(r.subtrees).map((s) => ({ from: `${r.cgroup.mountPoint}/${s.path}/memory.stat`, value: `${formatBytes(s.pinnedBytes ?? 0)} held by dying memcgs below ${s.path}` })),

@@ -2,24 +2,27 @@ import type { DiagnosisInput } from "../diagnose.js";
 import type { Finding } from "../finding.js";
 import { formatCount, formatPercent } from "../format.js";
 
-/** The node is near the 65,535 cap: what uses the IDs decides the way out. */
+/** The node is near the 65,535 cap, certainly or possibly: what uses the IDs decides the way out. */
 export function idCapFinding(d: DiagnosisInput): Finding | null {
   const r = d.report;
-  if (r.status.level === "ok" || r.ids.usedRatio < r.thresholds.warn) return null;
-  const dyingHold = r.ids.dyingHoldIds === true;
-  const fix = dyingHold
-    ? ["Stop the leak first (see the other findings)", "Drain the node and reboot it: dying memcgs that hold IDs are freed by nothing else on this kernel"]
-    : ["Find who creates the live memcgs: the top subtrees below, and empty cgroups (cgleak clean-empty)", "Lower the pods per node, or remove leaked directories with cgleak clean-empty --apply"];
+  const t = r.thresholds;
+  const certain = r.ids.usedLow / r.ids.cap;
+  const possible = r.ids.usedHigh / r.ids.cap;
+  if (possible < t.warn) return null;
+  const sure = certain >= t.warn;
+  const used = sure ? `${formatCount(r.ids.usedLow)} of ${formatCount(r.ids.cap)} memcg IDs are used (${formatPercent(certain)})` : `up to ${formatCount(r.ids.usedHigh)} of ${formatCount(r.ids.cap)} memcg IDs may be used (${formatPercent(possible)}; ${formatCount(r.ids.usedLow)} certainly)`;
+  const errno = d.model.exhaustionErrno.value === "unknown" ? "ENOSPC, ENOMEM or EBUSY depending on the kernel" : `${d.model.exhaustionErrno.value} on this kernel`;
+  const remedy = r.assessment.remedy;
   return {
     id: "id-cap",
-    severity: r.status.level === "critical" ? "critical" : "warning",
-    title: `${formatCount(r.ids.usedHigh)} of ${formatCount(r.ids.cap)} memcg IDs are used (${formatPercent(r.ids.usedRatio)}): at the cap every mkdir of a memory cgroup fails (${dyingHold ? "ENOSPC on this kernel" : "ENOSPC, ENOMEM or EBUSY depending on the kernel"}) and no pod starts`,
+    severity: sure && certain >= t.crit ? "critical" : "warning",
+    title: `${used}: at the cap every mkdir of a memory cgroup fails (${errno}) and no pod starts; ${remedy.short}`,
     evidence: [
       { from: r.memcg.totalSource, value: `${formatCount(r.memcg.kernelTotal)} memcgs in the kernel` },
       { from: "walk of " + r.cgroup.mountPoint, value: `${formatCount(r.memcg.live)} live directories` },
       { from: "kernel model", value: r.ids.basis },
     ],
-    fix,
-    sources: ["facts.md §2 (MEM_CGROUP_ID_MAX = 65535)"],
+    fix: [remedy.sentence, ...(remedy.command ? [`First command: ${remedy.command}`] : [])],
+    sources: ["include/linux/memcontrol.h (MEM_CGROUP_ID_MAX = USHRT_MAX)", d.model.dyingHoldIds.source],
   };
 }

@@ -35,12 +35,13 @@ export function kmemForkFinding(d: DiagnosisInput): Finding | null {
     ...switching.map((v) => v.fix).filter((f): f is string => f !== undefined),
     ...(switching.length === 0 ? ['Upgrade runc to 1.0.0-rc94 or later (or build it with BUILDTAGS="seccomp nokmem") and kubelet to 1.21.2 or later'] : []),
     `Alternatively, ${KERNEL_FIX}`,
-    `The ${formatCount(r.memcg.dying)} memcgs already leaked are freed only by a reboot: drain the node first (kubectl drain), or let kured reboot it (cgleak check --kured)`,
+    ...(r.memcg.dying > 0 ? [`The ${formatCount(r.memcg.dying)} memcgs already leaked are freed only by a reboot: drain the node first (kubectl drain), or let kured reboot it (cgleak check --kured)`] : []),
   ];
+  const leaked = r.memcg.dying > 0 ? `; the ${formatCount(r.memcg.dying)} memcgs already leaked are freed only by a reboot: drain the node first` : "";
   return {
     id: "kmem-fork-leak",
     severity: r.status.level === "critical" ? "critical" : "warning",
-    title: `${who} switch${switching.length > 1 ? "" : "es"} kmem accounting on${on} on kernel ${r.kernel.release}, which never frees such memcgs: ${fix.slice(0, -2).map(lowerFirst).join("; ")}; or ${KERNEL_FIX}; the ${formatCount(r.memcg.dying)} memcgs already leaked are freed only by a reboot: drain the node first`,
+    title: `${who} switch${switching.length > 1 ? "" : "es"} kmem accounting on${on} on kernel ${r.kernel.release}, which never frees such memcgs: ${fix.slice(0, switching.filter((v) => v.fix !== undefined).length || 1).map(lowerFirst).join("; ")}; or ${KERNEL_FIX}${leaked}`,
     evidence,
     fix,
     sources: [leak.source, ...switching.map((v) => v.source)],

@@ -26,12 +26,18 @@ export function logSignatureFinding(d: DiagnosisInput): Finding | null {
   const first = strong[0]!;
   const last = lastTime(strong);
   const mkdir = strong.some((f) => f.kind.startsWith("mkdir") || f.kind === "failed-create-pod-container");
+  // Critical only while the numbers agree: after a reboot or a release, old failures are history.
+  const now = d.report.status.level !== "ok";
+  const fix = now
+    ? [d.report.assessment.remedy.sentence]
+    : ["The numbers are below the warning marks now: the failures are older than the last reboot or release (see their times); watch the trend with cgleak serve"];
+  if (first.kind === "slub-memcg") fix.push("Per-memcg slab caches failing point at kmem accounting on an old kernel: keep kmem accounting off (runc 1.0.0-rc94+, kubelet 1.21.2+, or cgroup.memory=nokmem)");
   return {
     id: "log-signature",
-    severity: mkdir ? "critical" : "warning",
+    severity: mkdir && now ? "critical" : "warning",
     title: `The logs show ${formatCount(total)} memory-cgroup failures (${list(strong)})${last ? `, the last at ${last}` : ""}: ${mkdir ? "pods have already failed to start here" : "the kernel ran short of memory for per-memcg caches"}`,
     evidence: evidence(found),
-    fix: [`See the other findings for the cause; ${first.kind === "slub-memcg" ? "per-memcg slab caches point at the kmem-accounting leak" : "only freeing memcg IDs lets new pods start"}`],
+    fix,
     sources: ["cgleak logs (testdata/logs/corpus.jsonl)"],
   };
 }
