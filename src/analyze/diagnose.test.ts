@@ -21,7 +21,8 @@ test("explain: a CentOS 7 node with runc rc92 gets the kmem verdict and the thre
   assert.match(f.fix.join("\n"), /kubelet to 1\.21\.2 or later/);
   assert.match(f.fix.join("\n"), /cgroup\.memory=nokmem/);
   assert.match(f.fix.at(-1)!, /65,469 memcgs already leaked are freed only by a reboot: drain the node first/);
-  assert.deepEqual(r.findings.map((x) => x.id), ["kmem-fork-leak", "id-cap"]);
+  assert.deepEqual(r.findings.map((x) => x.id), ["kmem-fork-leak", "dying-hold-ids", "id-cap"]);
+  assert.equal(r.assessment.remedy.action, "reboot");
 });
 
 test("explain: runc rc94 and kubelet 1.22 on the same kernel still show the leak the pod memcgs prove", () => {
@@ -48,7 +49,7 @@ test("explain: a real cgroup v2 node whose dying memcgs pin page cache gets the 
   const r = runScan(new Host(fixtureRoot("v2-debian-6.12-kubepods")), { ...OPTS, thresholds: { ...DEFAULT_THRESHOLDS, dyingWarn: 10 } });
   const f = r.findings.find((x) => x.id === "dying-pinned")!;
   assert.equal(f.severity, "warning");
-  assert.match(f.title, /^19 dying memcgs pin 832 KiB of page cache under kubepods\.slice and cost ~371 KiB of kernel memory: they do not use IDs on this kernel; cgleak reclaim can free them$/);
+  assert.match(f.title, /^19 dying memcgs pin 832 KiB of page cache under kubepods\.slice and cost ~371 KiB of kernel memory: they do not use IDs on this kernel; cgleak reclaim can free the ones page cache pins$/);
   assert.match(f.fix[0]!, /drop_caches 2: on v2 the memcg goes only when the inodes it wrote are evicted/);
   assert.ok(f.evidence.some((e) => /memory\.reclaim/.test(e.value) && /does not free/.test(e.value)));
 });
@@ -72,7 +73,7 @@ test("explain: an unknown kernel gives an 'unknown' finding, never a confident v
   }
 });
 
-test("explain: the mkdir failure in the logs ranks first as critical", () => {
+test("explain: the mkdir failure in the logs ranks first; a warning while the numbers are fine, critical once they are not", () => {
   const logs: LogReport = {
     sources: [{ name: "/var/log/messages", type: "file", ok: true, lines: 10 }],
     total: 3,
@@ -80,14 +81,22 @@ test("explain: the mkdir failure in the logs ranks first as critical", () => {
   };
   const r = runScan(new Host(fixtureRoot("hybrid-v1-memory")), { ...OPTS, logs });
   assert.equal(r.findings[0]?.id, "log-signature");
-  assert.equal(r.findings[0]?.severity, "critical");
+  assert.equal(r.findings[0]?.severity, "warning");
+  assert.equal(r.status.level, "warning", "a log hit raises the status: status and findings never disagree");
   assert.match(r.findings[0]!.title, /3 × no space left on device/);
+  assert.match(r.findings[0]!.fix[0]!, /older than the last reboot or release/);
+  const full = runScan(new Host(fixtureRoot("el7.9-cap-kmem-nopagecache")), { ...OPTS, logs });
+  assert.equal(full.findings[0]?.id, "log-signature");
+  assert.equal(full.findings[0]?.severity, "critical");
+  assert.equal(full.findings[0]?.fix[0], full.assessment.remedy.sentence);
 });
 
 test("CLI: explain --versions on the CentOS 7 fixture prints the kmem verdict with evidence and fixes", () => {
   const r = runCli(["explain", "--host-root", fixtureRoot("centos7-v1-near-cap"), "--versions", "runc=1.0.0-rc92,kubelet=1.18.3", "--no-logs"]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^1\. \[CRITICAL\] runc 1\.0\.0-rc92/);
+  assert.match(r.stdout, /^CRITICAL: /);
+  assert.match(r.stdout, /^reboot: yes, /m);
+  assert.match(r.stdout, /^1\. \[CRITICAL\] runc 1\.0\.0-rc92/m);
   assert.match(r.stdout, /evidence: kmem accounting on in 36 of 36 pod memcgs/);
   const bad = runCli(["explain", "--versions", "crun=1.0"]);
   assert.equal(bad.status, 2);

@@ -71,8 +71,10 @@ export function decideRemedy(d: RemedyInput): Remedy {
   const { ids, report: r, thresholds: t } = d;
   const dying = r.memcg.dying;
   const liveRatio = r.memcg.live / ids.cap;
-  if (ids.dyingHoldIds === true && dying > 0 && d.level !== "ok") return holdIdsRemedy(d);
-  if (liveRatio >= t.warn) {
+  // Live memcgs alone past the critical mark: no reboot or reclaim gives those IDs back.
+  const reduceLive = liveRatio >= t.warn;
+  if (ids.dyingHoldIds === true && dying > 0 && d.level !== "ok" && liveRatio < t.crit) return holdIdsRemedy(d);
+  if (reduceLive) {
     return remedy("reduce-live", `${formatCount(r.memcg.live)} live memcgs alone use ${formatPercent(liveRatio)} of the IDs: remove leaked empty cgroups or run fewer pods on this node; a reboot would not help`, "cgleak clean-empty");
   }
   if (dying >= Math.min(NOTABLE_DYING, t.dyingWarn) && (r.dying.pinnedBytes ?? 0) > 0) {

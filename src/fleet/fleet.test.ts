@@ -86,7 +86,7 @@ test("fleet: a real Prometheus scraping three cgleak serve instances, one per fi
     }
     assert.equal(doc.nodes[0]?.node, "centos7-v1-near-cap");
     const table = spawnSync(process.execPath, [KUBE_CLI, "fleet", "--prometheus", url], { encoding: "utf8" });
-    assert.match(table.stdout.split("\n")[1] ?? "", /^centos7-v1-near-cap\s+100 %\s+5\s+65,469/);
+    assert.match(table.stdout.split("\n")[1] ?? "", /^centos7-v1-near-cap\s+CRITICAL \(at risk now\)\s+100 %\s+5\s+65,469/);
   } finally {
     prom?.kill("SIGTERM");
     await Promise.all(serves.map((s) => s.stop()));

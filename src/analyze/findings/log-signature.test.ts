@@ -4,11 +4,13 @@ import { logSignatureFinding } from "./log-signature.js";
 import type { DiagnosisInput } from "../diagnose.js";
 import type { LogFinding, LogReport } from "../../logs/scan-logs.js";
 
-function input(all: LogFinding[]): DiagnosisInput {
+/** The log findings on a node whose numbers are past the warning mark (level) or fine. */
+function input(all: LogFinding[], level: "ok" | "critical" = "critical"): DiagnosisInput {
   const findings = all.filter((f) => f.kind !== "slub-possible");
   const possible = all.filter((f) => f.kind === "slub-possible");
   const logs: LogReport = { sources: [{ name: "/var/log/messages", type: "file", ok: true, lines: 9 }], total: findings.length, findings, possible };
-  return { logs } as unknown as DiagnosisInput;
+  const report = { status: { level, sentence: "" }, assessment: { remedy: { action: "reboot", sentence: "Drain and reboot", command: null, short: "reboot" } } };
+  return { logs, report } as unknown as DiagnosisInput;
 }
 
 function finding(kind: LogFinding["kind"], count: number, line: string): LogFinding {
@@ -35,4 +37,11 @@ test("log-signature: a per-memcg cache line is a warning; an mkdir failure criti
   assert.equal(mkdir?.severity, "critical");
   assert.match(mkdir!.title, /2 × no space left on device\): pods have already failed to start here/);
   assert.equal(logSignatureFinding(input([])), null);
+  assert.deepEqual(mkdir!.fix, ["Drain and reboot"], "the fix is the assessment's remedy");
+});
+
+test("log-signature: mkdir failures on a node whose numbers are fine now are a warning about the past", () => {
+  const f = logSignatureFinding(input([finding("mkdir-enospc", 2, "mkdir /sys/fs/cgroup/memory/x: no space left on device")], "ok"));
+  assert.equal(f?.severity, "warning");
+  assert.match(f!.fix[0]!, /older than the last reboot or release/);
 });
