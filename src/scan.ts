@@ -8,6 +8,7 @@ import type { Checked, ScanReport, Snapshot, Thresholds } from "./analyze/report
 import { assess } from "./analyze/assess.js";
 import { memoryMissingReason } from "./analyze/boot-line.js";
 import type { BootParams } from "./parsers/cmdline.js";
+import type { SettledDying } from "./analyze/debounce.js";
 import { parseProcCgroups, memorySubsys } from "./parsers/proc-cgroups.js";
 import type { RuntimeVerdict } from "./knowledge/runtime-facts.js";
 import type { LogReport } from "./logs/scan-logs.js";
@@ -21,6 +22,8 @@ export interface ScanOptions {
   /** Runtime verdicts (probed or given with --versions), null when not looked at. */
   runtimes?: RuntimeVerdict[] | null;
   logs?: LogReport | null;
+  /** serve: the dying memcgs that stayed through the debounce window (src/analyze/debounce.ts). */
+  dyingSettled?: SettledDying | null;
 }
 
 /** Below this many memcgs the per-memcg reads cost under ~20 ms, so "auto" does them. */
@@ -83,7 +86,7 @@ function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, opts: ScanOpt
     hostRoot: host.root,
     kernel: { release: node.release, cmdline: node.boot?.raw ?? null },
     cgroup: { mode: node.mode as "v1" | "v2" | "hybrid", memoryVersion: m.version, mountPoint: m.mountPoint, mountinfo: node.mounts.source },
-    memcg: { kernelTotal: m.kernelTotal, totalSource: m.totalSource, live: m.live, dying: m.dying, dyingSource: m.dyingSource, vanishedDuringWalk: m.vanished },
+    memcg: { kernelTotal: m.kernelTotal, totalSource: m.totalSource, live: m.live, dying: m.dying, dyingSource: m.dyingSource, vanishedDuringWalk: m.vanished, ...(opts.dyingSettled !== undefined ? { dyingSettled: opts.dyingSettled } : {}) },
     dying: {
       count: m.dying,
       pinnedBytes: pinned,

@@ -32,19 +32,30 @@ export function assess(a: AssessInput): Assessed {
   const s = a.snapshot;
   const measured = measuredHolds(a.model.dyingHoldIds, s, a.logs);
   const ids = idUse(s.memcg.live, s.memcg.dying, measured.rule, (s.meminfo.swapTotalBytes ?? 0) > 0, a.model.placement);
-  const numeric = numericLevel(ids, s.memcg.dying, s.thresholds);
+  const dyingForAlarms = alarmDying(a);
+  const numeric = numericLevel(ids, dyingForAlarms, s.thresholds);
   const remedy = decideRemedy({ report: s, ids, level: numeric, thresholds: s.thresholds, model: a.model, runtimes: a.runtimes });
   const reboot = rebootFrom(remedy, ids, s.memcg.dying, s.thresholds);
   const view: AssessmentView = {
-    remedy, reboot,
+    dyingForAlarms, remedy, reboot,
     risk: riskOf(ids, s, a.logs),
     kernel: { placement: a.model.placement, measured: measured.notes },
     boot: bootLine(a.boot, { rhel7: a.model.release.distro === "rhel" && a.model.release.major === 3 }),
   };
-  const sentence = numbersSentence(ids, s.memcg.dying, s.dying.pinnedBytes, s.thresholds);
+  const sentence = numbersSentence(ids, s.memcg.dying, s.dying.pinnedBytes, s.thresholds, dyingForAlarms) + settledNote(a);
   const base = { ...s, ids, status: { level: numeric, sentence }, assessment: view };
   const findings = diagnose({ report: base, model: a.model, runtimes: a.runtimes, logs: a.logs, dying: a.dying ?? null });
   return { ...base, status: finalStatus(numeric, sentence, findings), findings };
+}
+
+/**
+ * Where the kernel may count a memcg as dying from rmdir on (7.1 and later), fresh removals show at
+ * once: the dying-count alarm then uses those that stayed through serve's debounce window, when known.
+ */
+export function alarmDying(a: AssessInput): number {
+  const settled = a.snapshot.memcg.dyingSettled;
+  if (a.model.dyingCountedAtRmdir.value === false || !settled) return a.snapshot.memcg.dying;
+  return Math.min(settled.count, a.snapshot.memcg.dying);
 }
 
 /** The findings can only raise the level the numbers give; the sentence then names why. */
@@ -76,6 +87,12 @@ function measuredHolds(rule: Rule<boolean>, s: Snapshot, logs: LogReport | null)
     return { rule: { value: "unknown", source: "cgleak logs", reason }, notes: [reason] };
   }
   return { rule, notes: [] };
+}
+
+function settledNote(a: AssessInput): string {
+  const settled = a.snapshot.memcg.dyingSettled;
+  if (a.model.dyingCountedAtRmdir.value === false || !settled) return "";
+  return ` ${formatCount(Math.min(settled.count, a.snapshot.memcg.dying))} of the ${formatCount(a.snapshot.memcg.dying)} dying have been dying for ${settled.windowSeconds} s or more (this kernel may count a memcg as dying from rmdir on; alarms use those).`;
 }
 
 function riskOf(ids: IdUse, s: Snapshot, logs: LogReport | null): Risk {

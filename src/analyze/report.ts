@@ -5,6 +5,7 @@ import type { Finding } from "./finding.js";
 import type { Remedy, RebootVerdict } from "./remedy.js";
 import type { BootLine } from "./boot-line.js";
 import type { Placement } from "../knowledge/kernel-model.js";
+import type { SettledDying } from "./debounce.js";
 
 export type Level = "ok" | "warning" | "critical";
 
@@ -25,6 +26,8 @@ export interface ScanReport {
     dying: number;
     dyingSource: string;
     vanishedDuringWalk: number;
+    /** serve only: at most this many have been dying for the whole debounce window (null: not known yet). */
+    dyingSettled?: SettledDying | null;
   };
   ids: IdUse;
   dying: {
@@ -52,6 +55,8 @@ export interface ScanReport {
 
 /** The parts of the assessment beyond status and findings; every command and sink renders these. */
 export interface AssessmentView {
+  /** The dying count alarms use: the dying memcgs, or those that stayed through serve's debounce. */
+  dyingForAlarms: number;
   remedy: Remedy;
   reboot: RebootVerdict;
   risk: Risk;

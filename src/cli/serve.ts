@@ -15,7 +15,7 @@ import type { Exit } from "./common.js";
 export const DEFAULT_PORT = 19597;
 
 interface ServeFlags extends ScanFlags {
-  listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number;
+  listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number; dyingDebounce: number;
   kube?: boolean; taintAt?: "warning" | "critical"; rebootSentinel?: string; trace?: boolean;
 }
 
@@ -40,6 +40,7 @@ export function register(program: Command, exit: Exit): void {
     .addOption(new Option("--interval <duration>", "how often to read the cheap counter (/proc/cgroups or cgroup.stat)").argParser(intervalArg).default(30_000, "30s"))
     .addOption(new Option("--walk-interval <duration>", "how often to walk the whole tree (sooner when the counter moves)").argParser(intervalArg).default(300_000, "5m"))
     .addOption(new Option("--forecast-window <duration>", "how much history the leak rate is fitted on").argParser(durationArg).default(6 * 3_600_000, "6h"))
+    .addOption(new Option("--dying-debounce <duration>", "on kernels that count a memcg as dying from rmdir on (7.1+), alarms count only those dying this long").argParser(durationArg).default(60_000, "60s"))
     .option("--db <path>", "SQLite database of samples (:memory: keeps none)", "/var/lib/cgleak/cgleak.db")
     .option("--kube", "keep this node's MemoryCgroupLeak condition up to date (NODE_NAME; in-cluster config or KUBECONFIG)")
     .addOption(new Option("--taint-at <level>", "with --kube: taint the node NoSchedule (cgleak.io/memcg-exhaustion) from this level on").choices(["warning", "critical"]))
@@ -75,7 +76,7 @@ export function register(program: Command, exit: Exit): void {
       }
       const d = await startDaemon({
         host: new Host(f.hostRoot), scan: scanOptions(f), listenHost: where.host, port: where.port,
-        intervalMs: f.interval, walkIntervalMs: f.walkInterval, windowMs: f.forecastWindow, db: f.db, version: packageVersion(), log,
+        intervalMs: f.interval, walkIntervalMs: f.walkInterval, windowMs: f.forecastWindow, dyingDebounceMs: f.dyingDebounce, db: f.db, version: packageVersion(), log,
         kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.name === "TracefsUnavailable") {

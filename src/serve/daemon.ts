@@ -22,6 +22,7 @@ export interface DaemonOptions {
   intervalMs: number;
   walkIntervalMs: number;
   windowMs: number;
+  dyingDebounceMs: number;
   db: string;
   version: string;
   log: (line: string) => void;
@@ -51,7 +52,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   walker.onLogLines = (n) => { sampler.logSignatureLines += n; };
   const sinks = createNodeSinks({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, log: o.log });
   const sampler: Sampler = new Sampler({
-    host: o.host, scan: o.scan, walkIntervalMs: o.walkIntervalMs, windowMs: o.windowMs, openStore: opener(o.db), log: o.log, walk: () => walker.walk(),
+    host: o.host, scan: o.scan, walkIntervalMs: o.walkIntervalMs, windowMs: o.windowMs, openStore: opener(o.db), log: o.log, walk: (extra) => walker.walk(extra), dyingDebounceMs: o.dyingDebounceMs,
     onTick: (walked) => {
       sinks.afterTick(sampler.report, sampler.forecast, walked);
       trace?.afterTick(sampler.report?.memcg.dying ?? null, walked);

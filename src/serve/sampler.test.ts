@@ -154,3 +154,34 @@ test("a walk that throws in the worker is the walk collector's failure, and the 
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+function setV2Dying(root: string, n: number): void {
+  const file = path.join(root, "sys/fs/cgroup/cgroup.stat");
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^nr_dying_subsys_memory \d+$/m, `nr_dying_subsys_memory ${n}`).replace(/^nr_dying_descendants \d+$/m, `nr_dying_descendants ${n}`));
+}
+
+test("the sampler debounces dying memcgs on a kernel that may count them from rmdir on: a fresh burst raises no alarm", async () => {
+  for (const [release, alarm] of [["7.1.2", "ok"], ["6.12.10", "warning"]] as const) {
+    const root = copyFixture("v2-debian-6.12-kubepods");
+    try {
+      fs.writeFileSync(path.join(root, "proc/sys/kernel/osrelease"), `${release}\n`);
+      const clock = { t: 1_000_000 };
+      const { s } = sampler(root, clock, { scan: { ...scan, thresholds: { ...DEFAULT_THRESHOLDS, dyingWarn: 100 } } });
+      await s.tick();
+      clock.t += 30_000;
+      await s.tick();
+      clock.t += 30_000;
+      setV2Dying(root, 500); // a burst of removals just now: the counter jumps and the sampler walks early
+      await s.tick();
+      assert.equal(s.lastWalkMs, clock.t);
+      assert.equal(s.report?.memcg.dying, 500);
+      assert.equal(s.report?.status.level, alarm, release);
+      if (release === "7.1.2") {
+        assert.deepEqual(s.report?.memcg.dyingSettled, { count: 19, windowSeconds: 60, readings: 2 });
+        assert.match(s.report?.status.sentence ?? "", /19 of the 500 dying have been dying for 60 s or more/);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }
+});

@@ -3,6 +3,9 @@ import { collectNode } from "../collect/node.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
 import { NoMemoryControllerError } from "../host/errors.js";
 import { runScan, type ScanOptions } from "../scan.js";
+import { settledDying } from "../analyze/debounce.js";
+
+export const DEFAULT_DYING_DEBOUNCE_MS = 60_000;
 import type { ScanReport } from "../analyze/report.js";
 import type { Sample } from "../analyze/sample.js";
 import { MEMCG_ID_CAP } from "../analyze/ids.js";
@@ -26,7 +29,9 @@ export interface SamplerOptions {
   now?: () => number;
   log: (line: string) => void;
   /** The full scan; the daemon runs it in a worker thread (Walker), tests in-process by default. */
-  walk?: () => Promise<ScanReport>;
+  walk?: (extra: Pick<ScanOptions, "dyingSettled">) => Promise<ScanReport>;
+  /** Dying memcgs count for alarms once they have stayed this long (kernels that count from rmdir); default 60 s. */
+  dyingDebounceMs?: number;
   /** After every tick, with whether it walked: the node's condition, the sentinel, the tracer. */
   onTick?: (walked: boolean) => void;
 }
@@ -80,7 +85,8 @@ export class Sampler {
     const cheap = this.run("cheap", () => this.readCheap());
     if (!this.walking && this.walkDue(t, cheap)) {
       this.walking = true;
-      const r = await this.runAsync("walk", this.o.walk ?? (async () => runScan(this.o.host, { ...this.o.scan, now: this.now })));
+      const extra = { dyingSettled: settledDying(this.samples, t, this.o.dyingDebounceMs ?? DEFAULT_DYING_DEBOUNCE_MS) };
+      const r = await this.runAsync("walk", this.o.walk ? () => (this.o.walk as NonNullable<SamplerOptions["walk"]>)(extra) : async () => runScan(this.o.host, { ...this.o.scan, ...extra, now: this.now }));
       this.walking = false;
       if (r !== undefined) {
         const done = this.now();
@@ -123,8 +129,10 @@ export class Sampler {
     this.lastWalkMs = t;
     this.walks++;
     this.walkTotal = r.memcg.kernelTotal;
-    if (before?.ids.dyingHoldIds !== r.ids.dyingHoldIds || before?.kernel.release !== r.kernel.release) {
-      // `cgleak forecast` reads the database alone and needs to know which series holds IDs.
+    const changed = before?.ids.dyingHoldIds !== r.ids.dyingHoldIds || before?.kernel.release !== r.kernel.release
+      || before?.status.level !== r.status.level || before?.assessment.risk.atRiskNow !== r.assessment.risk.atRiskNow;
+    if (changed) {
+      // `cgleak forecast` reads the database alone: which series holds IDs, and the assessment's risk.
       this.db.putNodeState({ dyingHoldIds: r.ids.dyingHoldIds, release: r.kernel.release, level: r.status.level, risk: r.assessment.risk, at: r.time });
     }
   }

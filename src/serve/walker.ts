@@ -19,14 +19,14 @@ export class Walker {
     return this.inflight !== null;
   }
 
-  walk(): Promise<ScanReport> {
-    this.inflight ??= this.post().finally(() => {
+  walk(extra: Partial<ScanOptions> = {}): Promise<ScanReport> {
+    this.inflight ??= this.post(extra).finally(() => {
       this.inflight = null;
     });
     return this.inflight;
   }
 
-  private post(): Promise<ScanReport> {
+  private post(extra: Partial<ScanOptions>): Promise<ScanReport> {
     const w = (this.worker ??= this.start());
     return new Promise((resolve, reject) => {
       const onExit = (code: number): void => {
@@ -41,7 +41,7 @@ export class Walker {
         else reject(new Error(m.error ?? "the walk worker answered nothing"));
       });
       const { now: _now, ...scan } = this.scan; // a function does not cross threads
-      w.postMessage({ root: this.root, scan });
+      w.postMessage({ root: this.root, scan: { ...scan, ...extra } });
     });
   }
 

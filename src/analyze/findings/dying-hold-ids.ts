@@ -33,7 +33,7 @@ export function dyingHoldIdsFinding(d: DiagnosisInput): Finding | null {
 function severity(d: DiagnosisInput): Severity {
   const r = d.report;
   if (r.status.level !== "ok") return r.status.level;
-  return r.memcg.dying >= r.thresholds.dyingWarn ? "warning" : "info";
+  return r.assessment.dyingForAlarms >= r.thresholds.dyingWarn ? "warning" : "info";
 }
 
 interface Causes {

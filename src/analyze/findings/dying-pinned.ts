@@ -27,7 +27,7 @@ export function dyingPinnedFinding(d: DiagnosisInput): Finding | null {
   fix.push("tmpfs and shmem files keep their memcgs until the files are deleted: find the workload that leaves them (cgleak trace names the dying memcgs)");
   return {
     id: "dying-pinned",
-    severity: r.memcg.dying >= r.thresholds.dyingWarn ? "warning" : "info",
+    severity: r.assessment.dyingForAlarms >= r.thresholds.dyingWarn ? "warning" : "info",
     title: `${formatCount(r.memcg.dying)} dying memcgs${pins} cost ~${formatBytes(r.dying.kernelBytes)} of kernel memory: they ${r.ids.dyingHoldIds === false ? "do not use IDs on this kernel" : "may also hold IDs (not known for this kernel)"}; ${(r.dying.pinnedBytes ?? 0) > 0 ? "cgleak reclaim can free the ones page cache pins" : "no page cache pins them"}`,
     evidence: [
       { from: r.memcg.dyingSource, value: `${formatCount(r.memcg.dying)} dying` },
