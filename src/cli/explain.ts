@@ -12,6 +12,7 @@ interface ExplainFlags extends ScanFlags {
   journal?: boolean;
   since?: number;
   db?: string;
+  execVersions?: boolean;
 }
 
 /** `cgleak explain`: only the diagnosis, with its evidence and fixes. */
@@ -22,6 +23,7 @@ export function register(program: Command, _exit: Exit): void {
     .option("--journal", "also read the systemd journal")
     .option("--no-logs", "read no logs")
     .option("--since <duration>", "only log lines newer than this (e.g. 24h)", durationArg)
+    .option("--exec-versions", "also run runtime binaries whose version cannot be read from their files (as nobody, no network, 2 s timeout); off: nothing from the host is ever run")
     .option("--db <path>", "the store cgleak serve --trace keeps its named dying memcgs in (default /var/lib/cgleak/cgleak.db)")
     .action(async (f: ExplainFlags & { logs?: string[] | false }) => {
       const { runExplain } = await import("../explain.js");
@@ -31,6 +33,7 @@ export function register(program: Command, _exit: Exit): void {
       const report = await runExplain(host, {
         scan: scanOptions(f),
         overrides: f.versions ?? [],
+        ...(f.execVersions ? { execVersions: true } : {}),
         ...(withJournal !== undefined ? { logs: withJournal } : {}),
         ...(f.since !== undefined ? { since: new Date(Date.now() - f.since) } : {}),
         ...(f.db !== undefined ? { db: f.db } : {}),
