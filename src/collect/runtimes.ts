@@ -48,10 +48,9 @@ export async function collectRuntimes(host: Host, opts: RuntimesOptions = {}): P
     ...TOOLS.flatMap((tool) => findBinaries(host, tool, dirs).map((p) => ({ tool, real: resolve(p) ?? "", shown: p, magicLink: false }))),
     ...runningBinaries(host, resolve),
   ].filter((f) => !overridden.has(f.tool) && f.real !== "" && firstSight(seen, f.real));
-  const read = await Promise.all(files.map(async (f) => {
-    const tv = readBinaryVersion(f.tool, f.real, f.shown, f.magicLink);
-    return tv.version === "unknown" && opts.exec ? probe(f.tool, f.shown, f.real, opts.timeoutMs ?? 2000) : tv;
-  }));
+  // All reads first: they are synchronous, and would stall the timers of probes already started.
+  const statics = files.map((f) => readBinaryVersion(f.tool, f.real, f.shown, f.magicLink));
+  const read = await Promise.all(statics.map((tv, i) => (tv.version === "unknown" && opts.exec ? probe(files[i]!.tool, files[i]!.shown, files[i]!.real, opts.timeoutMs ?? 2000) : tv)));
   const known = new Set(read.filter((v) => v.version !== "unknown").map((v) => v.tool));
   const packages = dpkgVersions(host).filter((v) => !overridden.has(v.tool) && !known.has(v.tool));
   const versions = [...(opts.overrides ?? []), ...read, ...packages];
@@ -91,10 +90,15 @@ export function findBinaries(host: Host, tool: Tool, dirs: string[]): string[] {
 
 /** `<bin> --version`, run unprivileged (--exec-versions only). Garbage, a crash or a hang give "unknown" with the reason. */
 export async function probe(tool: Tool, shown: string, real: string, timeoutMs: number): Promise<ToolVersion> {
+  const unknown = (reason: string, origin = `${shown} --version (--exec-versions)`): ToolVersion => ({ tool, version: "unknown", reason: `${shown}: ${reason}`, origin });
+  try {
+    fs.accessSync(real, fs.constants.X_OK);
+  } catch {
+    return unknown("not executable");
+  }
   const run = await runVersionSandboxed(real, timeoutMs);
   const origin = `${shown} --version, run ${run.sandbox} (--exec-versions)`;
-  const unknown = (reason: string): ToolVersion => ({ tool, version: "unknown", reason: `${shown}: ${reason}`, origin });
-  if (run.error) return unknown(run.error);
+  if (run.error) return unknown(run.error, origin);
   const tv = parseToolVersion(tool, run.output);
   tv.origin = origin;
   if (tv.version === "unknown") tv.reason = `${shown}: ${tv.reason ?? "unrecognised output"}${run.code ? ` (exit code ${run.code})` : ""}`;

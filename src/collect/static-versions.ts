@@ -45,13 +45,25 @@ export function readBinaryVersion(tool: Tool, realPath: string, hostPath: string
 function scanStrings(tool: Tool, read: (o: number, n: number) => Buffer, size: number): ReturnType<typeof versionFromStrings> {
   let text = "";
   // Overlapping chunks so a string across a boundary is seen; the candidates are gathered over the whole scan.
-  for (let off = 0; off < Math.min(size, STRING_SCAN); off += CHUNK) text += pick(read(off, CHUNK + 64).toString("latin1"));
+  for (let off = 0; off < Math.min(size, STRING_SCAN); off += CHUNK) text += pick(read(off, CHUNK + 64));
   return versionFromStrings(tool, text);
 }
 
-/** Keeps only NUL-delimited runs that could be versions, so the scan holds kilobytes, not the binary. */
-function pick(chunk: string): string {
-  return (chunk.match(/\0v?1\.\d[0-9A-Za-z.+~-]{2,60}\0/g) ?? []).join("");
+const STARTS = [Buffer.from("\x001.", "latin1"), Buffer.from("\x00v1.", "latin1")];
+const VERSION_BYTE = /^[0-9A-Za-z.+~-]*$/;
+
+/** Keeps only NUL-delimited runs that could be versions (found with Buffer.indexOf, in C), so the scan holds kilobytes. */
+function pick(chunk: Buffer): string {
+  let out = "";
+  for (const start of STARTS) {
+    for (let i = chunk.indexOf(start); i >= 0; i = chunk.indexOf(start, i + 1)) {
+      const end = chunk.indexOf(0, i + 1);
+      if (end < 0 || end - i > 62 || end - i < 5) continue;
+      const s = chunk.toString("latin1", i + 1, end);
+      if (VERSION_BYTE.test(s)) out += `\0${s}\0`;
+    }
+  }
+  return out;
 }
 
 function readAt(fd: number, offset: number, length: number, size: number): Buffer {
