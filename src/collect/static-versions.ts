@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import type { Host } from "../host/host.js";
-import { parseGoBuildInfo } from "../parsers/go-buildinfo.js";
+import { elfRodata, parseGoBuildInfo } from "../parsers/go-buildinfo.js";
 import { versionFromBuildInfo, versionFromStrings } from "../parsers/binary-version.js";
 import { parseDpkgStatus } from "../parsers/dpkg-status.js";
 import { parseVersion, type Tool, type ToolVersion } from "../parsers/runtime-version.js";
@@ -43,9 +43,12 @@ export function readBinaryVersion(tool: Tool, realPath: string, hostPath: string
 }
 
 function scanStrings(tool: Tool, read: (o: number, n: number) => Buffer, size: number): ReturnType<typeof versionFromStrings> {
+  // Link-time strings sit in .rodata (1.7 of runc's 8.7 MB); without section headers, the whole file.
+  const range = elfRodata(read) ?? { offset: 0, size };
+  const end = Math.min(range.offset + range.size, size, range.offset + STRING_SCAN);
   let text = "";
   // Overlapping chunks so a string across a boundary is seen; the candidates are gathered over the whole scan.
-  for (let off = 0; off < Math.min(size, STRING_SCAN); off += CHUNK) text += pick(read(off, CHUNK + 64));
+  for (let off = range.offset; off < end; off += CHUNK) text += pick(read(off, Math.min(CHUNK + 64, end - off)));
   return versionFromStrings(tool, text);
 }
 

@@ -62,7 +62,12 @@ export function parseModInfo(raw: string): Omit<GoBuildInfo, "goVersion"> {
   return out;
 }
 
-interface Elf { buildinfo?: number; loads: Array<{ vaddr: bigint; offset: bigint; filesz: bigint }> }
+interface Elf { buildinfo?: number; rodata?: { offset: number; size: number }; loads: Array<{ vaddr: bigint; offset: bigint; filesz: bigint }> }
+
+/** Where .rodata lies in the file: link-time strings (-X values) are there, a fraction of the binary. */
+export function elfRodata(read: ReadAt): { offset: number; size: number } | undefined {
+  return readElf(read)?.rodata;
+}
 
 function readElf(read: ReadAt): Elf | undefined {
   const h = read(0, 64);
@@ -81,6 +86,7 @@ function readElf(read: ReadAt): Elf | undefined {
   for (let i = 0; i < shnum; i++) {
     const name = strs.toString("latin1", sh.readUInt32LE(i * 64), strs.indexOf(0, sh.readUInt32LE(i * 64)));
     if (name === ".go.buildinfo") elf.buildinfo = Number(sh.readBigUInt64LE(i * 64 + 24));
+    if (name === ".rodata") elf.rodata = { offset: Number(sh.readBigUInt64LE(i * 64 + 24)), size: Number(sh.readBigUInt64LE(i * 64 + 32)) };
   }
   return elf;
 }
