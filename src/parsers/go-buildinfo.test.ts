@@ -53,3 +53,42 @@ test("linked version strings: one release is that release; two are ambiguous; sp
   const k = versionFromStrings("kubelet", "\0v1.18.3\0");
   assert.ok(k && "raw" in k && k.raw === "v1.18.3");
 });
+
+/**
+ * Go 1.13-1.17 layout (cmd/go/internal/version): the header holds two pointers to Go string headers
+ * {data, len}, resolved through the PT_LOAD segment; no section headers (a stripped binary).
+ */
+function oldGoElf(goVersion: string, mod: string): Buffer {
+  const VADDR = 0x400000n;
+  const b = Buffer.alloc(0x400);
+  b.writeUInt32BE(0x7f454c46, 0);
+  b[4] = 2; b[5] = 1;
+  b.writeBigUInt64LE(0x40n, 0x20); // e_phoff
+  b.writeUInt16LE(1, 0x38); // e_phnum
+  b.writeUInt32LE(1, 0x40); // PT_LOAD at file offset 0
+  b.writeBigUInt64LE(0n, 0x48);
+  b.writeBigUInt64LE(VADDR, 0x50);
+  b.writeBigUInt64LE(BigInt(b.length), 0x60);
+  const at = 0x100;
+  b.write("\xff Go buildinf:", at, "latin1");
+  b[at + 14] = 8; b[at + 15] = 0;
+  b.writeBigUInt64LE(VADDR + 0x200n, at + 16);
+  b.writeBigUInt64LE(VADDR + 0x210n, at + 24);
+  b.writeBigUInt64LE(VADDR + 0x240n, 0x200); b.writeBigUInt64LE(BigInt(goVersion.length), 0x208);
+  b.writeBigUInt64LE(VADDR + 0x260n, 0x210); b.writeBigUInt64LE(BigInt(mod.length), 0x218);
+  b.write(goVersion, 0x240, "latin1");
+  b.write(mod, 0x260, "latin1");
+  return b;
+}
+
+test("go build info: the pointer layout of Go 1.13-1.17, through the program headers", () => {
+  const mod = "0w\xaf\f\x92t\b\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6path\tgithub.com/containerd/containerd/cmd/containerd\nmod\tgithub.com/containerd/containerd\tv1.4.3\t\n\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2";
+  const elf = oldGoElf("go1.15.5", mod);
+  const info = parseGoBuildInfo((o, n) => elf.subarray(o, o + n), elf.length);
+  assert.equal(info?.goVersion, "go1.15.5");
+  assert.deepEqual(info?.main, { path: "github.com/containerd/containerd", version: "v1.4.3" });
+  assert.equal(info && versionFromBuildInfo("containerd", info)?.version.raw, "v1.4.3");
+  // A pointer outside every segment is no string, not a read elsewhere.
+  elf.writeBigUInt64LE(0xdead0000n, 0x100 + 16);
+  assert.equal(parseGoBuildInfo((o, n) => elf.subarray(o, o + n), elf.length), undefined);
+});

@@ -114,7 +114,7 @@ function readVarStrings(read: ReadAt, at: number, n: number): string[] {
       if (!(head[i]! & 0x80)) break;
     }
     if (len > MAX_STRING) return out;
-    out.push(read(pos + i + 1, len).toString("utf8"));
+    out.push(read(pos + i + 1, len).toString("latin1"));
     pos += i + 1 + len;
   }
   return out;
@@ -128,7 +128,7 @@ function readGoString(read: ReadAt, elf: Elf, vaddr: bigint): string | undefined
   if (hdr.length < 16) return undefined;
   const dataAt = fileOffset(elf, hdr.readBigUInt64LE(0)), len = Number(hdr.readBigUInt64LE(8));
   if (dataAt === undefined || len > MAX_STRING) return undefined;
-  return read(dataAt, len).toString("utf8");
+  return read(dataAt, len).toString("latin1");
 }
 
 function fileOffset(elf: Elf, vaddr: bigint): number | undefined {
