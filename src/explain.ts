@@ -38,7 +38,7 @@ export type ExplainReport = Omit<ScanReport, "explain"> & { explain: ScanReport[
  */
 export async function runExplain(host: Host, opts: ExplainOptions): Promise<ExplainReport> {
   const report = runScan(host, opts.scan);
-  const runtimes = await collectRuntimes(host, { overrides: [...opts.overrides, ...(opts.nodeInfo ?? []).filter((n) => !opts.overrides.some((o) => o.tool === n.tool))], timeoutMs: opts.probeTimeoutMs ?? 2000, exec: opts.execVersions === true });
+  const runtimes = await collectRuntimes(host, { overrides: [...opts.overrides, ...(opts.nodeInfo ?? []).filter((n) => !opts.overrides.some((o) => o.tool === n.tool))], timeoutMs: opts.probeTimeoutMs ?? 5000, exec: opts.execVersions === true });
   const sources = opts.logs ?? defaultLogSources(host);
   const logs: LogReport | null = sources.length === 0 ? null : await scanLogs(sources, { host, ...(opts.since ? { since: opts.since } : {}) });
   const cmdline = host.readTextIfExists("/proc/cmdline");

@@ -25,7 +25,7 @@ export function register(program: Command, _exit: Exit): void {
     .option("--journal", "also read the systemd journal")
     .option("--no-logs", "read no logs")
     .option("--since <duration>", "only log lines newer than this (e.g. 24h)", durationArg)
-    .option("--exec-versions", "also run runtime binaries whose version cannot be read from their files (as nobody, no network, 2 s timeout); off: nothing from the host is ever run")
+    .option("--exec-versions", "also run runtime binaries whose version cannot be read from their files (as nobody, no network, 5 s timeout); off: nothing from the host is ever run")
     .option("--kube", "also read this node's kubelet and container runtime versions from its Node object (NODE_NAME or the host name; KUBECONFIG or in-cluster)")
     .option("--db <path>", "the store cgleak serve --trace keeps its named dying memcgs in (default /var/lib/cgleak/cgleak.db)")
     .action(async (f: ExplainFlags & { logs?: string[] | false }) => {

@@ -17,7 +17,7 @@ export const USUAL_DIRS = [
 ];
 
 export interface RuntimesOptions {
-  /** --exec-versions only: per binary; a hang is killed (with its process group) after this. Default 2000 ms. */
+  /** --exec-versions only: per binary; a hang is killed (with its process group) after this. Default 5000 ms. */
   timeoutMs?: number;
   /** Extra PATH-style directory list to search first (host paths). */
   pathEnv?: string;
@@ -50,7 +50,7 @@ export async function collectRuntimes(host: Host, opts: RuntimesOptions = {}): P
   ].filter((f) => !overridden.has(f.tool) && f.real !== "" && firstSight(seen, f.real));
   // All reads first: they are synchronous, and would stall the timers of probes already started.
   const statics = files.map((f) => readBinaryVersion(f.tool, f.real, f.shown, f.magicLink));
-  const read = await Promise.all(statics.map((tv, i) => (tv.version === "unknown" && opts.exec ? probe(files[i]!.tool, files[i]!.shown, files[i]!.real, opts.timeoutMs ?? 2000) : tv)));
+  const read = await Promise.all(statics.map((tv, i) => (tv.version === "unknown" && opts.exec ? probe(files[i]!.tool, files[i]!.shown, files[i]!.real, opts.timeoutMs ?? 5000) : tv)));
   const known = new Set(read.filter((v) => v.version !== "unknown").map((v) => v.tool));
   const packages = dpkgVersions(host).filter((v) => !overridden.has(v.tool) && !known.has(v.tool));
   const versions = [...(opts.overrides ?? []), ...read, ...packages];
