@@ -56,7 +56,7 @@ export function withDiagnosis(r: Omit<ScanReport, "findings" | "explain">, model
     ...r,
     findings: diagnose({ report: r, model, runtimes, logs }),
     explain: {
-      runtimes: runtimes === null ? "not probed (cgleak explain runs the runtimes' version commands; --versions gives them)" : `${runtimes.length} verdicts`,
+      runtimes: runtimes === null ? "not looked at (cgleak explain reads the runtimes' versions from their files, packages and processes without running them; --versions gives them)" : `${runtimes.length} verdicts`,
       logs: logs === null ? "not read (cgleak explain reads the usual logs; cgleak logs reads any)" : `${logs.sources.filter((s) => s.ok).length} sources read, ${logs.total} matching lines`,
     },
   };
