@@ -1,4 +1,4 @@
-import { CONTAINERD_RELEASES, DOCKER_RUNC_PINS, RUNC_BETWEEN_RELEASES, RUNC_RELEASES } from "./runtime-commits.js";
+import { CONTAINERD_RELEASES, CONTAINERD_RUNC_PINS, DOCKER_RUNC_PINS, RUNC_BETWEEN_RELEASES, RUNC_RELEASES } from "./runtime-commits.js";
 
 /** What a runc or containerd commit id (full or abbreviated, >= 7 hex digits) is. */
 export interface CommitRelease {
@@ -54,6 +54,16 @@ export function dockerRuncPin(engine: string): { commit: string; tag: string; so
 /** One commit may carry two tags (runc v1.0.0-rc10 was re-tagged v1.0.0-rc90): the first, in version order, names it. */
 function oneCommit<T extends readonly [string, string, string]>(xs: T[]): T | undefined {
   return xs.every((x) => x[1] === xs[0]?.[1]) ? xs[0] : undefined;
+}
+
+/**
+ * The runc containerd pins at a release (vendor.conf up to 1.4, script/setup/runc-version from 1.5):
+ * what its release bundles and CI use; containerd.io packages build the runc this file names.
+ */
+export function containerdRuncPin(version: string): { commit: string; tag: string; source: string } | undefined {
+  const want = version.replace(/^v/, "").replace(/[+~].*$/, "");
+  const pin = CONTAINERD_RUNC_PINS.find(([tag]) => tag.replace(/^v/, "") === want);
+  return pin && { commit: pin[1], tag: pin[0], source: `github.com/containerd/containerd/blob/${pin[0]}/${pin[2]}` };
 }
 
 function only<T>(xs: T[]): T | undefined {

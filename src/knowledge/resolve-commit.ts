@@ -1,5 +1,5 @@
 import { parseVersion, type ToolVersion } from "../parsers/runtime-version.js";
-import { containerdCommit, dockerRuncPin, runcCommit, type CommitRelease } from "./commit-release.js";
+import { containerdCommit, containerdRuncPin, dockerRuncPin, runcCommit, type CommitRelease } from "./commit-release.js";
 
 /**
  * Fills in what a runc or containerd commit id says (docker info prints only those): the release at
@@ -32,11 +32,16 @@ function note(c: CommitRelease): NonNullable<ToolVersion["fromCommit"]> {
   return out;
 }
 
-/** The runc moby/moby pinned at this Docker release, as a runc version: Docker's static builds and docker-runc. */
-export function runcOfDocker(d: ToolVersion): ToolVersion[] {
-  if (d.version === "unknown") return [];
-  const pin = dockerRuncPin(d.version.raw);
+/**
+ * The runc a Docker or containerd release pinned, as a runc version, for when no runc is in sight:
+ * moby/moby's pin (Docker's static builds, docker-runc) or containerd's (its release bundles and
+ * containerd.io). Marked as inferred: a distribution's runc may differ.
+ */
+export function inferredRunc(t: ToolVersion): ToolVersion[] {
+  if (t.version === "unknown" || (t.tool !== "dockerd" && t.tool !== "containerd")) return [];
+  const pin = t.tool === "dockerd" ? dockerRuncPin(t.version.raw) : containerdRuncPin(t.version.raw);
   if (!pin) return [];
-  const origin = `runc pinned by Docker ${pin.tag} (${pin.source}; a distribution's or containerd.io's runc may differ: give --versions runc=...)`;
+  const who = t.tool === "dockerd" ? "Docker" : "containerd";
+  const origin = `runc pinned by ${who} ${pin.tag} (${pin.source}; a distribution's runc may differ: give --versions runc=...)`;
   return [resolveCommits({ tool: "runc", version: "unknown", commit: pin.commit, origin })];
 }

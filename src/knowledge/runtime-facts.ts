@@ -1,5 +1,5 @@
 import { parseToolVersion, TOOLS, type Tool, type ToolVersion, type Version } from "../parsers/runtime-version.js";
-import { resolveCommits, runcOfDocker } from "./resolve-commit.js";
+import { inferredRunc, resolveCommits } from "./resolve-commit.js";
 
 /** Does this runtime switch kmem accounting on for the cgroups it creates? */
 export interface RuntimeVerdict {
@@ -38,8 +38,10 @@ export const RUNTIME_FACTS: RuntimeRow[] = [
 
 export function classifyRuntimes(versions: ToolVersion[]): RuntimeVerdict[] {
   const all = versions.flatMap((tv) => [tv, ...(tv.embedded ?? [])]).map(resolveCommits);
-  // With no runc of its own in sight, Docker's engine version says which runc its builds pinned.
-  const runcs = all.some((t) => t.tool === "runc") ? [] : all.flatMap((t) => (t.tool === "dockerd" ? runcOfDocker(t) : []));
+  // With no runc of its own in sight, containerd's or else the Docker engine's version says which runc it pinned
+  // (Docker 18.09+ packages take runc from containerd.io); one is enough.
+  const pinners = [...all.filter((t) => t.tool === "containerd"), ...all.filter((t) => t.tool === "dockerd")];
+  const runcs = all.some((t) => t.tool === "runc") ? [] : pinners.flatMap(inferredRunc).slice(0, 1);
   return [...all, ...runcs].flatMap((t) => (t.tool === "runc" || t.tool === "kubelet" ? [classifyOne(t.tool, t, t.origin ?? `${t.tool} --version`)] : []));
 }
 

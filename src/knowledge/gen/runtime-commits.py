@@ -61,6 +61,19 @@ def moby_pins(moby):
                 yield tag, m[1], path
                 break
 
+def containerd_pins(ctr):
+    """The runc each containerd release builds and tests with: vendor.conf (<= 1.4), script/setup/runc-version (>= 1.5)."""
+    for tag, _, _ in releases(ctr):
+        if "-rc" in tag or "beta" in tag: continue
+        text = git(ctr, "show", f"{tag}:script/setup/runc-version", check=False)
+        if text:
+            yield tag, text.strip(), "script/setup/runc-version"
+            continue
+        text = git(ctr, "show", f"{tag}:vendor.conf", check=False)
+        m = text and re.search(r"^github\.com/opencontainers/runc\s+(\S+)", text, re.M)
+        if m:
+            yield tag, m[1], "vendor.conf"
+
 def main():
     runc, ctr, moby, fork = sys.argv[1:5]
     rr, cr = releases(runc), releases(ctr)
@@ -81,6 +94,12 @@ def main():
         commit = by_tag.get(pin) or pin
         pins.append((tag, commit, path))
         if commit not in by_commit: extra.add(commit)
+    cpins = []
+    for tag, pin, path in containerd_pins(ctr):
+        commit = by_tag.get(pin) or (pin if re.match(r"^[0-9a-f]{40}$", pin) else None)
+        if commit is None: continue
+        cpins.append((tag, commit, path))
+        if commit not in by_commit: extra.add(commit)
     print("/**\n * runc commits that are no release tag: [commit, newest release it contains, first release that\n * contains it, the repository it is in, has runc#1350 (fe898e7, kmem on), has runc#2840 (2d38476, kmem\n * ignored)], by ancestry. Docker 1.12 to 18.06 built docker-runc from its fork,\n * github.com/docker/runc, whose patches are in no upstream release.\n */")
     print("export const RUNC_BETWEEN_RELEASES: ReadonlyArray<readonly [string, string | null, string | null, string, boolean, boolean]> = [")
     for c in sorted(extra):
@@ -95,6 +114,9 @@ def main():
     print("];\n\n/** [docker engine tag, runc commit, file]: the runc moby/moby pins at that tag (github.com/moby/moby/blob/TAG/FILE). */")
     print("export const DOCKER_RUNC_PINS: ReadonlyArray<readonly [string, string, string]> = [")
     for t, c, p in pins: print(f'  ["{t}", "{c}", "{p}"],')
+    print("];\n\n/** [containerd tag, runc commit, file]: the runc containerd pins at that tag (github.com/containerd/containerd/blob/TAG/FILE). */")
+    print("export const CONTAINERD_RUNC_PINS: ReadonlyArray<readonly [string, string, string]> = [")
+    for t, c, p in cpins: print(f'  ["{t}", "{c}", "{p}"],')
     print("];")
 
 # runc#1350 (fe898e7: kmem accounting on for every container cgroup) and runc#2840 (merge 2d38476: ignore kmem).
