@@ -22,6 +22,10 @@ export interface ExplainOptions {
   logs?: LogSource[];
   since?: Date;
   probeTimeoutMs?: number;
+  /** --exec-versions: run binaries whose version cannot be read, unprivileged. Off by default. */
+  execVersions?: boolean;
+  /** --kube: this node's status.nodeInfo (kubelet and container runtime versions). */
+  nodeInfo?: ToolVersion[];
   /** The store `serve --trace` keeps its named dying set in (default: the store's default path). */
   db?: string;
 }
@@ -29,12 +33,12 @@ export interface ExplainOptions {
 export type ExplainReport = Omit<ScanReport, "explain"> & { explain: ScanReport["explain"] & { trace: string } };
 
 /**
- * The full diagnosis: the scan, the runtimes' versions (their version commands, each bounded by a
- * timeout), and the logs. Anything that cannot be read becomes part of a finding, never a crash.
+ * The full diagnosis: the scan, the runtimes' versions (read from their binaries, packages and the
+ * node object; run only with --exec-versions), and the logs. Anything that cannot be read becomes part of a finding, never a crash.
  */
 export async function runExplain(host: Host, opts: ExplainOptions): Promise<ExplainReport> {
   const report = runScan(host, opts.scan);
-  const runtimes = await collectRuntimes(host, { overrides: opts.overrides, timeoutMs: opts.probeTimeoutMs ?? 2000 });
+  const runtimes = await collectRuntimes(host, { overrides: [...opts.overrides, ...(opts.nodeInfo ?? []).filter((n) => !opts.overrides.some((o) => o.tool === n.tool))], timeoutMs: opts.probeTimeoutMs ?? 5000, exec: opts.execVersions === true });
   const sources = opts.logs ?? defaultLogSources(host);
   const logs: LogReport | null = sources.length === 0 ? null : await scanLogs(sources, { host, ...(opts.since ? { since: opts.since } : {}) });
   const boot = report.kernel.cmdline === null ? null : parseCmdline(report.kernel.cmdline, "/proc/cmdline");

@@ -72,7 +72,7 @@ export function withAssessment(snapshot: Snapshot, model: KernelModel, boot: Boo
   return {
     ...assess({ snapshot, model, boot, runtimes, logs }),
     explain: {
-      runtimes: runtimes === null ? "not probed (cgleak explain runs the runtimes' version commands; --versions gives them)" : `${runtimes.length} verdicts`,
+      runtimes: runtimes === null ? "not looked at (cgleak explain reads the runtimes' versions from their files, packages and processes without running them; --versions gives them)" : `${runtimes.length} verdicts`,
       logs: logs === null ? "not read (cgleak explain reads the usual logs; cgleak logs reads any)" : `${logs.sources.filter((s) => s.ok).length} sources read, ${logs.total} matching lines`,
     },
   };

@@ -17,7 +17,7 @@ export function addScanOptions(cmd: Command): Command {
     .option("--dying-warn <n>", "dying memcgs that make the status WARNING even when they hold no ID", countArg, DEFAULT_THRESHOLDS.dyingWarn)
     .option("--deep", "read per-memcg files (empty cgroups, kmem) however large the tree; by default only below 2,000 memcgs")
     .addOption(new Option("--empty-min-age <duration>", "an empty cgroup counts as leaked when older than this").argParser(durationArg).default(600_000, "10m"))
-    .option("--versions <list>", "runtime versions instead of probing, e.g. runc=1.0.0-rc92,kubelet=1.18.3", versionsArg);
+    .option("--versions <list>", "runtime versions instead of reading them, as printed or pasted, e.g. runc=1.0.0-rc92,kubelet=v1.18.3, runc=dc9208a3303f (a commit), containerd=containerd://1.4.3", versionsArg);
 }
 
 function versionsArg(v: string): ToolVersion[] {

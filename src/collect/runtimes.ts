@@ -1,8 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawn } from "node:child_process";
 import type { Host } from "../host/host.js";
 import { parseToolVersion, TOOLS, type Tool, type ToolVersion } from "../parsers/runtime-version.js";
+import { readBinaryVersion, dpkgVersions } from "./static-versions.js";
+import { runningBinaries } from "./process-binaries.js";
+import { runVersionSandboxed } from "./exec-version.js";
 
 /** Binary names per tool: Docker 17.x shipped its runc as docker-runc. */
 const NAMES: Record<Tool, string[]> = {
@@ -15,12 +17,14 @@ export const USUAL_DIRS = [
 ];
 
 export interface RuntimesOptions {
-  /** Per binary; a hang is killed (with its process group) after this. Default 2000 ms. */
+  /** --exec-versions only: per binary; a hang is killed (with its process group) after this. Default 5000 ms. */
   timeoutMs?: number;
   /** Extra PATH-style directory list to search first (host paths). */
   pathEnv?: string;
-  /** `--versions` overrides: these tools are not probed. */
+  /** `--versions` overrides: these tools are not looked at. */
   overrides?: ToolVersion[];
+  /** --exec-versions: run `<bin> --version`, unprivileged, for binaries whose version cannot be read. Off by default. */
+  exec?: boolean;
 }
 
 export interface RuntimesReport {
@@ -29,14 +33,43 @@ export interface RuntimesReport {
   missing: Tool[];
 }
 
-/** Finds runc, containerd, dockerd, crio and kubelet under the host root and asks their versions. */
+/**
+ * Finds runc, containerd, dockerd, crio and kubelet under the host root and learns their versions
+ * without running anything from the host: the binaries' bytes (Go build info, linked version
+ * strings), the running processes' /proc/<pid>/exe, and dpkg's database. Only with `exec` is a
+ * binary run, and then unprivileged (exec-version.ts).
+ */
 export async function collectRuntimes(host: Host, opts: RuntimesOptions = {}): Promise<RuntimesReport> {
   const overridden = new Set((opts.overrides ?? []).map((o) => o.tool));
   const dirs = unique([...(opts.pathEnv ?? "").split(":").filter((d) => d.startsWith("/")), ...USUAL_DIRS]);
-  const found = TOOLS.filter((t) => !overridden.has(t)).map((t) => ({ tool: t, paths: findBinaries(host, t, dirs) }));
-  const probes = found.flatMap(({ tool, paths }) => paths.map((p) => probe(host, tool, p, opts.timeoutMs ?? 2000)));
-  const versions = [...(opts.overrides ?? []), ...(await Promise.all(probes))];
-  return { versions, missing: found.filter((f) => f.paths.length === 0).map((f) => f.tool) };
+  const resolve = (p: string) => resolveUnderRoot(host, p);
+  const seen = new Set<string>();
+  const files = [
+    ...TOOLS.flatMap((tool) => findBinaries(host, tool, dirs).map((p) => ({ tool, real: resolve(p) ?? "", shown: p, magicLink: false }))),
+    ...runningBinaries(host, resolve),
+  ].filter((f) => !overridden.has(f.tool) && f.real !== "" && firstSight(seen, f.real));
+  // All reads first: they are synchronous, and would stall the timers of probes already started.
+  const statics = files.map((f) => readBinaryVersion(f.tool, f.real, f.shown, f.magicLink));
+  const read = await Promise.all(statics.map((tv, i) => (tv.version === "unknown" && opts.exec ? probe(files[i]!.tool, files[i]!.shown, files[i]!.real, opts.timeoutMs ?? 5000) : tv)));
+  const known = new Set(read.filter((v) => v.version !== "unknown").map((v) => v.tool));
+  const packages = dpkgVersions(host).filter((v) => !overridden.has(v.tool) && !known.has(v.tool));
+  const versions = [...(opts.overrides ?? []), ...read, ...packages];
+  const present = new Set(versions.map((v) => v.tool));
+  return { versions, missing: TOOLS.filter((t) => !present.has(t)) };
+}
+
+/** One result per file: merged /usr, a symlink and /proc/<pid>/exe can all name one binary. */
+function firstSight(seen: Set<string>, real: string): boolean {
+  let id: string;
+  try {
+    const st = fs.statSync(real);
+    id = `${st.dev}:${st.ino}`;
+  } catch {
+    id = real;
+  }
+  if (seen.has(id)) return false;
+  seen.add(id);
+  return true;
 }
 
 /** Host paths of the tool's binaries, one per real file (merged /usr makes /bin/x and /usr/bin/x the same). */
@@ -55,47 +88,21 @@ export function findBinaries(host: Host, tool: Tool, dirs: string[]): string[] {
   return out;
 }
 
-/** Runs `<bin> --version`. Garbage, a non-executable file, a crash or a hang give "unknown" with the reason. */
-export async function probe(host: Host, tool: Tool, hostPath: string, timeoutMs: number): Promise<ToolVersion> {
-  const origin = `${hostPath} --version`;
-  const real = resolveUnderRoot(host, hostPath);
-  const unknown = (reason: string): ToolVersion => ({ tool, version: "unknown", reason: `${hostPath}: ${reason}`, origin });
-  if (!real) return unknown("vanished");
+/** `<bin> --version`, run unprivileged (--exec-versions only). Garbage, a crash or a hang give "unknown" with the reason. */
+export async function probe(tool: Tool, shown: string, real: string, timeoutMs: number): Promise<ToolVersion> {
+  const unknown = (reason: string, origin = `${shown} --version (--exec-versions)`): ToolVersion => ({ tool, version: "unknown", reason: `${shown}: ${reason}`, origin });
   try {
     fs.accessSync(real, fs.constants.X_OK);
   } catch {
     return unknown("not executable");
   }
-  const run = await runVersion(real, timeoutMs);
-  if (run.error) return unknown(run.error);
+  const run = await runVersionSandboxed(real, timeoutMs);
+  const origin = `${shown} --version, run ${run.sandbox} (--exec-versions)`;
+  if (run.error) return unknown(run.error, origin);
   const tv = parseToolVersion(tool, run.output);
   tv.origin = origin;
-  if (tv.version === "unknown") tv.reason = `${hostPath}: ${tv.reason ?? "unrecognised output"}${run.code ? ` (exit code ${run.code})` : ""}`;
+  if (tv.version === "unknown") tv.reason = `${shown}: ${tv.reason ?? "unrecognised output"}${run.code ? ` (exit code ${run.code})` : ""}`;
   return tv;
-}
-
-const MAX_OUTPUT = 64 * 1024;
-
-interface Run { output: string; code: number | null; error?: string }
-
-function runVersion(file: string, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    let output = "";
-    let done = false;
-    const finish = (r: Run) => { if (!done) { done = true; clearTimeout(timer); resolve(r); } };
-    // Own process group, so a hung shell script and its children are all killed by our child's id.
-    const child = spawn(file, ["--version"], { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } });
-    const kill = () => { try { process.kill(-child.pid!, "SIGKILL"); } catch { child.kill("SIGKILL"); } };
-    const timer = setTimeout(() => { kill(); finish({ output, code: null, error: `no answer to --version within ${timeoutMs} ms (killed)` }); }, timeoutMs);
-    const take = (b: Buffer) => {
-      output += b.toString("utf8");
-      if (output.length > MAX_OUTPUT) { kill(); finish({ output, code: null, error: `more than ${MAX_OUTPUT} bytes from --version (killed)` }); }
-    };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
-    child.on("error", (e) => finish({ output, code: null, error: `cannot run: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
-    child.on("close", (code) => finish({ output, code }));
-  });
 }
 
 /**

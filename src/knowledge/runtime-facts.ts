@@ -1,4 +1,5 @@
-import { parseVersion, TOOLS, type Tool, type ToolVersion, type Version } from "../parsers/runtime-version.js";
+import { parseToolVersion, TOOLS, type Tool, type ToolVersion, type Version } from "../parsers/runtime-version.js";
+import { inferredRunc, resolveCommits } from "./resolve-commit.js";
 
 /** Does this runtime switch kmem accounting on for the cgroups it creates? */
 export interface RuntimeVerdict {
@@ -36,13 +37,12 @@ export const RUNTIME_FACTS: RuntimeRow[] = [
 ];
 
 export function classifyRuntimes(versions: ToolVersion[]): RuntimeVerdict[] {
-  const out: RuntimeVerdict[] = [];
-  for (const tv of versions) {
-    for (const t of [tv, ...(tv.embedded ?? [])]) {
-      if (t.tool === "runc" || t.tool === "kubelet") out.push(classifyOne(t.tool, t, t.origin ?? `${t.tool} --version`));
-    }
-  }
-  return out;
+  const all = versions.flatMap((tv) => [tv, ...(tv.embedded ?? [])]).map(resolveCommits);
+  // With no runc of its own in sight, containerd's or else the Docker engine's version says which runc it pinned
+  // (Docker 18.09+ packages take runc from containerd.io); one is enough.
+  const pinners = [...all.filter((t) => t.tool === "containerd"), ...all.filter((t) => t.tool === "dockerd")];
+  const runcs = all.some((t) => t.tool === "runc") ? [] : pinners.flatMap(inferredRunc).slice(0, 1);
+  return [...all, ...runcs].flatMap((t) => (t.tool === "runc" || t.tool === "kubelet" ? [classifyOne(t.tool, t, t.origin ?? `${t.tool} --version`)] : []));
 }
 
 function classifyOne(tool: "runc" | "kubelet", t: ToolVersion, source: string): RuntimeVerdict {
@@ -50,6 +50,8 @@ function classifyOne(tool: "runc" | "kubelet", t: ToolVersion, source: string): 
   if (v === "unknown") {
     return { tool, version: "unknown", enablesKmem: "unknown", unlessNokmem: false, reason: t.reason ?? `${tool} version unknown`, source: "runtime-version.ts", from: source };
   }
+  const byCommit = tool === "runc" ? fromAncestry(t, v, source) : undefined;
+  if (byCommit) return byCommit;
   // A development build after rc93 may or may not contain runc#2840 (merged before rc94).
   if (tool === "runc" && v.rc === 93 && v.build !== undefined) {
     return { tool, version: v.raw, enablesKmem: "unknown", unlessNokmem: true, reason: `runc ${v.raw} is a development build between rc93 and rc94: whether it has runc#2840 (ignore kmem) cannot be told from the version`, source: "runc#2840", fix: RUNC_FIX, from: source };
@@ -61,14 +63,28 @@ function classifyOne(tool: "runc" | "kubelet", t: ToolVersion, source: string): 
   return verdict;
 }
 
+/** A runc commit in the table: whether it has runc#1350 and runc#2840 is known by ancestry, whatever its version says. */
+function fromAncestry(t: ToolVersion, v: Version, from: string): RuntimeVerdict | undefined {
+  const c = t.fromCommit;
+  if (!c || c.release || c.kmemOn === undefined) return undefined;
+  const on = c.kmemOn && !c.kmemIgnored;
+  const what = `runc commit ${t.commit?.slice(0, 12)} (after ${c.after ?? "no release"}, ${c.source})`;
+  const reason = on ? `${what} has runc#1350 (kmem accounting on for every container cgroup) and not runc#2840` : `${what} ${c.kmemIgnored ? "has runc#2840: kmem settings are ignored" : "predates runc#1350: kmem accounting is not turned on"}`;
+  const verdict: RuntimeVerdict = { tool: "runc", version: v.raw, enablesKmem: on, unlessNokmem: on && cmp(key(v), [1, 0, 0, 6]) >= 0, reason, source: "runc#1350 (fe898e7); runc#2840 (2d38476); " + c.source, from };
+  if (on) verdict.fix = RUNC_FIX;
+  return verdict;
+}
+
 function cmp(a: Key, b: Key): number {
   for (let i = 0; i < 4; i++) if (a[i]! !== b[i]!) return Math.sign(a[i]! - b[i]!);
   return 0;
 }
 
 /**
- * Parses `--versions runc=1.0.0-rc92,kubelet=1.18.3`. Throws an Error with a one-line message
- * naming the bad item. Aliases: docker -> dockerd, cri-o -> crio.
+ * Parses `--versions runc=1.0.0-rc92,kubelet=1.18.3`, in any form the tools print or people paste:
+ * `runc=version 1.0.0-rc10+dev`, `runc=dc9208a3303f` (a commit), `containerd=containerd://1.4.3`,
+ * `kubelet=Kubernetes 1.9.0`, `docker=19.03.8`. Throws an Error with a one-line message naming the bad
+ * item. Aliases: docker -> dockerd, cri-o -> crio.
  */
 export function parseVersionOverrides(text: string): ToolVersion[] {
   const out: ToolVersion[] = [];
@@ -78,9 +94,10 @@ export function parseVersionOverrides(text: string): ToolVersion[] {
     const name = item.slice(0, eq).trim().toLowerCase();
     const tool = ({ docker: "dockerd", "cri-o": "crio" } as Record<string, Tool>)[name] ?? (name as Tool);
     if (!TOOLS.includes(tool)) throw new Error(`--versions: unknown tool ${JSON.stringify(name)} (known: ${TOOLS.join(", ")})`);
-    const v = parseVersion(item.slice(eq + 1).replace(/^Kubernetes\s+/i, ""));
-    if (!v) throw new Error(`--versions: ${JSON.stringify(item.slice(eq + 1))} is not a version for ${tool} (e.g. 1.0.0-rc92, v1.18.3)`);
-    out.push({ tool, version: v, origin: "override (--versions)" });
+    const tv = parseToolVersion(tool, item.slice(eq + 1).trim());
+    if (tv.version === "unknown" && !tv.commit) throw new Error(`--versions: ${JSON.stringify(item.slice(eq + 1))} is not a version for ${tool} (e.g. 1.0.0-rc92, v1.18.3, a commit id)`);
+    delete tv.reason;
+    out.push(resolveCommits({ ...tv, origin: "override (--versions)" }));
   }
   if (out.length === 0) throw new Error("--versions: expected TOOL=VERSION[,TOOL=VERSION...], got nothing");
   return out;

@@ -1,3 +1,5 @@
+import { parseDockerVersion } from "./docker-version.js";
+
 export type Tool = "runc" | "containerd" | "dockerd" | "crio" | "kubelet";
 export const TOOLS: readonly Tool[] = ["runc", "containerd", "dockerd", "crio", "kubelet"];
 
@@ -25,6 +27,8 @@ export interface ToolVersion {
   commit?: string;
   /** Other tools' versions printed alongside (`docker version` lists containerd and runc). */
   embedded?: ToolVersion[];
+  /** What the commit id says, from the table of released commits (src/knowledge/commit-release.ts). */
+  fromCommit?: { release?: string; after?: string; kmemOn?: boolean; kmemIgnored?: boolean; source: string };
 }
 
 /** Parses one version token; undefined when it is not a version. */
@@ -37,7 +41,8 @@ export function parseVersion(token: string): Version | undefined {
     const n = /^rc\.?(\d+)$/.exec(v.pre);
     if (n) v.rc = Number(n[1]);
   }
-  if (m[5]) v.build = m[5].slice(1);
+  // `git describe` of a release tag itself ("v1.1.12-0-g51d5e94") is that release.
+  if (m[5] && !/^-0-g[0-9a-f]{7,40}$/.test(m[5])) v.build = m[5].slice(1);
   return v;
 }
 
@@ -51,46 +56,46 @@ export function parseToolVersion(tool: Tool, output: string): ToolVersion {
 
 const PARSERS: Record<Tool, (t: string) => ToolVersion> = {
   runc: (t) => {
-    const m = /^runc version (\S+)(?: (\S+))?/m.exec(t);
-    if (m && (m[1] === "spec:" || m[1] === "unknown")) {
+    // "runc version 1.0.0-rc10", pasted as "runc=version 1.0.0-rc10+dev", or a bare version or commit id.
+    const m = /^(?:runc )?version:? (\S+)(?: (\S+))?/im.exec(t);
+    const commit = /^commit: (\S+)/m.exec(t)?.[1] ?? bareCommit(t);
+    if (m && (m[1] === "spec:" || m[1] === "unknown") && !commit) {
       return { tool: "runc", version: "unknown", reason: `runc was built without a version string (${firstLine(t)}): check the package version` };
     }
-    return withCommit({ tool: "runc", version: versionOf(m?.[1]) }, /^commit: (\S+)/m.exec(t)?.[1]);
+    return withCommit({ tool: "runc", version: versionOf(m?.[1] ?? bare(t)) }, commit && commit.replace(/-dirty$/, ""));
   },
   containerd: (t) => {
-    // "containerd github.com/containerd/containerd v1.6.16 31aa43...", "containerd containerd.io 1.6.21 3dce8e...", old "containerd version 0.2.3".
+    // "containerd github.com/containerd/containerd v1.6.16 31aa43...", "containerd containerd.io 1.6.21 3dce8e...",
+    // old "containerd version 0.2.3", a node's containerRuntimeVersion "containerd://1.4.3", or a bare version.
+    const uri = /containerd:\/\/(\S+)/.exec(t)?.[1];
     const m = /^containerd (?:version )?(?:(\S+) )?(v?\d[^\s]*)(?: (\S+))?/m.exec(t);
-    return withCommit({ tool: "containerd", version: versionOf(m?.[2]) }, m?.[3]);
+    return withCommit({ tool: "containerd", version: versionOf(uri ?? m?.[2] ?? bare(t)) }, m?.[3] ?? bareCommit(t));
   },
-  dockerd: (t) => (/^Server:/m.test(t) ? dockerVersion(t) : dockerdVersion(t)),
+  dockerd: (t) => parseDockerVersion(t) ?? dockerdVersion(t),
   crio: (t) => {
-    // 1.18+: "Version:       1.18.3" lines; 1.17 and older: "crio version 1.17.0-dev".
-    const v = /^\s*Version:\s+(\S+)/m.exec(t)?.[1] ?? /^crio version (\S+)/m.exec(t)?.[1];
+    // 1.18+: "Version:       1.18.3" lines; 1.17 and older: "crio version 1.17.0-dev"; a node's "cri-o://1.20.0".
+    const v = /^\s*Version:\s+(\S+)/m.exec(t)?.[1] ?? /^crio version (\S+)/m.exec(t)?.[1] ?? /cri-o:\/\/(\S+)/.exec(t)?.[1] ?? bare(t);
     return withCommit({ tool: "crio", version: versionOf(v) }, /^\s*(?:GitCommit:|commit:)\s+"?([0-9a-f]{7,40})/m.exec(t)?.[1]);
   },
-  kubelet: (t) => ({ tool: "kubelet", version: versionOf(/^Kubernetes (v\S+)/m.exec(t)?.[1]) }),
+  // "Kubernetes v1.18.3", "Kubernetes 1.9.0", "kubelet version v1.21.2", kubectl describe node's "Kubelet Version: v1.21.2".
+  kubelet: (t) => ({ tool: "kubelet", version: versionOf(/^\s*(?:Kubernetes|kubelet(?: version)?:?|Kubelet Version:)\s+(v?\d\S*)/im.exec(t)?.[1] ?? bare(t)) }),
 };
+
+/** The whole text is one version token (`docker version --format '{{.Server.Version}}'`, a paste). */
+function bare(t: string): string | undefined {
+  const s = t.trim();
+  return /^v?\d+\.\d+\S*$/.test(s) ? s : undefined;
+}
+
+function bareCommit(t: string): string | undefined {
+  const s = t.trim().toLowerCase();
+  return /^[0-9a-f]{7,40}$/.test(s) ? s : undefined;
+}
 
 /** `dockerd --version` / `docker --version`: "Docker version 20.10.21, build 3056208". */
 function dockerdVersion(t: string): ToolVersion {
   const m = /^Docker version ([^,\s]+),? (?:build (\S+))?/m.exec(t);
-  return withCommit({ tool: "dockerd", version: versionOf(m?.[1]) }, m?.[2]);
-}
-
-/** `docker version`: the Server section's Engine, containerd and runc versions. */
-function dockerVersion(t: string): ToolVersion {
-  const server = t.slice(t.search(/^Server:/m));
-  const section = (name: string) => new RegExp(`^ ${name}:\\n(?:  .*\\n)*?  Version:\\s+(\\S+)`, "m").exec(server)?.[1];
-  // Docker 1.13 (RHEL 7) has no Engine subsection: " Version:         1.13.1" directly under Server.
-  const engine = section("Engine") ?? /^ Version:\s+(\S+)/m.exec(server)?.[1];
-  const out: ToolVersion = { tool: "dockerd", version: versionOf(engine), origin: "docker version (server)" };
-  const embedded: ToolVersion[] = [];
-  const ctr = section("containerd"), runc = section("runc");
-  if (ctr) embedded.push({ tool: "containerd", version: versionOf(ctr), origin: "docker version (server)" });
-  if (runc) embedded.push({ tool: "runc", version: versionOf(runc), origin: "docker version (server)" });
-  if (embedded.length) out.embedded = embedded;
-  if (out.version === "unknown") out.reason = "docker version printed no Server Engine version (daemon not reachable?)";
-  return out;
+  return withCommit({ tool: "dockerd", version: versionOf(m?.[1] ?? bare(t)) }, m?.[2]);
 }
 
 function versionOf(token: string | undefined): Version | "unknown" {
