@@ -1,7 +1,7 @@
 /**
  * The log signature of a memory-cgroup leak, matched on one line: a memcg mkdir failing with
  * ENOSPC (IDs exhausted, idr kernels), EBUSY (IDs exhausted, xarray kernels, measured on 6.18 in
- * kernel-lab.md) or ENOMEM, as dockerd, containerd, cri-o, kubelet, runc, crun, podman, nomad,
+ * docs/lab-results.md §2) or ENOMEM, as dockerd, containerd, cri-o, kubelet, runc, crun, podman, nomad,
  * LXC/LXD, systemd and coreutils print it. Look-alikes (inotify watches, full disks, cpuset/pids, cgroup.procs writes,
  * rmdir, limit writes) fail because the errno must be bound to a *mkdir* of a *memory* cgroup.
  * `slub-possible` is the kernel's SLUB line with no per-memcg cache line after it: weak evidence.

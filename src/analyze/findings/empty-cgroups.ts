@@ -19,6 +19,6 @@ export function emptyCgroupsFinding(d: DiagnosisInput): Finding | null {
     title: `${formatCount(e.count)} empty cgroups older than ${e.minAgeSeconds} s${top ? `, ${formatCount(top.count)} of them ${top.shape}` : ""}: leaked directories use memcg IDs and inotify watches`,
     evidence: e.groups.slice(0, 5).map((g) => ({ from: "cgroup.procs / cgroup.events", value: `${formatCount(g.count)} × ${g.shape}` })),
     fix,
-    sources: runScope ? ["kubernetes/kubernetes#70324", "cri-o/cri-o#4453"] : ["facts.md §1 (userland directory leaks)"],
+    sources: runScope ? ["kubernetes/kubernetes#70324", "cri-o/cri-o#4453"] : ["kubernetes/kubernetes#70324 (leaked cgroup directories)", "containerd/containerd#11087"],
   };
 }
