@@ -49,7 +49,7 @@ function liveChildren(host: Host, h: CgroupHierarchy, rel: string): string[] {
  * What drop_caches value frees dying memcgs. v1: 1 (page cache, ext4 metadata buffers; 2 frees
  * none, kernel-lab.md §1). v2: 3, because there dropping pages is not enough - an inode written
  * from a memcg keeps it alive until the inode itself is evicted (2), which happens only once it
- * is clean (sync) and holds no pages (1). src/lab/actions-v2.test.ts: sync + 1 freed 0 of 10,
+ * is clean (sync) and holds no pages (1). src/lab/actions-v2.lab.test.ts: sync + 1 freed 0 of 10,
  * sync + 3 freed 10 of 10 on 6.1 and 6.12.
  */
 export function dropCachesValue(h: CgroupHierarchy): "1" | "3" {

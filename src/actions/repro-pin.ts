@@ -9,7 +9,7 @@ import { dropCachesValue } from "./reclaim.js";
 export type PinMode = "page-cache" | "shmem";
 /**
  * drop-caches is what `cgleak reclaim --drop-caches` writes (v1: 1, v2: 3). drop-page-cache is
- * `sync; echo 1` on v2, where dropping the pages alone leaves the memcgs (src/lab/actions-v2.test.ts);
+ * `sync; echo 1` on v2, where dropping the pages alone leaves the memcgs (src/lab/actions-v2.lab.test.ts);
  * on v1 it would repeat drop-caches.
  */
 export const RELEASE_ACTIONS = ["delete-files", "drop-page-cache", "drop-caches", "force-empty-before-rmdir", "force-empty-parent", "memory-reclaim"] as const;
@@ -62,7 +62,7 @@ export async function reproPin(s: Scratch, mode: PinMode, n: number, actions: re
 /**
  * The kernel flushes memcg stats every 2 s and, on a read, only past a threshold of pending
  * updates (64 pages per CPU): memory.stat read sooner after the writes was 64-128 KiB short on
- * 6.12 (src/lab/actions-v2.test.ts). Pinned bytes are read only this long after the last change.
+ * 6.12 (src/lab/actions-v2.lab.test.ts). Pinned bytes are read only this long after the last change.
  */
 const STATS_FLUSH_MS = 2100;
 

@@ -5,7 +5,7 @@ import { MEMCG_ID_CAP } from "../analyze/ids.js";
 import { durationArg } from "./options.js";
 import type { Exit } from "./common.js";
 
-/** store.ts's DEFAULT_DB_PATH, repeated so this file does not load better-sqlite3 for every command (store.test.ts checks they agree). */
+/** store.ts's DEFAULT_DB_PATH, repeated so this file does not load better-sqlite3 for every command (store.real.test.ts checks they agree). */
 export const DEFAULT_DB = "/var/lib/cgleak/cgleak.db";
 const SIX_HOURS = 6 * 3_600_000;
 

@@ -126,12 +126,12 @@ export const releaseActions: ReleaseAction[] = [
   { pin: "page-cache-dirty", cgroup: "v1", action: "sync; echo 1 > /proc/sys/vm/drop_caches", frees: true, source: "docs/lab-results.md §1 (without sync: 0 freed)" },
   { pin: "fs-metadata", cgroup: "v1", action: "echo 1 > /proc/sys/vm/drop_caches", frees: true, source: "docs/lab-results.md §1 (echo 2 alone frees none)" },
   { pin: "any", cgroup: "v1", action: "echo 0 > <live parent>/memory.force_empty", frees: true, source: "docs/lab-results.md §1 (30 of 30 in every case but shmem)" },
-  { pin: "page-cache", cgroup: "v2", action: "sync; echo 1 > /proc/sys/vm/drop_caches (the pages go, the memcgs stay)", frees: false, source: "docs/lab-results.md §3; src/lab/actions-v2.test.ts (repro drop-page-cache: 0 of 10 on 6.1 and 6.12)" },
+  { pin: "page-cache", cgroup: "v2", action: "sync; echo 1 > /proc/sys/vm/drop_caches (the pages go, the memcgs stay)", frees: false, source: "docs/lab-results.md §3; src/lab/actions-v2.lab.test.ts (repro drop-page-cache: 0 of 10 on 6.1 and 6.12)" },
   { pin: "page-cache", cgroup: "v2", action: "memory.reclaim of just the pinned bytes, or without a sync first (the pages go, not always the inodes)", frees: false, source: "docs/lab-results.md §3" },
   // echo 2 evicts only inodes that are clean and hold no pages, hence sync and echo 1 first.
-  { pin: "page-cache", cgroup: "v2", action: "sync; echo 3 > /proc/sys/vm/drop_caches (echo 1 drops the pages, then echo 2 evicts the inodes they wrote)", frees: true, source: "docs/lab-results.md §3; src/lab/actions-v2.test.ts (repro drop-caches and reclaim --drop-caches: 10 of 10 on 6.1 and 6.12)" },
-  { pin: "page-cache", cgroup: "v2", action: "sync, then echo <more than it holds> > <parent>/memory.reclaim (EAGAIN without swap is expected)", frees: true, source: "src/lab/actions-v2.test.ts (reclaim --memory-reclaim 64M: 10 of 10 on 6.1 and 6.12; repro memory-reclaim of all the parent holds: 9 or 10 of 10)" },
-  { pin: "shmem", cgroup: "both", action: "drop_caches, force_empty or memory.reclaim", frees: false, source: "docs/lab-results.md §1 and §3 (no swap); src/lab/actions-v2.test.ts (v2: 0 of 10, memory.reclaim EAGAIN)" },
+  { pin: "page-cache", cgroup: "v2", action: "sync; echo 3 > /proc/sys/vm/drop_caches (echo 1 drops the pages, then echo 2 evicts the inodes they wrote)", frees: true, source: "docs/lab-results.md §3; src/lab/actions-v2.lab.test.ts (repro drop-caches and reclaim --drop-caches: 10 of 10 on 6.1 and 6.12)" },
+  { pin: "page-cache", cgroup: "v2", action: "sync, then echo <more than it holds> > <parent>/memory.reclaim (EAGAIN without swap is expected)", frees: true, source: "src/lab/actions-v2.lab.test.ts (reclaim --memory-reclaim 64M: 10 of 10 on 6.1 and 6.12; repro memory-reclaim of all the parent holds: 9 or 10 of 10)" },
+  { pin: "shmem", cgroup: "both", action: "drop_caches, force_empty or memory.reclaim", frees: false, source: "docs/lab-results.md §1 and §3 (no swap); src/lab/actions-v2.lab.test.ts (v2: 0 of 10, memory.reclaim EAGAIN)" },
   { pin: "shmem", cgroup: "both", action: "delete the tmpfs/shmem files", frees: true, source: "docs/lab-results.md §1 and §3" },
   { pin: "page-cache", cgroup: "both", action: "delete the files the memcg wrote", frees: true, source: "docs/lab-results.md §1 (29 of 29) and §3" },
 ];

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Guest side of src/lab/actions-v2.test.ts: runs cgleak repro, reclaim and trace on a real v2
+# Guest side of src/lab/actions-v2.lab.test.ts: runs cgleak repro, reclaim and trace on a real v2
 # kernel and records, next to each report, what the kernel itself says. Everything lands in $LAB_OUT.
 set -e
 CG=/sys/fs/cgroup E=$LAB_EXT4 T=$LAB_TMPFS OUT=$LAB_OUT N=${N:-10}

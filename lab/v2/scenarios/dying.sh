@@ -1,5 +1,5 @@
 #!/bin/sh
-# Guest side of src/lab/scan-v2.test.ts: makes live and dying memcgs whose numbers the test
+# Guest side of src/lab/scan-v2.lab.test.ts: makes live and dying memcgs whose numbers the test
 # knows, records what the kernel says, then runs cgleak scan. Everything lands in $LAB_OUT.
 set -e
 CG=/sys/fs/cgroup E=$LAB_EXT4 T=$LAB_TMPFS OUT=$LAB_OUT

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { PodCache, PodNames, podName, podNamesNote, type PodLike } from "./pod-cache.js";
 
-// Same probe as sink.test.ts: a client that cannot load on this Node skips, with the reason.
+// Same probe as sink.contract.test.ts: a client that cannot load on this Node skips, with the reason.
 const probe = spawnSync(process.execPath, ["--input-type=module", "-e", 'await import("@kubernetes/client-node")'], { encoding: "utf8", cwd: fileURLToPath(new URL(".", import.meta.url)) });
 const skip = probe.status !== 0 ? `@kubernetes/client-node does not load on Node ${process.versions.node}` : false;
 const NODE = "worker-7";
