@@ -112,10 +112,14 @@
   }
 
   function caption(b, history) {
-    const since = new Date(history.since).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    // The samples' own span, never the window asked for: a store younger than the window has no older ones.
+    const when = (t) => new Date(t).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    const first = history.samples.length ? history.samples[0].t : null;
+    const last = history.samples.length ? history.samples[history.samples.length - 1].t : null;
+    const since = first === null ? "none stored yet" : `${when(first)} to ${when(last)}`;
     const cap = b.showCap ? "The red rule is the ID cap." : `The ID cap (${nf.format(b.cap)}) is far above and not drawn.`;
     const fc = b.lines.length ? " The purple dashed line is the forecast to the cap; the dotted ones its earliest and latest." : "";
-    document.getElementById("chart-caption").textContent = `${nf.format(b.samples)} samples since ${since} (${history.source}); live and dying come from tree walks only. ${cap}${fc}`;
+    document.getElementById("chart-caption").textContent = `${nf.format(b.samples)} samples, ${since} (${history.source}); live and dying come from tree walks only. ${cap}${fc}`;
   }
 
   window.addEventListener("resize", () => {
