@@ -5,7 +5,7 @@
  */
 export const MEMCG_COSTS = {
   /** Kernel memory one dying memcg holds on the 2-vCPU machine the project measures on (6.18 fit at 2 CPUs); src/analyze/dying-cost.ts scales it. */
-  dyingKernelBytes: 20_000,
+  dyingKernelBytes: 16_139,
   /** MemAvailable consumed per live memcg when creating 10,000 (page cache of the walk excluded). */
   liveBytes: 27_000,
   source: "docs/cost-model.md (kernel 6.18, 2 vCPU, measured)",
