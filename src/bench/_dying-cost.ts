@@ -124,7 +124,10 @@ export function renderRun(r: CostRun): string {
   lines.push(`start: ${r.start.dying} dying (others'), memory.stat ${fmtMs(r.start.memstatMs)}`);
   for (const s of r.steps) {
     const d = s.delta;
-    lines.push(`${s.made} made (kernel dying ${s.dying}): per memcg KiB Percpu ${kib(d.Percpu, s.made)} Slab ${kib(d.Slab, s.made)} SUnreclaim ${kib(d.SUnreclaim, s.made)} SReclaimable ${kib(d.SReclaimable, s.made)} VmallocUsed ${kib(d.VmallocUsed, s.made)} MemFree ${kib(-d.MemFree, s.made)} Cached ${kib(d.Cached, s.made)}; memory.stat ${fmtMs(s.memstatMs)}`);
+    // on a shared machine other people's dying memcgs come and go: their memory is in the deltas too
+    const drift = s.dying - r.start.dying - s.made;
+    const mark = Math.abs(drift) > s.made * 0.01 ? ` [NOT CLEAN: the kernel's dying count moved ${drift > 0 ? "+" : ""}${drift} besides ours]` : "";
+    lines.push(`${s.made} made (kernel dying ${s.dying})${mark}: per memcg KiB Percpu ${kib(d.Percpu, s.made)} Slab ${kib(d.Slab, s.made)} SUnreclaim ${kib(d.SUnreclaim, s.made)} SReclaimable ${kib(d.SReclaimable, s.made)} VmallocUsed ${kib(d.VmallocUsed, s.made)} MemFree ${kib(-d.MemFree, s.made)} Cached ${kib(d.Cached, s.made)}; memory.stat ${fmtMs(s.memstatMs)}`);
   }
   const f = r.freed.delta;
   lines.push(`freed (${r.freed.how}): kernel dying ${r.freed.dying}; left KiB Percpu ${(f.Percpu / 1024).toFixed(0)} SUnreclaim ${(f.SUnreclaim / 1024).toFixed(0)}; memory.stat ${fmtMs(r.freed.memstatMs)}`);
