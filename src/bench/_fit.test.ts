@@ -29,3 +29,11 @@ test("fitKernel() splits fixed, per-CPU and per-node parts of synthetic runs", (
   assert.ok(Math.abs(f.extraNode!.intercept - 1000) < 1e-6 && Math.abs(f.extraNode!.slope - 700) < 1e-6);
   assert.ok(Math.abs(f.percpu.intercept) < 1e-6 && Math.abs(f.slab.slope) < 1e-6);
 });
+
+test("renderRun() marks a step whose kernel dying count moved by more than the run made", async () => {
+  const { renderRun } = await import("./_dying-cost.js");
+  const clean = run(2, 1, 12000, 4000);
+  assert.doesNotMatch(renderRun(clean), /NOT CLEAN/);
+  const dirty = { ...clean, steps: clean.steps.map((s) => ({ ...s, dying: s.made + 900 })) };
+  assert.match(renderRun(dirty), /NOT CLEAN: the kernel's dying count moved \+900 besides ours/);
+});
