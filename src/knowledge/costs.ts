@@ -33,8 +33,8 @@ export const DYING_COST_FITS: readonly DyingCostFit[] = [
     measuredOn: "Debian 6.1.0-57-amd64, cgroup v2, qemu lab guests with 1, 2, 4 and 8 CPUs (and 2 NUMA nodes), 2,000 dying memcgs each",
     fixedBytes: 14904,
     perCpuBytes: 2074,
-    perExtraNodeBytes: null,
-    perCpuPerExtraNodeBytes: null,
+    perExtraNodeBytes: 5086,
+    perCpuPerExtraNodeBytes: 689,
     source: "docs/cost-model.md (least squares over the qemu lab guests)",
   },
   {
