@@ -28,6 +28,11 @@ function printFits(runs: CostRun[]): void {
     process.stdout.write(`${r.kernel} cpus ${r.possibleCpus} nodes ${r.possibleNodes} n ${p.n}: SUnreclaim ${b(p.slab)} B + Percpu ${b(p.percpu)} B = ${b(p.total)} B per dying memcg\n`);
   }
   for (const k of [...new Set(runs.map((r) => r.kernel))]) {
+    const mine = runs.filter((r) => r.kernel === k && r.possibleNodes === 1);
+    if (new Set(mine.map((r) => r.possibleCpus)).size < 2) {
+      process.stdout.write(`fit ${k}: needs one-node runs at two CPU counts at least\n`);
+      continue;
+    }
     const f = fitKernel(k, runs.filter((r) => r.kernel === k));
     process.stdout.write(`fit ${k}: total ${line(f.total)}; slab ${line(f.slab)}; percpu ${line(f.percpu)}; extra node ${f.extraNode ? line(f.extraNode) : "not measured"}\n`);
   }
