@@ -30,6 +30,8 @@ export interface Step {
   delta: Record<Field, number>;
   /** Median time of one read of the root memory.stat, ms (null when the root has none). */
   memstatMs: number | null;
+  /** The first read right after the memcgs were made, before the periodic flush: it flushes them. */
+  memstatFirstMs: number | null;
 }
 
 export interface CostRun {
@@ -89,8 +91,9 @@ export async function measureDyingCost(host: Host, h: CgroupHierarchy, counts: n
     for (const n of counts) {
       make(s, file, made + 1, n - made);
       made = n;
+      const memstatFirstMs = memstatMs(host, h, 1);
       await delay(settleMs);
-      steps.push({ made, dying: dyingCount(host, h), delta: minus(meminfo(host), base), memstatMs: memstatMs(host, h) });
+      steps.push({ made, dying: dyingCount(host, h), delta: minus(meminfo(host), base), memstatMs: memstatMs(host, h), memstatFirstMs });
     }
     const how = await free(host, h, file, start.dying, settleMs);
     const freed = { dying: dyingCount(host, h), delta: minus(meminfo(host), base), memstatMs: memstatMs(host, h), how };
@@ -127,7 +130,7 @@ export function renderRun(r: CostRun): string {
     // on a shared machine other people's dying memcgs come and go: their memory is in the deltas too
     const drift = s.dying - r.start.dying - s.made;
     const mark = Math.abs(drift) > s.made * 0.01 ? ` [NOT CLEAN: the kernel's dying count moved ${drift > 0 ? "+" : ""}${drift} besides ours]` : "";
-    lines.push(`${s.made} made (kernel dying ${s.dying})${mark}: per memcg KiB Percpu ${kib(d.Percpu, s.made)} Slab ${kib(d.Slab, s.made)} SUnreclaim ${kib(d.SUnreclaim, s.made)} SReclaimable ${kib(d.SReclaimable, s.made)} VmallocUsed ${kib(d.VmallocUsed, s.made)} MemFree ${kib(-d.MemFree, s.made)} Cached ${kib(d.Cached, s.made)}; memory.stat ${fmtMs(s.memstatMs)}`);
+    lines.push(`${s.made} made (kernel dying ${s.dying})${mark}: per memcg KiB Percpu ${kib(d.Percpu, s.made)} Slab ${kib(d.Slab, s.made)} SUnreclaim ${kib(d.SUnreclaim, s.made)} SReclaimable ${kib(d.SReclaimable, s.made)} VmallocUsed ${kib(d.VmallocUsed, s.made)} MemFree ${kib(-d.MemFree, s.made)} Cached ${kib(d.Cached, s.made)}; memory.stat ${fmtMs(s.memstatMs)} (first read right after: ${fmtMs(s.memstatFirstMs ?? null)})`);
   }
   const f = r.freed.delta;
   lines.push(`freed (${r.freed.how}): kernel dying ${r.freed.dying}; left KiB Percpu ${(f.Percpu / 1024).toFixed(0)} SUnreclaim ${(f.SUnreclaim / 1024).toFixed(0)}; memory.stat ${fmtMs(r.freed.memstatMs)}`);

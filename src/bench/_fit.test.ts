@@ -16,7 +16,7 @@ function run(cpus: number, nodes: number, slab: number, percpu: number): CostRun
   const zero = { Percpu: 0, Slab: 0, SUnreclaim: 0, SReclaimable: 0, VmallocUsed: 0, KernelStack: 0, MemFree: 0, Cached: 0 };
   return {
     kernel: "k", cgroup: 2, possibleCpus: cpus, possibleNodes: nodes, start: { dying: 0, memstatMs: null },
-    steps: [{ made: 1000, dying: 1000, delta: { ...zero, SUnreclaim: slab * 1000, Percpu: percpu * 1000 }, memstatMs: null }],
+    steps: [{ made: 1000, dying: 1000, delta: { ...zero, SUnreclaim: slab * 1000, Percpu: percpu * 1000 }, memstatMs: null, memstatFirstMs: null }],
     freed: { dying: 0, delta: zero, memstatMs: null, how: "" },
   };
 }
