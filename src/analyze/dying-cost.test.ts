@@ -22,7 +22,9 @@ test("the cost grows by the per-CPU part for each possible CPU", () => {
 test("a kernel is costed with its own series, else the nearest measured one, with a caveat", () => {
   assert.equal(dyingCost("6.1.0-18-amd64", topo(4)).series, "6.1");
   assert.deepEqual(dyingCost("6.1.0-18-amd64", topo(4)).caveats, []);
+  assert.equal(dyingCost("6.12.117+deb12-amd64", topo(4)).series, "6.12");
   const ubuntu = dyingCost("6.8.0-45-generic", topo(4));
+  assert.equal(ubuntu.series, "6.12");
   assert.match(ubuntu.caveats.join(), new RegExp(`6\\.8 was not measured: the nearest measured series, ${ubuntu.series.replace(".", "\\.")}`));
   assert.equal(dyingCost("3.10.0-1160.el7.x86_64", topo(4)).series, "6.1");
   assert.match(dyingCost("weird", topo(4)).caveats.join(), /could not be placed/);

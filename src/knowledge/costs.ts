@@ -38,6 +38,15 @@ export const DYING_COST_FITS: readonly DyingCostFit[] = [
     source: "docs/cost-model.md (least squares over the qemu lab guests)",
   },
   {
+    series: "6.12",
+    measuredOn: "Debian 6.12.117+deb12-amd64, cgroup v2, qemu lab guests with 1, 2, 4 and 8 CPUs (and 2 NUMA nodes), 2,000 dying memcgs each",
+    fixedBytes: 13990,
+    perCpuBytes: 1924,
+    perExtraNodeBytes: null,
+    perCpuPerExtraNodeBytes: null,
+    source: "docs/cost-model.md (least squares over the qemu lab guests)",
+  },
+  {
     series: "6.18",
     measuredOn: "kernel 6.18.44 on the project's 2-vCPU VM, cgroup v1, 10,000 and 50,000 dying memcgs (the clean runs)",
     fixedBytes: 11834,
