@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option("--leak <share>", "share of removed memcgs that stay dying: 0.3 or 30%", shareArg, SIM_DEFAULTS.leakShare)
     .addOption(new Option("--pinned-for <duration>", "how long they stay dying; 'forever' is a kernel leak that only a reboot frees").argParser(pinnedArg).default(Infinity, "forever"))
     .option("--pinned-bytes <n>", "page cache each dying memcg pins, in bytes", countArg, 4096)
-    .option("--kernel <release>", "take 'do dying memcgs hold their ID' from the kernel model for this release (default: this host's)")
+    .option("--kernel <release>", "take 'do dying memcgs hold their ID' and the cost of one from the models for this release (default: this host's)")
     .option("--dying-hold-ids <yes|no>", "say it outright instead of --kernel", yesNoArg)
     .option("--reclaim-every <duration>", "reclaim (drop caches) this often: frees pinned, not kernel-leaked, memcgs", hoursArg)
     .option("--reboot-every <duration>", "reboot this often", hoursArg)
