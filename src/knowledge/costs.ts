@@ -42,8 +42,8 @@ export const DYING_COST_FITS: readonly DyingCostFit[] = [
     measuredOn: "Debian 6.12.117+deb12-amd64, cgroup v2, qemu lab guests with 1, 2, 4 and 8 CPUs (and 2 NUMA nodes), 2,000 dying memcgs each",
     fixedBytes: 14011,
     perCpuBytes: 1914,
-    perExtraNodeBytes: null,
-    perCpuPerExtraNodeBytes: null,
+    perExtraNodeBytes: 3909,
+    perCpuPerExtraNodeBytes: 565,
     source: "docs/cost-model.md (least squares over the qemu lab guests)",
   },
   {
