@@ -3,7 +3,7 @@ import { NoMemoryControllerError } from "./host/errors.js";
 import { collectNode, type NodeFacts } from "./collect/node.js";
 import { collectMemcg, type MemcgFacts } from "./collect/memcg.js";
 import { kernelModel, type KernelModel } from "./knowledge/kernel-model.js";
-import { MEMCG_COSTS } from "./knowledge/costs.js";
+import { dyingCost, type DyingCost } from "./analyze/dying-cost.js";
 import type { Checked, ScanReport, Snapshot, Thresholds } from "./analyze/report.js";
 import { assess } from "./analyze/assess.js";
 import { memoryMissingReason } from "./analyze/boot-line.js";
@@ -80,6 +80,7 @@ export function withAssessment(snapshot: Snapshot, model: KernelModel, boot: Boo
 
 function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, opts: ScanOptions, at: number, seconds: number): Snapshot {
   const pinned = sumPinned(m);
+  const cost = dyingCost(node.release, node.topology);
   return {
     schema: "cgleak.scan/v1",
     time: new Date(at).toISOString(),
@@ -90,9 +91,10 @@ function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, opts: ScanOpt
     dying: {
       count: m.dying,
       pinnedBytes: pinned,
-      kernelBytesEach: MEMCG_COSTS.dyingKernelBytes,
-      kernelBytes: m.dying * MEMCG_COSTS.dyingKernelBytes,
-      costSource: MEMCG_COSTS.source,
+      kernelBytesEach: cost.bytesEach,
+      kernelBytes: m.dying * cost.bytesEach,
+      costSource: costSource(cost, node),
+      cost,
     },
     subtrees: [...m.subtrees].sort((a, b) => weight(b) - weight(a) || a.path.localeCompare(b.path)),
     empty: m.perMemcg?.empty ? { checked: true, ...m.perMemcg.empty } : notChecked("empty"),
@@ -101,6 +103,12 @@ function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, opts: ScanOpt
     thresholds: opts.thresholds,
     timings: { walkSeconds: m.walkSeconds, scanSeconds: seconds },
   };
+}
+
+function costSource(c: DyingCost, node: NodeFacts): string {
+  const read = `${node.topology.cpusFrom}${c.nodes > 1 ? `, ${node.topology.nodesFrom}` : ""}`;
+  const caveats = c.caveats.length === 0 ? "" : `; ${c.caveats.join("; ")}`;
+  return `${c.model}: ${c.formula} (kernel ${c.series} fit; CPUs from ${read}; ${c.source})${caveats}`;
 }
 
 const NOT_CHECKED: Record<string, string> = {

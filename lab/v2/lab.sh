@@ -8,6 +8,8 @@
 #                                    boot, run COMMAND (sh -c) in /cgleak, print its stdout;
 #                                    files it writes under $LAB_OUT land in DIR
 #   lab.sh size | clean              cache size / remove the cache
+#   CGLEAK_LAB_SMP=N (default 2) gives the guest N CPUs; CGLEAK_LAB_NUMA=K splits them and the
+#   memory into K NUMA nodes (the dying-memcg cost model, docs/cost-model.md).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -182,7 +184,7 @@ boot() {
       boot:*) [ -n "${CGLEAK_LAB_VERBOSE:-}" ] && printf '[console] %s\n' "$line" >&2;;
       *) ;;
     esac
-  done < <(timeout -s KILL "$timeout" qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot \
+  done < <(timeout -s KILL "$timeout" qemu-system-x86_64 -accel tcg -m 2048 $(topology) -nographic -no-reboot \
       -kernel "$kdir/vmlinuz" -initrd "$run/initrd" -nic none \
       -drive "file=$run/disk.img,if=virtio,format=raw" \
       -append "console=ttyS0 quiet panic=-1 cgroup_no_v1=all" </dev/null 2>&1; echo "@@QEMU-EXIT@@ $?")
@@ -191,6 +193,18 @@ boot() {
   log "total $(elapsed "$t0") s, command rc=$rc"
   [ "$state" = done ] || { log "error: guest did not finish (timeout ${timeout}s or crash); CGLEAK_LAB_VERBOSE=1 shows the console"; return 124; }
   return "$rc"
+}
+
+# -smp and, with CGLEAK_LAB_NUMA=K, K nodes of equal memory, each with an equal run of the CPUs.
+topology() {
+  local smp=${CGLEAK_LAB_SMP:-2} numa=${CGLEAK_LAB_NUMA:-0} k per
+  printf -- '-smp %d' "$smp"
+  [ "$numa" -gt 1 ] || return 0
+  per=$((smp / numa))
+  for ((k = 0; k < numa; k++)); do
+    printf -- ' -object memory-backend-ram,id=m%d,size=%dM -numa node,nodeid=%d,memdev=m%d,cpus=%d-%d' \
+      "$k" $((2048 / numa)) "$k" "$k" $((k * per)) $((k * per + per - 1))
+  done
 }
 
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }

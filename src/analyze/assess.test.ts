@@ -6,6 +6,7 @@ import type { LogReport } from "../logs/scan-logs.js";
 import { kernelModel } from "../knowledge/kernel-model.js";
 import { parseCmdline } from "../parsers/cmdline.js";
 import { MEMCG_ID_CAP } from "./ids.js";
+import { dyingCost } from "./dying-cost.js";
 
 /**
  * The invariants of the one assessment, over a generated matrix of nodes: kernel family x kmem
@@ -54,16 +55,17 @@ function snapshot(c: Case): Snapshot {
   const release = KERNELS[c.kernel];
   const cmdline = `root=/dev/sda1 ro${c.nokmem ? " cgroup.memory=nokmem" : ""}`;
   const pods = 36;
+  const cost = dyingCost(release, { cpus: 2, cpusFrom: "test", nodes: 1, nodesFrom: "test" });
   return {
     schema: "cgleak.scan/v1", time: "2026-12-02T00:00:00.000Z", hostRoot: "/",
     kernel: { release, cmdline },
     cgroup: { mode: "v1", memoryVersion: 1, mountPoint: "/sys/fs/cgroup/memory", mountinfo: "/proc/1/mountinfo" },
     memcg: { kernelTotal: LIVE + c.dying, totalSource: "/proc/cgroups", live: LIVE, dying: c.dying, dyingSource: "/proc/cgroups minus live", vanishedDuringWalk: 0 },
-    dying: { count: c.dying, pinnedBytes: c.pinned && c.dying > 0 ? c.dying * 4096 : 0, kernelBytesEach: 20_000, kernelBytes: c.dying * 20_000, costSource: "test" },
+    dying: { count: c.dying, pinnedBytes: c.pinned && c.dying > 0 ? c.dying * 4096 : 0, kernelBytesEach: cost.bytesEach, kernelBytes: c.dying * cost.bytesEach, costSource: "test", cost },
     subtrees: [],
     empty: { checked: true, minAgeSeconds: 600, count: 0, groups: [] },
     kmem: { checked: true, on: c.kmem ? pods : 0, of: LIVE, podOn: c.kmem ? pods : 0, podOf: pods, examples: [] },
-    meminfo: { percpuBytes: null, sUnreclaimBytes: null, swapTotalBytes: c.swap ? 1 << 30 : 0 },
+    meminfo: { percpuBytes: null, sUnreclaimBytes: null, swapTotalBytes: c.swap ? 1 << 30 : 0, memTotalBytes: null },
     thresholds: { warn: 0.7, crit: 0.9, dyingWarn: 5000 },
     timings: { walkSeconds: 0, scanSeconds: 0 },
   };

@@ -6,6 +6,7 @@ import type { Remedy, RebootVerdict } from "./remedy.js";
 import type { BootLine } from "./boot-line.js";
 import type { Placement } from "../knowledge/kernel-model.js";
 import type { SettledDying } from "./debounce.js";
+import type { DyingCost } from "./dying-cost.js";
 
 export type Level = "ok" | "warning" | "critical";
 
@@ -34,14 +35,17 @@ export interface ScanReport {
     count: number;
     /** Page cache and shmem the dying memcgs pin, summed over subtrees; null when unreadable. */
     pinnedBytes: number | null;
+    /** Kernel memory one dying memcg holds here: the cost model applied to this kernel and its CPUs. */
     kernelBytesEach: number;
     kernelBytes: number;
+    /** One line: the model, the kernel series its figures come from, the CPUs and nodes read. */
     costSource: string;
+    cost: DyingCost;
   };
   subtrees: SubtreeFacts[];
   empty: Checked<{ minAgeSeconds: number; count: number; groups: EmptyGroup[] }>;
   kmem: Checked<{ on: number; of: number; podOn: number; podOf: number; examples: string[] }>;
-  meminfo: { percpuBytes: number | null; sUnreclaimBytes: number | null; swapTotalBytes: number | null };
+  meminfo: { percpuBytes: number | null; sUnreclaimBytes: number | null; swapTotalBytes: number | null; memTotalBytes: number | null };
   thresholds: Thresholds;
   status: { level: Level; sentence: string };
   timings: { walkSeconds: number; scanSeconds: number };

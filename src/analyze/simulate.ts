@@ -7,6 +7,8 @@
  * reboot frees). Leaks are counted with an exact integer accumulator, floor(i * memcgsPerPod *
  * leakShare), so the result is deterministic and matches the closed form to the pod.
  * Creating a pod needs memcgsPerPod free IDs; the kernel caps IDs at 65535 (root included).
+ * Where dying memcgs hold no ID, the failure that comes first is memory: the node fails when the
+ * dying memcgs hold `memoryBudgetBytes` (a share of its memory, docs/cost-model.md).
  */
 export interface SimInput {
   podsPerHour: number;
@@ -29,11 +31,17 @@ export interface SimInput {
   idCap: number;
   /** Kernel memory one dying memcg costs plus the pages it pins. */
   bytesPerDying: number;
+  /** The memory the dying memcgs may hold before the node counts as failed; undefined: never. */
+  memoryBudgetBytes?: number;
 }
 
+/** id-cap: a pod's mkdir fails; memory: the dying memcgs hold the memory budget. */
+export type SimFailure = "id-cap" | "memory";
+
 export interface SimResult {
-  /** Hours until the first pod creation fails; undefined when it never does within the horizon. */
+  /** Hours until the first failure; undefined when none comes within the horizon. */
   failsAtHours: number | undefined;
+  failure: SimFailure | undefined;
   /** Pods created and removed before the failure (or within the horizon). */
   pods: number;
   /** Most dying memcgs at once, and the memory they held. */
@@ -53,7 +61,8 @@ export const SIM_DEFAULTS: Omit<SimInput, "podsPerHour" | "dyingHoldIds"> = {
   pinnedHours: Infinity,
   horizonHours: 365 * 24,
   idCap: MEMCG_ID_CAP,
-  // kernel-lab.md §2: ~20 KB kernel memory per dying memcg (2 vCPUs) plus a 4 KiB page.
+  // ~20 KB kernel memory per dying memcg on 2 CPUs (docs/cost-model.md) plus a 4 KiB page;
+  // cgleak simulate replaces it with the cost model for the node simulated.
   bytesPerDying: 24_700,
 };
 
@@ -63,11 +72,12 @@ export function simulate(input: SimInput): SimResult {
   const live = input.bootMemcgs + input.runningPods * m;
   const perPod = m * input.leakShare;
   const leakedBy = (i: number): number => Math.floor(i * perPod + 1e-9);
+  const memDying = dyingThatFillTheBudget(input);
   let peakDying = 0;
   let peakIds = live;
   for (let i = 1; ; i++) {
     const t = (i - 1) / r;
-    if (t > horizonHours) return result(undefined, i - 1, peakDying, peakIds, input);
+    if (t > horizonHours) return result(undefined, undefined, i - 1, peakDying, peakIds, input);
     // dying now = leaks of the pods removed in [t - window, t)
     const window = pinWindow(t, input);
     const first = Math.max(1, Math.ceil((t - window) * r + 1 - 1e-9));
@@ -75,7 +85,8 @@ export function simulate(input: SimInput): SimResult {
     if (dying > peakDying) peakDying = dying;
     const ids = live + (input.dyingHoldIds ? dying : 0);
     if (ids > peakIds) peakIds = ids;
-    if (ids + m > idCap) return result(t, i - 1, peakDying, peakIds, input);
+    if (ids + m > idCap) return result(t, "id-cap", i - 1, peakDying, peakIds, input);
+    if (dying >= memDying) return result(t, "memory", i - 1, peakDying, peakIds, input);
   }
 }
 
@@ -88,8 +99,22 @@ export function pinWindow(t: number, input: SimInput): number {
   return Math.min(sinceBoot, sinceReclaim, input.pinnedHours);
 }
 
-function result(failsAtHours: number | undefined, pods: number, peakDying: number, peakIds: number, input: SimInput): SimResult {
-  return { failsAtHours, pods, peakDying, peakDyingBytes: peakDying * input.bytesPerDying, peakIds };
+function result(failsAtHours: number | undefined, failure: SimFailure | undefined, pods: number, peakDying: number, peakIds: number, input: SimInput): SimResult {
+  return { failsAtHours, failure, pods, peakDying, peakDyingBytes: peakDying * input.bytesPerDying, peakIds };
+}
+
+/** How many dying memcgs hold the memory budget; Infinity without one. */
+export function dyingThatFillTheBudget(input: SimInput): number {
+  if (input.memoryBudgetBytes === undefined) return Infinity;
+  return Math.max(1, Math.ceil(input.memoryBudgetBytes / input.bytesPerDying - 1e-9));
+}
+
+/** Pods removed before the dying memcgs hold the memory budget (pins outliving the run). */
+export function podsBeforeMemoryFailure(input: SimInput): number | undefined {
+  const d = dyingThatFillTheBudget(input);
+  const perPod = input.memcgsPerPod * input.leakShare;
+  if (d === Infinity || perPod === 0) return undefined;
+  return Math.ceil(d / perPod - 1e-9);
 }
 
 /**
@@ -112,17 +137,21 @@ export function podsBeforeFailure(input: SimInput): number | undefined {
  * (a reboot, a reclaim of finite pins, or pins expiring); if the node has not failed by then,
  * no later window is longer, so it never fails.
  */
-export function closedForm(input: SimInput): { failsAtHours: number | undefined; pods: number } {
-  const n = podsBeforeFailure(input);
+export function closedForm(input: SimInput): { failsAtHours: number | undefined; failure: SimFailure | undefined; pods: number } {
+  const ids = podsBeforeFailure(input);
+  const mem = podsBeforeMemoryFailure(input);
+  // the same pod can do both: mkdir failing is the one the node sees
+  const [n, failure]: [number | undefined, SimFailure | undefined] =
+    ids !== undefined && (mem === undefined || ids <= mem) ? [ids, "id-cap"] : mem !== undefined ? [mem, "memory"] : [undefined, undefined];
   const firstWindow = Math.min(
     input.rebootEveryHours ?? Infinity,
     input.pinnedHours === Infinity ? Infinity : Math.min(input.pinnedHours, input.reclaimEveryHours ?? Infinity),
   );
   const horizonPods = Math.floor(input.horizonHours * input.podsPerHour) + 1;
   if (n === undefined || n / input.podsPerHour >= firstWindow || n / input.podsPerHour > input.horizonHours) {
-    return { failsAtHours: undefined, pods: horizonPods };
+    return { failsAtHours: undefined, failure: undefined, pods: horizonPods };
   }
-  return { failsAtHours: n / input.podsPerHour, pods: n };
+  return { failsAtHours: n / input.podsPerHour, failure, pods: n };
 }
 
 export const CHURN_RATES = [10, 30, 100, 300, 1000, 3000];

@@ -3,12 +3,15 @@ import { parseOsRelease } from "../parsers/osrelease.js";
 import { parseMeminfo } from "../parsers/meminfo.js";
 import { parseCmdline, type BootParams } from "../parsers/cmdline.js";
 import { readCgroupMounts, type CgroupHierarchy, type CgroupMounts } from "./mounts.js";
+import { readTopology, type Topology } from "./topology.js";
 
 /** Node-wide facts that cost a few small reads: the kernel, its boot line, memory, cgroup mounts. */
 export interface NodeFacts {
   release: string;
   boot: BootParams | null;
-  meminfo: { percpuBytes: number | null; sUnreclaimBytes: number | null; swapTotalBytes: number | null };
+  meminfo: { percpuBytes: number | null; sUnreclaimBytes: number | null; swapTotalBytes: number | null; memTotalBytes: number | null };
+  /** Possible CPUs and NUMA nodes: what a dying memcg's per-CPU memory scales with. */
+  topology: Topology;
   mounts: CgroupMounts;
   /** Where the memory controller lives, or null when no hierarchy has it. */
   memory: CgroupHierarchy | null;
@@ -33,7 +36,9 @@ export function collectNode(host: Host): NodeFacts {
       percpuBytes: meminfo?.get("Percpu") ?? null,
       sUnreclaimBytes: meminfo?.get("SUnreclaim") ?? null,
       swapTotalBytes: meminfo?.get("SwapTotal") ?? null,
+      memTotalBytes: meminfo?.get("MemTotal") ?? null,
     },
+    topology: readTopology(host),
     mounts,
     memory,
     mode: memory === null ? "none" : anyV1 && v2 !== undefined ? "hybrid" : anyV1 ? "v1" : "v2",

@@ -16,7 +16,8 @@ export function renderScanText(r: ScanReport): string {
   const used = r.ids.usedLow === r.ids.usedHigh ? formatCount(r.ids.usedHigh) : `${formatCount(r.ids.usedLow)}-${formatCount(r.ids.usedHigh)}`;
   out.push(`ID cap        ${used} of ${formatCount(r.ids.cap)} used (${formatPercent(r.ids.usedRatio)}), headroom ${formatCount(r.ids.headroom)}: ${r.ids.basis}`);
   const pinned = r.dying.pinnedBytes === null ? "unknown" : formatBytes(r.dying.pinnedBytes);
-  out.push(`dying cost    ~${formatBytes(r.dying.kernelBytes)} kernel memory (${formatBytes(r.dying.kernelBytesEach)} each) + ${pinned} pinned page cache`);
+  const c = r.dying.cost;
+  out.push(`dying cost    ~${formatBytes(r.dying.kernelBytes)} kernel memory (${formatBytes(r.dying.kernelBytesEach)} each = ${c.formula}, kernel ${c.series} fit${c.caveats.length > 0 ? "; " + c.caveats.join("; ") : ""}) + ${pinned} pinned page cache`);
   if (r.meminfo.percpuBytes !== null && r.meminfo.sUnreclaimBytes !== null) {
     out.push(`meminfo       Percpu ${formatBytes(r.meminfo.percpuBytes)}, SUnreclaim ${formatBytes(r.meminfo.sUnreclaimBytes)}`);
   }

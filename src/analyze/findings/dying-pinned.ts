@@ -4,11 +4,13 @@ import type { SubtreeFacts } from "../../collect/memcg.js";
 import { releaseActions } from "../../knowledge/kernel-facts.js";
 import { NOTABLE_DYING } from "../remedy.js";
 import { formatBytes, formatCount } from "../format.js";
+import { memstatEvidence } from "../dying-cost.js";
 
 /**
- * On kernels where dying memcgs free their ID, they are a memory leak: ~20 KB of kernel memory each
- * plus the page cache and shmem that pin them, and slower reclaim. What frees them differs between
- * v1 and v2 (docs/lab-results.md §1 and §3), so the fix is chosen from releaseActions.
+ * On kernels where dying memcgs free their ID, they are a memory leak: kernel memory that grows
+ * with the CPU count (src/analyze/dying-cost.ts) plus the page cache and shmem that pin them. What
+ * frees them differs between v1 and v2 (docs/lab-results.md §1 and §3), so the fix is chosen from
+ * releaseActions.
  */
 export function dyingPinnedFinding(d: DiagnosisInput): Finding | null {
   const r = d.report;
@@ -31,6 +33,8 @@ export function dyingPinnedFinding(d: DiagnosisInput): Finding | null {
     title: `${formatCount(r.memcg.dying)} dying memcgs${pins} cost ~${formatBytes(r.dying.kernelBytes)} of kernel memory: they ${r.ids.dyingHoldIds === false ? "do not use IDs on this kernel" : "may also hold IDs (not known for this kernel)"}; ${(r.dying.pinnedBytes ?? 0) > 0 ? "cgleak reclaim can free the ones page cache pins" : "no page cache pins them"}`,
     evidence: [
       { from: r.memcg.dyingSource, value: `${formatCount(r.memcg.dying)} dying` },
+      { from: `cost model ${r.dying.cost.model} (docs/cost-model.md)`, value: `${formatBytes(r.dying.kernelBytesEach)} of kernel memory each = ${r.dying.cost.formula} (kernel ${r.dying.cost.series} fit)${r.dying.cost.caveats.length > 0 ? `; ${r.dying.cost.caveats.join("; ")}` : ""}` },
+      memstatEvidence(r.kernel.release, r.memcg.dying),
       ...mostPinned(r.subtrees).map((s) => ({ from: `${r.cgroup.mountPoint}/${s.path}/memory.stat`, value: `${formatBytes(s.pinnedBytes ?? 0)} held by dying memcgs below ${s.path}` })),
       ...fails.map((a) => ({ from: a.source, value: `does not free them on ${v}: ${a.action}` })),
     ],
