@@ -145,3 +145,13 @@ test("image: the remediation overlay's container can run reclaim --drop-caches -
   assert.match(report.action, /drop_caches/);
   assert.equal(report.note, "", "the write to /proc/sys/vm/drop_caches went through");
 });
+
+test("image: as root with the read-only DaemonSet's mounts, reclaim --drop-caches says in one line what is read-only", { skip }, () => {
+  const { flags } = podRunFlags(daemonSetPodSpec(), { hostPath });
+  const asRoot = [...flags.filter((f) => !f.startsWith("--user=")), "--user=0:0"];
+  const r = podman(["run", "--rm", ...RUN_BASE, ...asRoot, IMAGE, "reclaim", "--drop-caches", "--yes"]);
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("cgleak"));
+  assert.deepEqual(lines, ["cgleak reclaim: cannot write /host/proc/sys/vm/drop_caches: it is on a read-only mount (in Kubernetes: the remediation overlay mounts it writable)"]);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+});
