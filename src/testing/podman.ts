@@ -10,7 +10,7 @@ const REPO = fileURLToPath(new URL("../../", import.meta.url));
 export const IMAGE = process.env.CGLEAK_IMAGE ?? "localhost/cgleak:dev";
 
 /**
- * What every podman command needs on this VM (kernel-lab.md §8 in the project notes): runc refuses
+ * What every podman command needs on this VM (docs/container-image.md): runc refuses
  * podman's default rlimits, there is no systemd to manage cgroups, and no CNI network.
  */
 export const PODMAN_BASE = ["--cgroup-manager=cgroupfs"];
