@@ -11,7 +11,7 @@ debian=docker.io/library/debian:bookworm-slim
 node=docker.io/library/node:20-bookworm-slim
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 work=$(mktemp -d)
-trap 'rm -rf "$work"; rmdir /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true' EXIT
+trap 'rm -rf "$work"; rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true' EXIT
 
 # (A slimmer variant, merged /usr by symlinks and dpkg path-excludes as Debian's slim images use,
 # failed in mmdebstrap's apt stage here and is not used: this base keeps usrmerge and its perl.)

@@ -46,13 +46,18 @@ export function podmanOk(args: string[]): string {
   return r.stdout;
 }
 
-/** podman (cgroupfs) leaves an empty libpod_parent in every v1 hierarchy; rmdir only removes it when empty. */
+/**
+ * podman (cgroupfs) leaves libpod_parent/conmon and libpod_parent in every v1 hierarchy, empty;
+ * rmdir only removes an empty cgroup, so one a running container uses stays.
+ */
 export function removeLibpodParents(): void {
   for (const h of fs.readdirSync("/sys/fs/cgroup")) {
-    try {
-      fs.rmdirSync(path.join("/sys/fs/cgroup", h, "libpod_parent"));
-    } catch {
-      // absent, or in use by a container someone else runs
+    for (const dir of ["libpod_parent/conmon", "libpod_parent"]) {
+      try {
+        fs.rmdirSync(path.join("/sys/fs/cgroup", h, dir));
+      } catch {
+        // absent, or in use by a container someone else runs
+      }
     }
   }
 }
