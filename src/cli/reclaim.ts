@@ -41,7 +41,12 @@ export function register(program: Command, exit: Exit): void {
       if (action.kind !== "drop-caches" && !host.exists(`${h.mountPoint}/${action.rel}`)) return fail(exit, `no such cgroup: ${h.mountPoint}/${action.rel}`);
       if (action.kind === "force-empty" && h.version !== 1) return fail(exit, "memory.force_empty exists only on cgroup v1; use --memory-reclaim PATH BYTES");
       if (action.kind === "memory-reclaim" && h.version !== 2) return fail(exit, "memory.reclaim exists only on cgroup v2; use --force-empty PATH or --drop-caches");
-      const r = reclaim(host, h, action);
+      let r: Awaited<ReturnType<typeof reclaim>>;
+      try {
+        r = reclaim(host, h, action);
+      } catch (err) {
+        return fail(exit, unwritable(err as NodeJS.ErrnoException));
+      }
       if (f.json) return void process.stdout.write(JSON.stringify(r, null, 2) + "\n");
       const pinned = (b: number | null): string => (b === null ? "unknown" : formatBytes(b));
       process.stdout.write([
@@ -50,6 +55,13 @@ export function register(program: Command, exit: Exit): void {
         `pages pinned by dying memcgs (${r.scope}): ${pinned(r.before.pinnedBytes)} -> ${pinned(r.after.pinnedBytes)}`,
       ].join("\n") + "\n");
     });
+}
+
+/** A read-only mount (the read-only DaemonSet) or a missing permission, said in one line. */
+function unwritable(e: NodeJS.ErrnoException): string {
+  if (!e.code || !e.path) throw e;
+  const why = e.code === "EROFS" ? "it is on a read-only mount (in Kubernetes: the remediation overlay mounts it writable)" : e.code;
+  return `cannot write ${e.path}: ${why}`;
 }
 
 function fail(exit: Exit, msg: string): void {

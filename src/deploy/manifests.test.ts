@@ -126,10 +126,12 @@ test("manifests: the Grafana dashboard has Grafana's required fields and only re
   assert.deepEqual(cm.files, ["grafana-dashboard.json"]);
 });
 
-test("Dockerfile: Node 20 slim, production dependencies only, non-root user", () => {
+test("Dockerfile: Node 20 on bookworm slim, production dependencies only, non-root user", () => {
   const df = fs.readFileSync(path.join(ROOT, "Dockerfile"), "utf8");
   const froms = df.match(/^FROM\s+\S+/gm) ?? [];
-  assert.ok(froms.length > 0 && froms.every((f) => /node:20[\w.-]*-slim/.test(f)), froms.join());
+  // The runtime stage gets node from the build stage: both must be the same Debian release (glibc).
+  assert.ok(froms.length > 0 && froms.every((f) => /:(20-)?bookworm-slim\b/.test(f)), froms.join());
+  assert.match(froms[0] as string, /node:20-bookworm-slim/);
   assert.match(df, /npm ci\b/);
   assert.match(df, /--omit=dev/);
   // The image runs the bin package.json names (the bundle npm run build makes), not a stale path.

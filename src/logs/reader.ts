@@ -56,8 +56,13 @@ export interface JournalOptions {
   /** The journalctl binary (default "journalctl", looked up in PATH). */
   command?: string;
   since?: Date;
-  /** A journal directory (`--directory`), for a host mounted under another root. */
+  /** A journal directory (`--directory`). */
   directory?: string;
+  /**
+   * A host mounted under another root (`--root`): journalctl then reads both its persistent
+   * (var/log/journal) and volatile (run/log/journal, CentOS 7's default) journals.
+   */
+  root?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -66,6 +71,7 @@ export function journalArgs(opts: JournalOptions): string[] {
   const args = ["-o", "short-iso", "--no-pager", "-q"];
   if (opts.since) args.push("--since", journalTime(opts.since));
   if (opts.directory) args.push("--directory", opts.directory);
+  else if (opts.root) args.push("--root", opts.root);
   return args;
 }
 

@@ -105,7 +105,7 @@ function journalOptions(opts: ScanLogsOptions): Parameters<typeof eachJournalLin
   if (opts.journalctl) j.command = opts.journalctl;
   if (opts.since) j.since = opts.since;
   if (opts.env) j.env = opts.env;
-  if (opts.host && opts.host.root !== "/") j.directory = opts.host.path("/var/log/journal");
+  if (opts.host && opts.host.root !== "/") j.root = opts.host.root;
   return j;
 }
 
