@@ -1,4 +1,5 @@
 import type { Placement, Rule } from "../knowledge/kernel-model.js";
+import { formatCount } from "./format.js";
 
 /** The memcg ID space: MEM_CGROUP_ID_MAX = USHRT_MAX (include/linux/memcontrol.h), unchanged through 6.x. */
 export const MEMCG_ID_CAP = 65535;
@@ -39,7 +40,7 @@ export function idUse(live: number, dying: number, holdIds: Rule<boolean>, swapO
   } else {
     basis = `dying memcgs free their ID at removal and there is no swap (${holdIds.source})`;
   }
-  if (placement && !placement.exact && holdIds.value !== "unknown") basis = `judged by base version ${placement.base}: ${basis}; what settles it here: more than ${MEMCG_ID_CAP} memcgs in the kernel (then dying ones hold no IDs) or mkdir failing while live memcgs are far below the cap (then they do)`;
+  if (placement && !placement.exact && holdIds.value !== "unknown") basis = `judged by base version ${placement.base}: ${basis}; what settles it here: more than ${formatCount(MEMCG_ID_CAP)} memcgs in the kernel (then dying ones hold no IDs) or mkdir failing while live memcgs are far below the cap (then they do)`;
   return {
     cap: MEMCG_ID_CAP,
     usedLow: low,
