@@ -4,7 +4,7 @@ import type { Host } from "../host/host.js";
 import { collectNode } from "../collect/node.js";
 import { walkCgroupDirs } from "../collect/walk.js";
 import { formatBytes, formatCount } from "../analyze/format.js";
-import { MEMCG_ID_CAP } from "../analyze/simulate.js";
+import { MEMCG_ID_CAP } from "../analyze/ids.js";
 import { Scratch } from "./scratch.js";
 import { refuseOnWorkingNode } from "./guard.js";
 import { reproKmemFork, type KmemForkReport } from "./repro.js";

@@ -20,3 +20,13 @@ export function formatBytes(b: number): string {
   }
   return `${u === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
+
+/** One way to say how long: 4.2 s, 45 s, 12 min, 3.5 h, 2.1 days. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s < 10) return `${Math.round(s * 10) / 10} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 360) / 10} h`;
+  return `${Math.round(s / 8640) / 10} days`;
+}

@@ -1,3 +1,4 @@
+import { MEMCG_ID_CAP } from "./ids.js";
 /**
  * A node's memcg ID space under pod churn. Pure: inputs -> when mkdir starts to fail.
  *
@@ -50,8 +51,6 @@ export interface SimResult {
   /** Most memcg IDs in use at once (live + dying where dying hold IDs). */
   peakIds: number;
 }
-
-export const MEMCG_ID_CAP = 65535;
 
 export const SIM_DEFAULTS: Omit<SimInput, "podsPerHour" | "dyingHoldIds"> = {
   memcgsPerPod: 2,

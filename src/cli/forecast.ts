@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Forecast } from "../analyze/forecast.js";
-import { formatBytes, formatCount } from "../analyze/format.js";
+import { formatBytes, formatCount, formatDuration } from "../analyze/format.js";
 import { MEMCG_ID_CAP } from "../analyze/ids.js";
 import { durationArg } from "./options.js";
 import type { Exit } from "./common.js";
@@ -84,7 +84,7 @@ function riskOf(state: unknown): StoredRisk {
 
 function render(d: Doc, now: number): string {
   const f = d.forecast;
-  const age = d.lastSampleAt ? `last sample ${formatAge(now - Date.parse(d.lastSampleAt))} ago` : "no samples yet: is cgleak serve running?";
+  const age = d.lastSampleAt ? `last sample ${formatDuration((now - Date.parse(d.lastSampleAt)) / 1000)} ago` : "no samples yet: is cgleak serve running?";
   const days = (s: number | null): string => ((s ?? 0) / 86_400).toFixed(1);
   const range = f.window.firstSample ? `${f.window.firstSample} to ${f.window.lastSample}` : "none";
   const risk = d.risk.atRiskNow === true ? `YES: ${d.risk.why}` : d.risk.atRiskNow === false ? `no: ${d.risk.why}` : `unknown: ${d.risk.why}`;
@@ -108,7 +108,3 @@ function perDay(ratePerSecond: number): string {
   return `${d < 0 ? "−" : "+"}${Math.abs(d) < 10 ? Math.abs(d).toFixed(1) : formatCount(Math.abs(d))}`;
 }
 
-function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
-}

@@ -1,3 +1,4 @@
+import { parseDuration } from "../parsers/duration.js";
 import { InvalidArgumentError } from "commander";
 
 /** Parses a share of the ID cap: 0.7 or 70%. */
@@ -14,11 +15,9 @@ export function countArg(v: string): number {
   return Number(v);
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** Parses a duration such as 500ms, 30s, 10m, 24h, 7d into milliseconds. */
 export function durationArg(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`expected a duration such as 30s, 10m, 24h or 7d, got "${v}"`);
-  return Number(m[1]) * (UNITS[m[2] as string] as number);
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new InvalidArgumentError(`expected a duration such as 30s, 10m, 24h or 7d, got "${v}"`);
+  return ms;
 }

@@ -1,6 +1,6 @@
 import type { SimInput, SimResult } from "../analyze/simulate.js";
 import type { DyingCost } from "../analyze/dying-cost.js";
-import { formatBytes, formatCount, formatPercent } from "../analyze/format.js";
+import { formatBytes, formatCount, formatPercent, formatDuration } from "../analyze/format.js";
 
 /** What the memory side of the simulation rests on: the cost of one dying memcg and the budget. */
 export interface MemoryBasis {
@@ -61,7 +61,5 @@ function row(...cells: string[]): string {
 }
 
 export function formatHours(h: number): string {
-  if (h < 1) return `${Math.round(h * 60)} min`;
-  if (h < 48) return `${(Math.round(h * 10) / 10).toString()} h`;
-  return `${(Math.round((h / 24) * 10) / 10).toString()} days`;
+  return formatDuration(h * 3600);
 }

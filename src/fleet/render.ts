@@ -1,4 +1,4 @@
-import { formatBytes, formatCount, formatPercent } from "../analyze/format.js";
+import { formatBytes, formatCount, formatDuration, formatPercent } from "../analyze/format.js";
 import type { FleetRow } from "./rank.js";
 
 const HEAD = ["NODE", "STATUS", "IDS USED", "HEADROOM", "DYING", "PINNED", "LEAK/H", "TIME TO CAP", "TOP FINDING"];
@@ -22,8 +22,3 @@ export function renderFleet(rows: FleetRow[], prometheus: string): string {
   return [line(HEAD), ...cells.map(line)].join("\n") + "\n";
 }
 
-export function formatDuration(s: number): string {
-  if (s < 3600) return `${Math.max(0, Math.round(s / 60))}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.round((s % 86_400) / 3600)}h`;
-}

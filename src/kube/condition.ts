@@ -1,5 +1,6 @@
 import type { ScanReport } from "../analyze/report.js";
 import { rebootVerdict } from "./reboot.js";
+import { formatDuration } from "../analyze/format.js";
 
 export const CONDITION_TYPE = "MemoryCgroupLeak";
 export const TAINT_KEY = "cgleak.io/memcg-exhaustion";
@@ -20,7 +21,7 @@ export interface Desired {
 /** The condition's status, reason and message from a scan and the forecast's time to the cap. */
 export function desiredFrom(report: ScanReport, forecast: { secondsToCap: number | null } | undefined, now: number): Desired {
   const { level } = report.status;
-  const ttc = forecast === undefined ? "" : forecast.secondsToCap === null ? " Not leaking: no time to the cap." : ` Time to the ID cap at the current rate: ${humanSeconds(forecast.secondsToCap)}.`;
+  const ttc = forecast === undefined ? "" : forecast.secondsToCap === null ? " Not leaking: no time to the cap." : ` Time to the ID cap at the current rate: ${formatDuration(forecast.secondsToCap)}.`;
   const todo = level === "ok" ? "" : ` ${report.assessment.remedy.sentence}.`;
   return { status: level === "ok" ? "False" : "True", reason: reasonOf(report), message: report.status.sentence + todo + ttc, level, at: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
 }
@@ -34,11 +35,6 @@ function reasonOf(r: ScanReport): string {
   return "DyingMemcgs";
 }
 
-function humanSeconds(s: number): string {
-  if (s < 3600) return `${Math.max(1, Math.round(s / 60))} min`;
-  if (s < 172_800) return `${(s / 3600).toFixed(1)} h`;
-  return `${(s / 86_400).toFixed(1)} days`;
-}
 
 /** The strategic-merge patch of nodes/status: conditions merge on `type`, so others' stay untouched. */
 export function conditionPatch(d: Desired, current: NodeCondition | undefined): { body: object; transition: boolean } {

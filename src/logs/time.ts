@@ -1,10 +1,11 @@
+import { parseDuration } from "../parsers/duration.js";
+
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 
 /** Parses `--since`: a duration back from now (30m, 24h, 7d, 2w) or a date; undefined if neither. */
 export function parseSince(text: string, now: Date): Date | undefined {
-  const d = /^(\d+)\s*([smhdw])$/.exec(text.trim());
-  if (d) return new Date(now.getTime() - Number(d[1]) * (UNIT_MS[d[2] as string] as number));
+  const back = parseDuration(text);
+  if (back !== undefined) return new Date(now.getTime() - back);
   if (!/^\d{4}-\d\d-\d\d/.test(text.trim())) return undefined;
   const t = Date.parse(text.trim());
   return Number.isNaN(t) ? undefined : new Date(t);

@@ -1,3 +1,4 @@
+import { parseDuration } from "../parsers/duration.js";
 import type { Sample } from "../analyze/sample.js";
 import type { Sampler } from "./sampler.js";
 
@@ -64,13 +65,13 @@ export function history(c: ApiContext, sinceParam: string | null): unknown {
 
 export class BadRequest extends Error {}
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DAY_MS = 86_400_000;
 
 /** `since` as milliseconds since the epoch, an ISO time, or a duration back from now (90m, 24h, 7d). */
 export function parseSince(v: string | null, nowMs: number): number {
-  if (v === null || v === "") return nowMs - UNITS.h! * 24;
-  const d = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(v);
-  if (d) return nowMs - Number(d[1]) * (UNITS[d[2] as string] as number);
+  if (v === null || v === "") return nowMs - DAY_MS;
+  const back = parseDuration(v);
+  if (back !== undefined) return nowMs - back;
   if (/^\d+$/.test(v)) return Number(v);
   const t = Date.parse(v);
   if (Number.isNaN(t)) throw new BadRequest(`since: expected milliseconds since the epoch, an ISO time or a duration such as 24h, got "${v}"`);
