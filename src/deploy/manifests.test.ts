@@ -9,7 +9,7 @@ import { strategicMerge } from "./merge.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const K8S = path.join(ROOT, "deploy/kubernetes");
-const OVERLAY = path.join(K8S, "overlays/remediation");
+const OVERLAY = path.join(ROOT, "deploy/overlays/remediation");
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const docs = (file: string): Obj[] => yaml.loadAll(fs.readFileSync(file, "utf8")).filter((d): d is Obj => d !== null && d !== undefined) as Obj[];
@@ -39,7 +39,7 @@ async function validateAll(objs: Obj[]): Promise<string[]> {
 
 test("manifests: every base resource is valid against the Kubernetes (and prometheus-operator) OpenAPI schema", async () => {
   const seen = await validateAll(baseObjects());
-  for (const k of ["Namespace/cgleak", "ServiceAccount/cgleak", "ClusterRole/cgleak", "ClusterRoleBinding/cgleak", "DaemonSet/cgleak", "Service/cgleak", "ServiceMonitor/cgleak", "PrometheusRule/cgleak"]) {
+  for (const k of ["Namespace/cgleak", "ResourceQuota/cgleak-critical-pods", "ServiceAccount/cgleak", "ClusterRole/cgleak", "ClusterRoleBinding/cgleak", "DaemonSet/cgleak", "Service/cgleak", "ServiceMonitor/cgleak", "PrometheusRule/cgleak"]) {
     assert.ok(seen.includes(k), `missing ${k} in ${seen.join(", ")}`);
   }
   const onDisk = fs.readdirSync(K8S).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml");
@@ -63,9 +63,9 @@ test("manifests: the default DaemonSet only reads the host, without privilege", 
   assert.equal(c.securityContext.allowPrivilegeEscalation, false);
   assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"]);
   const hostVolumes = new Set((pod.volumes as Obj[]).filter((v) => v.hostPath).map((v) => v.name));
-  assert.deepEqual([...hostVolumes].sort(), ["cgroup", "proc"]);
+  assert.deepEqual([...hostVolumes].sort(), ["cgroup", "journal-run", "proc", "varlog"]);
   for (const m of c.volumeMounts as Obj[]) if (hostVolumes.has(m.name)) assert.equal(m.readOnly, true, `${m.mountPath} read-only`);
-  assert.ok((c.args as string[]).includes("--host-root=/host"));
+  assert.deepEqual(c.env.find((e: Obj) => e.name === "CGLEAK_HOST_ROOT"), { name: "CGLEAK_HOST_ROOT", value: "/host" });
   assert.deepEqual(c.env.find((e: Obj) => e.name === "NODE_NAME")?.valueFrom, { fieldRef: { fieldPath: "spec.nodeName" } });
   assert.deepEqual(pod.tolerations, [{ operator: "Exists" }], "stays on a node it tainted itself");
 });

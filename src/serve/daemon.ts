@@ -30,6 +30,8 @@ export interface DaemonOptions {
   kube?: KubeSink | null;
   /** `--reboot-sentinel PATH`: kured's file; null without it. */
   sentinel?: string | null;
+  /** `--npd-status PATH`: node-problem-detector's status file; null without it. */
+  npdStatus?: { file: string; problemAt: "warning" | "critical" } | null;
   /** `--trace`: name the dying memcgs from the cgroup tracepoints (root). */
   trace?: boolean;
 }
@@ -50,11 +52,12 @@ function opener(db: string): () => Store {
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const walker = new Walker(o.host.root, o.scan);
   walker.onLogLines = (n) => { sampler.logSignatureLines += n; };
-  const sinks = createNodeSinks({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, log: o.log });
+  const sinks = createNodeSinks({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, npdStatus: o.npdStatus ?? null, log: o.log });
   const sampler: Sampler = new Sampler({
     host: o.host, scan: o.scan, walkIntervalMs: o.walkIntervalMs, windowMs: o.windowMs, openStore: opener(o.db), log: o.log, walk: (extra) => walker.walk(extra), dyingDebounceMs: o.dyingDebounceMs,
     onTick: (walked) => {
-      sinks.afterTick(sampler.report, sampler.forecast, walked);
+      const walk = sampler.collectors.get("walk");
+      sinks.afterTick(sampler.report, sampler.forecast, walked, walk && !walk.success ? walk.error : null);
       trace?.afterTick(sampler.report?.memcg.dying ?? null, walked);
     },
   });
