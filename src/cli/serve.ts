@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { KubeSink } from "../kube/sink.js";
 import { Host } from "../host/host.js";
@@ -80,6 +81,7 @@ export function register(program: Command, exit: Exit): void {
       const d = await startDaemon({
         host: new Host(f.hostRoot), scan: scanOptions(f), listenHost: where.host, port: where.port,
         intervalMs: f.interval, walkIntervalMs: f.walkInterval, windowMs: f.forecastWindow, dyingDebounceMs: f.dyingDebounce, db: f.db, version: packageVersion(), log,
+        node: nodeName(f.hostRoot),
         kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true,
         npdStatus: f.npdStatus === undefined ? null : { file: f.npdStatus, problemAt: f.problemAt },
       }).catch((err: NodeJS.ErrnoException) => {
@@ -102,6 +104,17 @@ export function register(program: Command, exit: Exit): void {
       log(`${signal}: stopped`);
       exit(0);
     });
+}
+
+/**
+ * The Kubernetes node (downward API), else this machine's name when it is the host read. Under
+ * another --host-root the host's name is not readable: /proc/sys/kernel/hostname answers for the
+ * reader's own UTS namespace, and /etc is not mounted.
+ */
+function nodeName(hostRoot: string): string | null {
+  const fromKube = process.env.NODE_NAME?.trim();
+  if (fromKube) return fromKube;
+  return path.resolve(hostRoot) === "/" ? os.hostname() : null;
 }
 
 function isDir(p: string): boolean {

@@ -25,6 +25,8 @@ export interface DaemonOptions {
   dyingDebounceMs: number;
   db: string;
   version: string;
+  /** The node's name, shown by the page; null when unknown. */
+  node?: string | null;
   log: (line: string) => void;
   /** `--kube`: the node's condition and taint; null without it. */
   kube?: KubeSink | null;
@@ -80,7 +82,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     throw err;
   }
   const renderer = { render: () => metrics.render(), contentType: metrics.registry.contentType };
-  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace }, renderer);
+  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace, node: o.node ?? null }, renderer);
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
     await cleanup();
     throw err;
