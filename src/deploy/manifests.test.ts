@@ -56,6 +56,7 @@ async function validateAll(objs: Obj[], where: string): Promise<string[]> {
   return seen;
 }
 
+const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
 const LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"];
 
 test("kustomize renders the base and every overlay, and every object is valid against the Kubernetes and prometheus-operator schemas", { skip: noKustomize }, async () => {
@@ -68,7 +69,9 @@ test("kustomize renders the base and every overlay, and every object is valid ag
     }
     for (const o of objs) {
       for (const l of LABELS) assert.ok(o.metadata.labels?.[l], `${name}: ${o.kind}/${o.metadata.name} has no ${l}`);
-      if (o.kind !== "Namespace" && !o.kind.startsWith("Cluster")) assert.equal(o.metadata.namespace, "cgleak", `${name}: ${o.kind}/${o.metadata.name} namespace`);
+      // Namespaced objects in cgleak (not "default"); cluster-scoped ones with none (kustomize stamps
+      // its `namespace:` even on kinds it does not know to be cluster-scoped).
+      assert.equal(o.metadata.namespace, CLUSTER_SCOPED.has(o.kind) ? undefined : "cgleak", `${name}: ${o.kind}/${o.metadata.name} namespace`);
     }
   }
   const onDisk = fs.readdirSync(K8S).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml");
@@ -146,12 +149,14 @@ test("the DaemonSet's memory request and limit come from the RSS measured in the
   assert.ok(c.resources.requests.cpu, "a CPU request");
 });
 
-test("RBAC: the base grants get nodes, patch nodes/status, create events, list and watch pods; remediation adds patch nodes; npd-status grants nothing", { skip: noKustomize }, () => {
+test("RBAC: the base grants get nodes, patch nodes/status, create events (no pods: nothing here runs --trace); remediation adds patch nodes; npd-status grants nothing", { skip: noKustomize }, () => {
   const grants = (r: Obj): string[] => (r.rules as Obj[]).flatMap((x) => (x.resources as string[]).flatMap((res) => (x.verbs as string[]).map((v) => `${v} ${res}`))).sort();
-  assert.deepEqual(grants(find(render("kubernetes"), "ClusterRole")), ["create events", "get nodes", "list pods", "patch nodes/status", "watch pods"]);
+  assert.deepEqual(grants(find(render("kubernetes"), "ClusterRole")), ["create events", "get nodes", "patch nodes/status"]);
+  for (const name of ["kubernetes", "remediation"]) assert.equal(arg(container(render(name)), "--trace"), undefined, `${name} does not trace`);
   assert.deepEqual(grants(find(render("remediation"), "ClusterRole", "cgleak-taint")), ["patch nodes"]);
   const npd = render("npd-status");
   assert.deepEqual(npd.filter((o) => o.kind.startsWith("Cluster")), [], "no cluster role, no binding");
+  assert.deepEqual(npd.filter((o) => o.kind.startsWith("ValidatingAdmissionPolicy")), [], "nothing to guard");
   assert.equal(find(npd, "DaemonSet").spec.template.spec.automountServiceAccountToken, false);
 });
 
@@ -190,6 +195,25 @@ test("the npd-status overlay: serve keeps the status file in the host directory 
   const init = pod.initContainers[0];
   assert.deepEqual(init.securityContext.capabilities, { drop: ["ALL"], add: ["CHOWN"] }, "the init container may only chown");
   assert.deepEqual(init.command, ["chown", "65532:65532", mount.mountPath]);
+});
+
+test("node writes are limited to the pod's own node: the admission policy matches cgleak's service account and compares the node-name claim", { skip: noKustomize }, () => {
+  for (const name of ["kubernetes", "remediation"]) {
+    const objs = render(name);
+    const policy = find(objs, "ValidatingAdmissionPolicy", "cgleak-own-node-only");
+    const binding = find(objs, "ValidatingAdmissionPolicyBinding", "cgleak-own-node-only");
+    assert.equal(binding.spec.policyName, policy.metadata.name);
+    assert.deepEqual(binding.spec.validationActions, ["Deny"]);
+    assert.equal(policy.spec.failurePolicy, "Fail");
+    const sa = find(objs, "ServiceAccount");
+    const who = policy.spec.matchConditions.map((c: Obj) => c.expression).join(" ");
+    assert.ok(who.includes(`"system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}"`), `${name}: the policy names the DaemonSet's service account: ${who}`);
+    const rules = policy.spec.matchConstraints.resourceRules as Obj[];
+    const guarded = rules.flatMap((r) => r.resources as string[]);
+    const granted = objs.filter((o) => o.kind === "ClusterRole").flatMap((r) => (r.rules as Obj[]).filter((x) => (x.verbs as string[]).some((v) => ["patch", "update"].includes(v))).flatMap((x) => x.resources as string[]));
+    for (const res of granted.filter((r) => r.startsWith("nodes"))) assert.ok(guarded.includes(res), `${name}: ${res} is writable but not guarded`);
+    assert.ok(policy.spec.validations.some((v: Obj) => /object\.metadata\.name == variables\.nodeClaim\[0\]/.test(v.expression)));
+  }
 });
 
 test("ServiceMonitor: the instance label is the node's name, so alerts name the node, not the pod address", { skip: noKustomize }, () => {
