@@ -42,11 +42,15 @@ test("NPD system-log-monitor configs: well-formed, temporary rules with a reason
 
 test("NPD regexes over the labelled log corpus: precision and recall >= 0.9, computed", () => {
   const res = LOG_CONFIGS.flatMap((f) => rulesOf(f).map((r) => npdRegex(r.pattern)));
-  // NPD sees one message per physical line: a wrapped row counts as found if any of its lines matches.
-  const hit = (row: Row): boolean => row.line.split("\n").some((l) => res.some((re) => re.test(l)));
+  // NPD sees one journal message at a time. Rows copied from web pages and terminals are wrapped,
+  // which a journal message never is: a row counts as found if one of its physical lines matches,
+  // or the message it was wrapped from (lines joined with "" for a hard wrap, " " for a word wrap).
+  const messages = (row: Row): string[] => [...row.line.split("\n"), row.line.replace(/\n/g, ""), row.line.replace(/\n/g, " ")];
+  const hit = (row: Row): boolean => messages(row).some((l) => res.some((re) => re.test(l)));
   let tp = 0, fp = 0, fn = 0;
   const misses: string[] = [];
-  for (const row of corpus) {
+  // "possible" rows (a lone SLUB line) are neither a signature NPD must catch nor one it must not.
+  for (const row of corpus.filter((r) => !r.label.endsWith("-possible"))) {
     const positive = row.label !== "negative";
     const h = hit(row);
     if (h && positive) tp++;
