@@ -3,11 +3,11 @@ import { Host } from "../host/host.js";
 import { HostReadError, NoMemoryControllerError, ParseError } from "../host/errors.js";
 import { runScan } from "../scan.js";
 import type { ScanReport } from "../analyze/report.js";
-import { clip, kuredVerdict, npdVerdict, unknownVerdict, type Verdict } from "../analyze/verdict.js";
+import { clip, kuredVerdict, npdVerdict, unknownVerdict, type Verdict } from "../kube/verdict.js";
 import { addScanOptions, scanOptions, type ScanFlags } from "./scan.js";
 import type { Exit } from "./common.js";
 
-export { NPD, MAX_LINE, clip } from "../analyze/verdict.js";
+export { NPD, MAX_LINE, clip } from "../kube/verdict.js";
 
 interface CheckFlags extends ScanFlags { kured?: boolean; problemAt: "warning" | "critical" }
 

@@ -3,7 +3,7 @@ import type { Forecast } from "../analyze/forecast.js";
 import { desiredFrom } from "../kube/condition.js";
 import type { KubeSink } from "../kube/sink.js";
 import { updateSentinel } from "../kube/sentinel.js";
-import { npdVerdict, unknownVerdict, type ProblemAt } from "../analyze/verdict.js";
+import { npdVerdict, unknownVerdict, type ProblemAt } from "../kube/verdict.js";
 import { writeNpdStatus } from "./npd-status.js";
 
 /** What the node's own object, kured and node-problem-detector see, fed after every tick; never waits. */

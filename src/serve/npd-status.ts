@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Verdict } from "../analyze/verdict.js";
+import type { Verdict } from "../kube/verdict.js";
 
 /**
  * `serve --npd-status FILE`: node-problem-detector's custom plugins run inside NPD's container,

@@ -1,6 +1,6 @@
-import type { ScanReport } from "./report.js";
-import { formatBytes, formatCount, formatPercent } from "./format.js";
-import { rebootVerdict } from "../kube/reboot.js";
+import type { ScanReport } from "../analyze/report.js";
+import { formatBytes, formatCount, formatPercent } from "../analyze/format.js";
+import { rebootVerdict } from "./reboot.js";
 
 /** node-problem-detector's custom-plugin protocol (pkg/custompluginmonitor/types): 0 OK, 1 NonOK, 2 Unknown. */
 export const NPD = { ok: 0, problem: 1, unknown: 2 } as const;
