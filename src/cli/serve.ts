@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { KubeSink } from "../kube/sink.js";
 import { Host } from "../host/host.js";
@@ -17,6 +18,7 @@ export const DEFAULT_PORT = 19597;
 interface ServeFlags extends ScanFlags {
   listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number; dyingDebounce: number;
   kube?: boolean; taintAt?: "warning" | "critical"; rebootSentinel?: string; trace?: boolean;
+  npdStatus?: string; problemAt: "warning" | "critical";
 }
 
 /** "host:port", "[v6]:port" or a bare port (loopback); ":port" means every interface, as in Go. */
@@ -45,6 +47,8 @@ export function register(program: Command, exit: Exit): void {
     .option("--kube", "keep this node's MemoryCgroupLeak condition up to date (NODE_NAME; in-cluster config or KUBECONFIG)")
     .addOption(new Option("--taint-at <level>", "with --kube: taint the node NoSchedule (cgleak.io/memcg-exhaustion) from this level on").choices(["warning", "critical"]))
     .option("--reboot-sentinel <path>", "write this file while only a reboot can recover the node (kured's --reboot-sentinel), remove it otherwise")
+    .option("--npd-status <path>", "keep node-problem-detector's status file here: `cgleak check`'s exit code and line, rewritten every --interval (deploy/node-problem-detector)")
+    .addOption(new Option("--problem-at <level>", "with --npd-status: lowest status that counts as a problem").choices(["warning", "critical"]).default("warning"))
     .option("--trace", "name the dying memcgs from the kernel's cgroup tracepoints (root; a private tracefs instance): /api/dying")
     .action(async (f: ServeFlags) => {
       const where = f.listen;
@@ -54,8 +58,8 @@ export function register(program: Command, exit: Exit): void {
       };
       if (f.taintAt !== undefined && f.kube !== true) return usage("--taint-at needs --kube");
       if (f.trace === true && process.geteuid?.() !== 0) return usage("--trace needs root: it creates a tracefs instance for the cgroup tracepoints");
-      if (f.rebootSentinel !== undefined && !isDir(path.dirname(path.resolve(f.rebootSentinel)))) {
-        return usage(`--reboot-sentinel: the directory ${path.dirname(path.resolve(f.rebootSentinel))} does not exist`);
+      for (const [flag, file] of [["--reboot-sentinel", f.rebootSentinel], ["--npd-status", f.npdStatus]] as const) {
+        if (file !== undefined && !isDir(path.dirname(path.resolve(file)))) return usage(`${flag}: the directory ${path.dirname(path.resolve(file))} does not exist`);
       }
       // Listen for the signals before starting, so a SIGTERM during start-up still stops cleanly.
       const stop = new Promise<string>((resolve) => {
@@ -77,7 +81,9 @@ export function register(program: Command, exit: Exit): void {
       const d = await startDaemon({
         host: new Host(f.hostRoot), scan: scanOptions(f), listenHost: where.host, port: where.port,
         intervalMs: f.interval, walkIntervalMs: f.walkInterval, windowMs: f.forecastWindow, dyingDebounceMs: f.dyingDebounce, db: f.db, version: packageVersion(), log,
+        node: nodeName(f.hostRoot),
         kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true,
+        npdStatus: f.npdStatus === undefined ? null : { file: f.npdStatus, problemAt: f.problemAt },
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.name === "TracefsUnavailable") {
           kube?.close();
@@ -98,6 +104,17 @@ export function register(program: Command, exit: Exit): void {
       log(`${signal}: stopped`);
       exit(0);
     });
+}
+
+/**
+ * The Kubernetes node (downward API), else this machine's name when it is the host read. Under
+ * another --host-root the host's name is not readable: /proc/sys/kernel/hostname answers for the
+ * reader's own UTS namespace, and /etc is not mounted.
+ */
+function nodeName(hostRoot: string): string | null {
+  const fromKube = process.env.NODE_NAME?.trim();
+  if (fromKube) return fromKube;
+  return path.resolve(hostRoot) === "/" ? os.hostname() : null;
 }
 
 function isDir(p: string): boolean {

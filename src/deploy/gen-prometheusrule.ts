@@ -19,6 +19,7 @@ export function prometheusRule(rulesText: string): string {
     "kind: PrometheusRule",
     "metadata:",
     "  name: cgleak",
+    "  namespace: cgleak",
     "  labels:",
     "    app.kubernetes.io/name: cgleak",
     "spec:",

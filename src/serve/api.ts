@@ -8,6 +8,8 @@ export interface ApiContext {
   walkIntervalMs: number;
   now: () => number;
   log: (line: string) => void;
+  /** The node's name for the page's header and title (NODE_NAME, or the host's name); null when unknown. */
+  node?: string | null;
   /** `serve --trace`; null or absent without it. */
   trace?: { doc(kernelDying: number | null): unknown } | null;
 }
@@ -31,6 +33,7 @@ export function status(c: ApiContext): unknown {
   const s = c.sampler;
   return {
     schema: "cgleak.status/v1",
+    node: c.node ?? null,
     report: s.report,
     sample: s.sample,
     forecast: s.forecast,

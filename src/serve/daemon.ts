@@ -25,11 +25,15 @@ export interface DaemonOptions {
   dyingDebounceMs: number;
   db: string;
   version: string;
+  /** The node's name, shown by the page; null when unknown. */
+  node?: string | null;
   log: (line: string) => void;
   /** `--kube`: the node's condition and taint; null without it. */
   kube?: KubeSink | null;
   /** `--reboot-sentinel PATH`: kured's file; null without it. */
   sentinel?: string | null;
+  /** `--npd-status PATH`: node-problem-detector's status file; null without it. */
+  npdStatus?: { file: string; problemAt: "warning" | "critical" } | null;
   /** `--trace`: name the dying memcgs from the cgroup tracepoints (root). */
   trace?: boolean;
 }
@@ -50,11 +54,12 @@ function opener(db: string): () => Store {
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const walker = new Walker(o.host.root, o.scan);
   walker.onLogLines = (n) => { sampler.logSignatureLines += n; };
-  const sinks = createNodeSinks({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, log: o.log });
+  const sinks = createNodeSinks({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, npdStatus: o.npdStatus ?? null, log: o.log });
   const sampler: Sampler = new Sampler({
     host: o.host, scan: o.scan, walkIntervalMs: o.walkIntervalMs, windowMs: o.windowMs, openStore: opener(o.db), log: o.log, walk: (extra) => walker.walk(extra), dyingDebounceMs: o.dyingDebounceMs,
     onTick: (walked) => {
-      sinks.afterTick(sampler.report, sampler.forecast, walked);
+      const walk = sampler.collectors.get("walk");
+      sinks.afterTick(sampler.report, sampler.forecast, walked, walk && !walk.success ? walk.error : null);
       trace?.afterTick(sampler.report?.memcg.dying ?? null, walked);
     },
   });
@@ -77,7 +82,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     throw err;
   }
   const renderer = { render: () => metrics.render(), contentType: metrics.registry.contentType };
-  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace }, renderer);
+  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace, node: o.node ?? null }, renderer);
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
     await cleanup();
     throw err;

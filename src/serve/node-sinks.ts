@@ -3,16 +3,21 @@ import type { Forecast } from "../analyze/forecast.js";
 import { desiredFrom } from "../kube/condition.js";
 import type { KubeSink } from "../kube/sink.js";
 import { updateSentinel } from "../kube/sentinel.js";
+import { npdVerdict, unknownVerdict, type ProblemAt } from "../kube/verdict.js";
+import { writeNpdStatus } from "./npd-status.js";
 
-/** What the node's own object and kured see, fed after every tick; never waits for either. */
+/** What the node's own object, kured and node-problem-detector see, fed after every tick; never waits. */
 export interface NodeSinks {
-  afterTick(report: ScanReport | null, forecast: Forecast | null, walked: boolean): void;
+  /** `walkError`: why the last walk failed (the report, if any, is then an old one), or null. */
+  afterTick(report: ScanReport | null, forecast: Forecast | null, walked: boolean, walkError?: string | null): void;
   close(): Promise<void>;
 }
 
 export interface NodeSinksOptions {
   kube: KubeSink | null;
   sentinel: string | null;
+  /** `--npd-status FILE`: the NPD verdict, rewritten every tick so its age says serve is alive. */
+  npdStatus?: { file: string; problemAt: ProblemAt } | null;
   log: (line: string) => void;
 }
 
@@ -26,9 +31,14 @@ export function ttcOf(f: Forecast | null): { secondsToCap: number | null } | und
 
 export function createNodeSinks(o: NodeSinksOptions): NodeSinks {
   let sentKey = "";
-  let sentinelError = "";
+  const logOnce = onceLogger(o.log);
+  const npd = o.npdStatus ?? null;
   return {
-    afterTick(report, forecast, walked) {
+    afterTick(report, forecast, walked, walkError = null) {
+      if (npd !== null) {
+        const v = walkError !== null || report === null ? unknownVerdict(walkError ?? "no assessment yet") : npdVerdict(report, npd.problemAt);
+        logOnce("npd", `node-problem-detector status ${npd.file}`, () => writeNpdStatus(npd.file, v, Date.now()));
+      }
       if (report === null) return;
       if (o.kube !== null) {
         // Every walk refreshes the heartbeat; between walks only a changed message is worth a PATCH
@@ -41,16 +51,8 @@ export function createNodeSinks(o: NodeSinksOptions): NodeSinks {
           o.kube.update(report, ttc);
         }
       }
-      if (o.sentinel !== null && walked) {
-        try {
-          updateSentinel(o.sentinel, report);
-          sentinelError = "";
-        } catch (err) {
-          const msg = `reboot sentinel ${o.sentinel}: ${(err as Error).message}`;
-          if (msg !== sentinelError) o.log(msg);
-          sentinelError = msg;
-        }
-      }
+      const sentinel = o.sentinel;
+      if (sentinel !== null && walked) logOnce("sentinel", `reboot sentinel ${sentinel}`, () => updateSentinel(sentinel, report));
     },
     async close() {
       if (o.kube === null) return;
@@ -61,5 +63,20 @@ export function createNodeSinks(o: NodeSinksOptions): NodeSinks {
       clearTimeout(timer);
       o.kube.close();
     },
+  };
+}
+
+/** Runs a file write; a failure is logged once until it changes or the write succeeds again. */
+function onceLogger(log: (line: string) => void): (key: string, what: string, fn: () => unknown) => void {
+  const last = new Map<string, string>();
+  return (key, what, fn) => {
+    try {
+      fn();
+      last.delete(key);
+    } catch (err) {
+      const msg = `${what}: ${(err as Error).message}`;
+      if (msg !== last.get(key)) log(msg);
+      last.set(key, msg);
+    }
   };
 }

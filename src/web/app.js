@@ -1,5 +1,7 @@
-// The page of `cgleak serve`: plain browser JS, no build step. It reads only /api/* and changes
+// The page of `cgleak serve`: plain browser JS, no build step. It reads only api/* and changes
 // nothing. Every value from the host goes through textContent: cgroup paths may hold anything.
+// URLs are relative to the page, so it works under a path prefix (kubectl proxy's
+// /api/v1/namespaces/NS/pods/POD:19597/proxy/) as well as at / (kubectl port-forward).
 "use strict";
 (() => {
   // ?refresh=N (seconds) for a wall screen or a test; 10 s by default.
@@ -12,6 +14,7 @@
 
   /** Last answers as received, for tests and for a person debugging in the console. */
   window.cgleak = { status: null, history: null, forecast: null, renders: 0 };
+  const retry = `retrying every ${REFRESH_MS / 1000} s`;
 
   function bytes(n) {
     if (n === null || n === undefined) return "unreadable";
@@ -48,17 +51,35 @@
 
   async function refresh() {
     try {
-      const [st, hi, fc] = await Promise.all([getJson("/api/status"), getJson(`/api/history?since=${SINCE}`), getJson("/api/forecast")]);
+      const [st, hi, fc] = await Promise.all([getJson("api/status"), getJson(`api/history?since=${SINCE}`), getJson("api/forecast")]);
       render(st.json, hi.json, fc.json);
       Object.assign(window.cgleak, { status: st.text, history: hi.text, forecast: fc.text, renders: window.cgleak.renders + 1 });
-      $("error").hidden = true;
+      showError(hostProblem(st.json));
     } catch (err) {
       // Keep the last picture: a daemon restarting for a few seconds should not blank the page.
-      $("error").textContent = `Cannot read cgleak serve (${err.message}); showing the last answer, retrying every ${REFRESH_MS / 1000} s.`;
-      $("error").hidden = false;
+      showError(`Cannot reach cgleak serve (${err.message}); showing its last answer, ${retry}.`);
     } finally {
       setTimeout(refresh, REFRESH_MS);
     }
+  }
+
+  function showError(text) {
+    $("error").textContent = text || "";
+    $("error").hidden = !text;
+  }
+
+  /**
+   * The daemon answers but cannot read the node (a file vanished, a mount went away): say which
+   * read failed and how old the figures below are. Cleared by the first answer that reads again.
+   */
+  function hostProblem(status) {
+    const c = status.collectors || {};
+    const what = { cheap: "the kernel's counter", walk: "the cgroup tree walk" };
+    const bad = Object.keys(what).filter((n) => c[n] && !c[n].success).map((n) => `${what[n]} failed: ${c[n].error}`);
+    if (bad.length === 0) return null;
+    const r = status.report;
+    const old = r ? `The figures below are from the last good walk, ${when(r.time)}` : "No figures yet";
+    return `Cannot read this node: ${bad.join("; ")}. ${old}; ${retry}.`;
   }
 
   function render(status, history, fdoc) {
@@ -79,7 +100,11 @@
 
   function renderFresh(status, r) {
     const f = status.freshness;
-    if (r) $("node").textContent = `${r.hostRoot === "/" ? "this node" : r.hostRoot}, kernel ${r.kernel.release}, cgroup ${r.cgroup.mode}`;
+    const node = status.node || (r && r.hostRoot !== "/" ? r.hostRoot : "this node");
+    $("node").textContent = node;
+    if (r) $("host").textContent = `Kernel ${r.kernel.release}, cgroup ${r.cgroup.mode}${r.hostRoot === "/" ? "" : `, host read under ${r.hostRoot}`}.`;
+    // Many nodes in many tabs: the tab says which node, and its level first when there is one.
+    document.title = `${r ? `${LEVEL[r.status.level] || r.status.level} · ` : ""}${node} · cgleak`;
     const parts = [];
     if (f.sampleAgeSeconds !== null) parts.push(`counter read ${duration(f.sampleAgeSeconds)} ago (every ${duration(f.intervalSeconds)})`);
     if (f.walkAgeSeconds !== null) parts.push(`tree walked ${duration(f.walkAgeSeconds)} ago (every ${duration(f.walkIntervalSeconds)})`);
