@@ -33,7 +33,7 @@ test("contract: serve --kube --taint-at critical on a near-cap node PATCHes its 
   const api = new FakeApiServer(NODE);
   const dir = tempDir();
   const env = { NODE_NAME: NODE, KUBECONFIG: kubeconfigFile(dir, await api.listen()) };
-  const s = await startServe(["--kube", "--taint-at", "critical", "--host-root", NEAR_CAP, "--db", ":memory:", "--interval", "1s"], 10_000, env);
+  const s = await startServe(["--kube", "--taint-at", "critical", "--host-root", NEAR_CAP, "--db", ":memory:", "--interval", "1s"], undefined, env);
   try {
     const taint = await waitFor("the taint PATCH", 8000, async () => api.seen.find((x) => x.method === "PATCH" && x.path === BASE));
     const status = api.seen.find((x) => x.method === "PATCH" && x.path === `${BASE}/status`) as Seen;
@@ -74,7 +74,7 @@ test("contract: serve --kube with the API server away keeps sampling and scrapin
   await api.close(); // nothing listens there now: connection refused
   const dir = tempDir();
   const env = { NODE_NAME: NODE, KUBECONFIG: kubeconfigFile(dir, port) };
-  const s = await startServe(["--kube", "--host-root", NEAR_CAP, "--db", ":memory:", "--interval", "200ms"], 10_000, env);
+  const s = await startServe(["--kube", "--host-root", NEAR_CAP, "--db", ":memory:", "--interval", "200ms"], undefined, env);
   try {
     const first = metricValue((await getText(`${s.url}/metrics`)).text, "cgleak_last_sample_timestamp_seconds");
     const later = await waitFor("a newer sample", 3000, async () => {

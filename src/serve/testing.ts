@@ -7,7 +7,7 @@ export const SERVE_CLI = CLI;
 export interface Served { proc: ChildProcess; url: string; stderr: () => string; stop(): Promise<{ code: number | null; ms: number }> }
 
 /** Starts `cgleak serve` on a free loopback port and resolves once it listens. */
-export function startServe(args: string[], timeoutMs = 10_000, env: Record<string, string> = {}): Promise<Served> {
+export function startServe(args: string[], timeoutMs = 30_000, env: Record<string, string> = {}): Promise<Served> {
   const proc = spawn(process.execPath, [SERVE_CLI, "serve", "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
   let err = "";
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));

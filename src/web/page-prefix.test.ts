@@ -76,7 +76,7 @@ test("under kubectl proxy's path prefix: every URL stays under the prefix, the n
   let proxy: Proxy | undefined;
   const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 900 } });
   try {
-    served = await startServe(["--host-root", host, "--db", ":memory:", "--interval", "300ms", "--walk-interval", "1s"], 10_000, { NODE_NAME: "worker-3" });
+    served = await startServe(["--host-root", host, "--db", ":memory:", "--interval", "300ms", "--walk-interval", "1s"], undefined, { NODE_NAME: "worker-3" });
     proxy = await prefixProxy(served.url);
     const page = await context.newPage();
     const requests: string[] = [];
