@@ -2,9 +2,13 @@ import type { Host } from "./host/host.js";
 import { NoMemoryControllerError } from "./host/errors.js";
 import { collectNode, type NodeFacts } from "./collect/node.js";
 import { collectMemcg, type MemcgFacts } from "./collect/memcg.js";
+import { collectControllers, type ControllerFacts } from "./collect/controllers.js";
+import { podUidOf } from "./collect/pins.js";
+import { add, NO_CHARGE, type Charge } from "./collect/charge-reader.js";
+import { subtreeOf } from "./collect/subtrees.js";
 import { kernelModel, type KernelModel } from "./knowledge/kernel-model.js";
 import { dyingCost, type DyingCost } from "./analyze/dying-cost.js";
-import type { Checked, ScanReport, Snapshot, Thresholds } from "./analyze/report.js";
+import type { Checked, PinReport, ScanReport, Snapshot, Thresholds } from "./analyze/report.js";
 import { assess } from "./analyze/assess.js";
 import { memoryMissingReason } from "./analyze/boot-line.js";
 import type { BootParams } from "./parsers/cmdline.js";
@@ -50,8 +54,10 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
     },
     now: now(),
     emptyMinAgeMs: opts.emptyMinAgeMs,
+    swap: (node.meminfo.swapTotalBytes ?? 0) > 0,
   });
-  const snapshot = buildSnapshot(host, node, memcg, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
+  const ctl = collectControllers(host, node.mounts, { walkUpTo: opts.deep === true ? Infinity : AUTO_DEEP_MAX, memory: memcg });
+  const snapshot = buildSnapshot(host, node, memcg, ctl, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
   return withAssessment(snapshot, model, node.boot, opts.runtimes ?? null, opts.logs ?? null);
 }
 
@@ -78,7 +84,9 @@ export function withAssessment(snapshot: Snapshot, model: KernelModel, boot: Boo
   };
 }
 
-function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, opts: ScanOptions, at: number, seconds: number): Snapshot {
+interface Controllers { controllers: ControllerFacts[]; walkSeconds: number }
+
+function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, ctl: Controllers, opts: ScanOptions, at: number, seconds: number): Snapshot {
   const pinned = sumPinned(m);
   const cost = dyingCost(node.release, node.topology);
   return {
@@ -91,17 +99,21 @@ function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, opts: ScanOpt
     dying: {
       count: m.dying,
       pinnedBytes: pinned,
+      pinned: sumPinnedKinds(m),
+      pins: pinReports(m),
+      pinReads: m.pinReads,
       kernelBytesEach: cost.bytesEach,
       kernelBytes: m.dying * cost.bytesEach,
       costSource: costSource(cost, node),
       cost,
     },
     subtrees: [...m.subtrees].sort((a, b) => weight(b) - weight(a) || a.path.localeCompare(b.path)),
+    controllers: ctl.controllers,
     empty: m.perMemcg?.empty ? { checked: true, ...m.perMemcg.empty } : notChecked("empty"),
     kmem: m.perMemcg?.kmem ? { checked: true, ...m.perMemcg.kmem } : notChecked(m.version === 2 ? "v2" : "kmem"),
     meminfo: node.meminfo,
     thresholds: opts.thresholds,
-    timings: { walkSeconds: m.walkSeconds, scanSeconds: seconds },
+    timings: { walkSeconds: m.walkSeconds, pinsSeconds: m.pinSeconds, controllersWalkSeconds: ctl.walkSeconds, scanSeconds: seconds },
   };
 }
 
@@ -126,6 +138,19 @@ function sumPinned(m: MemcgFacts): number | null {
   const tops = m.subtrees.filter((s) => s.path === "/" || !s.path.includes("/"));
   if (tops.some((s) => s.pinnedBytes === null)) return null;
   return tops.reduce((sum, s) => sum + (s.pinnedBytes ?? 0), 0);
+}
+
+function sumPinnedKinds(m: MemcgFacts): Charge | null {
+  const tops = m.subtrees.filter((s) => s.path === "/" || !s.path.includes("/"));
+  if (tops.some((s) => s.pinned === null)) return null;
+  return tops.reduce((sum: Charge, s) => add(sum, s.pinned ?? NO_CHARGE), NO_CHARGE);
+}
+
+function pinReports(m: MemcgFacts): PinReport[] {
+  const size = (p: Charge): number => p.fileBytes + p.anonBytes + (p.swapBytes ?? 0);
+  return m.pins
+    .map((p) => ({ ...p, subtree: p.path === "" ? "/" : subtreeOf(p.path), podUid: podUidOf(p.path) }))
+    .sort((a, b) => size(b) - size(a) || a.path.localeCompare(b.path));
 }
 
 /** Subtrees with the most memcgs, live or dying, come first. */

@@ -12,6 +12,7 @@ import { logSignatureFinding } from "./findings/log-signature.js";
 import { dyingWorkloadsFinding, type NamedDying } from "./findings/dying-workloads.js";
 import { dyingHoldIdsFinding } from "./findings/dying-hold-ids.js";
 import { bootLineFinding, kernelPlacementFinding, measuredVsModelFinding } from "./findings/model.js";
+import { dyingControllersFinding } from "./findings/dying-controllers.js";
 
 /** What the diagnosis rests on. Runtime versions and logs are optional: null means not looked at. */
 export interface DiagnosisInput {
@@ -33,6 +34,7 @@ const RULES: Array<(d: DiagnosisInput) => Finding | null> = [
   measuredVsModelFinding,
   dyingPinnedFinding,
   dyingWorkloadsFinding,
+  dyingControllersFinding,
   emptyCgroupsFinding,
   kmemLimitGoneFinding,
   unknownKernelFinding,

@@ -21,6 +21,7 @@ export type FindingId =
   | "id-cap"
   | "dying-pinned"
   | "dying-workloads"
+  | "dying-controllers"
   | "empty-cgroups"
   | "kmem-limit-gone"
   | "log-signature"

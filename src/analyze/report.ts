@@ -1,5 +1,7 @@
 import type { IdUse } from "./ids.js";
 import type { SubtreeFacts } from "../collect/memcg.js";
+import type { Charge } from "../collect/pins.js";
+import type { ControllerFacts } from "../collect/controllers.js";
 import type { EmptyGroup } from "../collect/per-memcg.js";
 import type { Finding } from "./finding.js";
 import type { Remedy, RebootVerdict } from "./remedy.js";
@@ -35,6 +37,12 @@ export interface ScanReport {
     count: number;
     /** Page cache and shmem the dying memcgs pin, summed over subtrees; null when unreadable. */
     pinnedBytes: number | null;
+    /** The pins by kind: page cache (shmem included), shmem, anon, swap (null where not accounted); null when unknown. */
+    pinned?: Charge | null;
+    /** Each live memcg below which dying memcgs pin something, at any depth, the largest first. */
+    pins?: PinReport[];
+    /** memory.stat / cgroup.stat files read to find the pins (0 when nothing is dying). */
+    pinReads?: number;
     /** Kernel memory one dying memcg holds here: the cost model applied to this kernel and its CPUs. */
     kernelBytesEach: number;
     kernelBytes: number;
@@ -43,12 +51,15 @@ export interface ScanReport {
     cost: DyingCost;
   };
   subtrees: SubtreeFacts[];
+  /** Live and dying cgroups of every controller, not only memory. */
+  controllers?: ControllerFacts[];
   empty: Checked<{ minAgeSeconds: number; count: number; groups: EmptyGroup[] }>;
   kmem: Checked<{ on: number; of: number; podOn: number; podOf: number; examples: string[] }>;
   meminfo: { percpuBytes: number | null; sUnreclaimBytes: number | null; swapTotalBytes: number | null; memTotalBytes: number | null };
   thresholds: Thresholds;
   status: { level: Level; sentence: string };
-  timings: { walkSeconds: number; scanSeconds: number };
+  /** controllersWalkSeconds: reading every other controller's count (walks of small v1 hierarchies). */
+  timings: { walkSeconds: number; pinsSeconds?: number; controllersWalkSeconds?: number; scanSeconds: number };
   /** The diagnosis, most severe first (`cgleak explain` prints only this). */
   findings: Finding[];
   /** What to do, decided once with the status and findings (src/analyze/assess.ts). */
@@ -76,6 +87,15 @@ export interface Risk {
 
 /** What collection produces: everything the assessment reads, and nothing it decides. */
 export type Snapshot = Omit<ScanReport, "ids" | "status" | "findings" | "assessment" | "explain">;
+
+/** What the dying memcgs below one live memcg (their nearest live ancestor) pin. */
+export interface PinReport extends Charge {
+  path: string;
+  /** The reported subtree it rolls up into. */
+  subtree: string;
+  /** The Kubernetes pod UID in its path (the live pod of dying containers), or null. */
+  podUid: string | null;
+}
 
 /** A per-memcg check: its result, or why it was not run. */
 export type Checked<T> = ({ checked: true } & T) | { checked: false; reason: string };

@@ -3,8 +3,9 @@ import { readMemorySubsys } from "./memory-subsys.js";
 import { parseCgroupStat, type CgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy } from "./mounts.js";
 import { walkCgroupDirs, type WalkEntry } from "./walk.js";
-import { childrenAreSubtreeRoots, isSubtreeRoot, subtreeOf } from "./subtrees.js";
-import { readSubtreeCharges } from "./charges.js";
+import { childrenAreSubtreeRoots, subtreeOf } from "./subtrees.js";
+import { findPins, type Pin, type PinScan } from "./pins.js";
+import { subtreeFacts, type SubtreeFacts } from "./subtree-facts.js";
 import { PerMemcgReader, type PerMemcgFacts } from "./per-memcg.js";
 
 /** What the memory hierarchy holds, as read. Decisions (ID use, status) are analysis's. */
@@ -23,18 +24,18 @@ export interface MemcgFacts {
   vanished: number;
   walkSeconds: number;
   subtrees: SubtreeFacts[];
+  /** What dying memcgs pin, per nearest live ancestor, at every depth (none read when nothing is dying). */
+  pins: Pin[];
+  /** Live memcgs whose dying children's pins cannot be told from their own pages (v2 leaves with processes). */
+  pinsUnknown: string[];
+  /** memory.stat / cgroup.stat files the pin descent read. */
+  pinReads: number;
+  pinSeconds: number;
   /** Per-memcg files (empty cgroups, kmem), when they were read. */
   perMemcg: PerMemcgFacts | null;
 }
 
-export interface SubtreeFacts {
-  path: string;
-  live: number;
-  /** Dying memcgs below it: from its cgroup.stat on v2; v1 has no per-subtree count. */
-  dying: number | null;
-  /** Page cache and shmem charged to the subtree but held by none of its live memcgs: its dying ones' pins. */
-  pinnedBytes: number | null;
-}
+export type { SubtreeFacts } from "./subtree-facts.js";
 
 export interface MemcgOptions {
   /**
@@ -45,18 +46,19 @@ export interface MemcgOptions {
   perMemcg: { empty: boolean; kmem: boolean; upTo: number };
   now: number;
   emptyMinAgeMs: number;
+  /** Swap is on: v2 reads memory.swap.current where it looks for pins (v1's memory.stat has swap). */
+  swap?: boolean;
 }
 
 /** Counts the memory controller's cgroups on a v1 or v2 hierarchy. */
 export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions): MemcgFacts {
   const started = process.hrtime.bigint();
-  const root = host.path(h.mountPoint);
   const tally = new SubtreeTally();
   const wanted = opts.perMemcg.empty || opts.perMemcg.kmem ? opts.perMemcg.upTo : 0;
   let kept: WalkEntry[] | null = wanted > 0 ? [] : null;
-  let memcgs = 0;
+  let root: WalkEntry | undefined;
   const visit = (e: WalkEntry): void => {
-    memcgs++;
+    if (e.parent === null) root = e;
     tally.visit(e);
     if (kept !== null) kept = kept.length < wanted ? (kept.push(e), kept) : null;
   };
@@ -65,16 +67,16 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
     const ctl = host.readTextIfExists(`${h.mountPoint}/${e.rel}/cgroup.subtree_control`) ?? "";
     return ctl.split(/\s+/).includes("memory");
   };
-  const walk = walkCgroupDirs(root, visit, descend);
+  const walk = walkCgroupDirs(host.path(h.mountPoint), visit, descend);
   const walkSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const per = kept === null ? null : readPerMemcg(host, h, opts, kept);
-  const live = memcgs;
+  const live = walk.dirs;
   const total = h.version === 1 ? v1Total(host) : v2Total(host, h, live);
   const dying = total.dying ?? Math.max(0, total.total - live);
-  // With no dying memcg nothing is pinned: skip the charge reads (one memory.stat per child).
-  const subtrees = [...tally.counts.entries()]
-    .filter(([path]) => isSubtreeRoot(path))
-    .map(([path, n]) => readSubtree(host, h, path, n, dying === 0 ? null : tally.children.get(path) ?? []));
+  // With no dying memcg nothing is pinned: no charge is read at all.
+  const pinStart = process.hrtime.bigint();
+  const pins: PinScan = dying === 0 || root === undefined ? { pins: [], unknown: [], reads: 0 } : findPins(host, h, root, opts.swap ?? false);
+  const pinSeconds = Number(process.hrtime.bigint() - pinStart) / 1e9;
   return {
     version: h.version,
     mountPoint: h.mountPoint,
@@ -85,46 +87,33 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
     dyingSource: total.dyingSource,
     vanished: walk.vanished,
     walkSeconds,
-    subtrees: withRoot(host, h, nestPins(subtrees), dying === 0 ? null : tally.children.get("") ?? [], total.dying),
+    subtrees: subtreeFacts(host, h, tally.counts, pins, total.dying),
+    pins: pins.pins,
+    pinsUnknown: pins.unknown,
+    pinReads: pins.reads,
+    pinSeconds,
     perMemcg: per,
   };
 }
 
 /**
- * Counts memcgs per reported subtree (collect/subtrees.ts) and lists the live children of the
- * root and of each subtree root, whose charges readSubtree subtracts. The walk visits siblings
- * one after another, so the string work is done once per parent directory, not once per memcg.
+ * Counts memcgs per reported subtree (collect/subtrees.ts). The walk visits siblings one after
+ * another, so the string work is done once per parent directory, not once per memcg.
  */
 class SubtreeTally {
   readonly counts = new Map<string, number>();
-  readonly children = new Map<string, string[]>();
   private parent: WalkEntry | null | undefined = undefined;
   /** The subtree the current parent's children count towards; "" when each is a subtree itself. */
   private sub = "";
-  /** Where the current parent's children are listed, when its children are listed at all. */
-  private kids: string[] | null = null;
 
   visit(e: WalkEntry): void {
-    if (e.parent !== this.parent) this.enter(e.parent);
+    if (e.parent !== this.parent) {
+      this.parent = e.parent;
+      if (e.parent !== null) this.sub = childrenAreSubtreeRoots(e.parent.rel) ? "" : subtreeOf(e.parent.rel);
+    }
     if (e.parent === null) return;
     const sub = this.sub === "" ? e.rel : this.sub;
     this.counts.set(sub, (this.counts.get(sub) ?? 0) + 1);
-    this.kids?.push(e.rel);
-  }
-
-  private enter(p: WalkEntry | null): void {
-    this.parent = p;
-    if (p === null) {
-      this.kids = null;
-      return;
-    }
-    this.sub = childrenAreSubtreeRoots(p.rel) ? "" : subtreeOf(p.rel);
-    if (p.rel !== "" && !isSubtreeRoot(p.rel)) {
-      this.kids = null;
-      return;
-    }
-    this.kids = this.children.get(p.rel) ?? [];
-    this.children.set(p.rel, this.kids);
   }
 }
 
@@ -160,43 +149,3 @@ function v2Total(host: Host, h: CgroupHierarchy, live: number): Total {
   };
 }
 
-/** `kids` null: no memcg is dying anywhere, so none of the subtree's charge is pinned. */
-function readSubtree(host: Host, h: CgroupHierarchy, path: string, live: number, kids: string[] | null): SubtreeFacts {
-  if (h.version === 1) return { path, live, dying: null, pinnedBytes: kids === null ? 0 : readSubtreeCharges(host, h, path, kids) };
-  const file = `${h.mountPoint}/${path}/cgroup.stat`;
-  const text = host.readTextIfExists(file);
-  if (text === undefined) return { path, live, dying: null, pinnedBytes: null };
-  const st = parseCgroupStat(text, file);
-  const dying = st.nrDyingSubsysMemory ?? st.nrDyingDescendants;
-  // A v2 leaf's file pages are its own processes', not pins: only a subtree with dying memcgs pins.
-  return { path, live, dying, pinnedBytes: dying === 0 || kids === null ? 0 : readSubtreeCharges(host, h, path, kids) };
-}
-
-/**
- * Each subtree's own figures cover the memcgs directly below it. A top-level kubepods* entry also
- * reports what its QoS children found, so top-level entries add up to the node.
- */
-function nestPins(subtrees: SubtreeFacts[]): SubtreeFacts[] {
-  const byPath = new Map(subtrees.map((s) => [s.path, { ...s }]));
-  for (const s of subtrees) {
-    const slash = s.path.indexOf("/");
-    const top = slash < 0 ? undefined : byPath.get(s.path.slice(0, slash));
-    if (!top) continue;
-    top.live += s.live;
-    if (top.pinnedBytes !== null) top.pinnedBytes = s.pinnedBytes === null ? null : top.pinnedBytes + s.pinnedBytes;
-  }
-  return [...byPath.values()];
-}
-
-/** The hierarchy root as a subtree too: dying memcgs directly under it pin charges nobody else shows. */
-function withRoot(host: Host, h: CgroupHierarchy, subtrees: SubtreeFacts[], topLevel: string[] | null, dying: number | undefined): SubtreeFacts[] {
-  if (h.version === 2) {
-    // Dying memcgs right below the v2 root are counted, but their pages cannot be told from the
-    // root's own processes' (the root has no local/hierarchical split): their pins are unknown.
-    const below = subtrees.filter((s) => !s.path.includes("/")).reduce((n, s) => n + (s.dying ?? 0), 0);
-    const atRoot = Math.max(0, (dying ?? 0) - below);
-    return [{ path: "/", live: 1, dying: atRoot, pinnedBytes: atRoot === 0 ? 0 : null }, ...subtrees];
-  }
-  const pinned = topLevel === null ? 0 : readSubtreeCharges(host, h, "", topLevel);
-  return [{ path: "/", live: 1, dying: null, pinnedBytes: pinned }, ...subtrees];
-}

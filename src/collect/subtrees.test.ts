@@ -41,9 +41,13 @@ function kubeHost(): string {
     [`${MEMCG}/kubepods/memory.stat`]: stat(0, 7000),
     [`${MEMCG}/kubepods/burstable/memory.stat`]: stat(100, 5100),
     [`${MEMCG}/kubepods/burstable/podA/memory.stat`]: stat(0, 3000),
+    [`${MEMCG}/kubepods/burstable/podA/c1/memory.stat`]: stat(1000, 1000),
+    [`${MEMCG}/kubepods/burstable/podA/c2/memory.stat`]: stat(1500, 1500),
     [`${MEMCG}/system.slice/memory.stat`]: stat(0, 2000),
-    [`${MEMCG}/system.slice/a.service/memory.stat`]: stat(0, 500),
-    [`${MEMCG}/system.slice/b.service/memory.stat`]: stat(0, 1500),
+    [`${MEMCG}/kubepods/besteffort/memory.stat`]: stat(1000, 1000),
+    [`${MEMCG}/kubepods/podG/memory.stat`]: stat(900, 900),
+    [`${MEMCG}/system.slice/a.service/memory.stat`]: stat(500, 500),
+    [`${MEMCG}/system.slice/b.service/memory.stat`]: stat(1500, 1500),
   });
 }
 
@@ -69,8 +73,10 @@ test("collectMemcg counts each subtree's memcgs and subtracts each subtree root'
     assert.equal(by["kubepods"]?.live, 10, "kubepods itself and its QoS subtrees");
     assert.equal(by["system.slice"]?.live, 4);
     assert.equal(by["user.slice"]?.live, 1);
-    // burstable: 5100 hierarchical - 100 own - 3000 in podA; podA's containers are not subtracted.
-    assert.equal(by["kubepods/burstable"]?.pinnedBytes, 2000);
+    // burstable: 5100 hierarchical - 100 own - 3000 in podA = 2000 pinned by its dying pods;
+    // podA, a live pod: 3000 - 1000 in c1 - 1500 in c2 = 500 pinned by its dying containers.
+    assert.equal(by["kubepods/burstable"]?.pinnedBytes, 2500);
+    assert.deepEqual(m.pins.map((p) => [p.path, p.fileBytes]).sort(), [["kubepods/burstable", 2000], ["kubepods/burstable/podA", 500]]);
     assert.equal(by["system.slice"]?.pinnedBytes, 0);
   });
 });
@@ -92,7 +98,7 @@ test("a subtree with nothing charged below itself pins nothing, and its children
     const m = collectMemcg(new Host(dir), { ...V1, controllers: [...V1.controllers] }, SHALLOW);
     assert.equal(m.dying, 2);
     assert.equal(m.subtrees.find((s) => s.path === "system.slice")?.pinnedBytes, 0);
-    assert.equal(m.subtrees.find((s) => s.path === "kubepods/burstable")?.pinnedBytes, 2000);
+    assert.equal(m.subtrees.find((s) => s.path === "kubepods/burstable")?.pinnedBytes, 2500);
   });
 });
 

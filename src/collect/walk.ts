@@ -12,6 +12,8 @@ export interface WalkEntry {
   nlink: number;
   /** The directory it was found in; null for the root. Siblings are visited one after another. */
   parent: WalkEntry | null;
+  /** Its live subdirectories as walked; null for a leaf or where the walk did not descend. */
+  children: WalkEntry[] | null;
 }
 
 export interface WalkStats {
@@ -42,7 +44,7 @@ const NO_THROW = { throwIfNoEntry: false } as const;
 export function walkCgroupDirs(root: string, visit: (e: WalkEntry) => void, descend: (e: WalkEntry) => boolean = () => true): WalkStats {
   const top = path.resolve(root);
   const st = fs.statSync(top);
-  const first: WalkEntry = { rel: "", depth: 0, mtimeMs: st.mtimeMs, nlink: st.nlink, parent: null };
+  const first: WalkEntry = { rel: "", depth: 0, mtimeMs: st.mtimeMs, nlink: st.nlink, parent: null, children: null };
   const cwd = currentDirectory();
   try {
     return walkFrom(top, first, visit, descend, cwd !== undefined);
@@ -65,6 +67,8 @@ function walkFrom(top: string, first: WalkEntry, visit: (e: WalkEntry) => void, 
       continue;
     }
     stats.listed++;
+    // Kept so the pins can be found from the tree without listing a directory twice.
+    const kids: WalkEntry[] = (parent.children = []);
     const prefix = parent.rel === "" ? "" : `${parent.rel}/`;
     for (const d of names) {
       if (!d.isDirectory()) continue;
@@ -73,8 +77,9 @@ function walkFrom(top: string, first: WalkEntry, visit: (e: WalkEntry) => void, 
         stats.vanished++;
         continue;
       }
-      const e: WalkEntry = { rel: prefix + d.name, depth: parent.depth + 1, mtimeMs: s.mtimeMs, nlink: s.nlink, parent };
+      const e: WalkEntry = { rel: prefix + d.name, depth: parent.depth + 1, mtimeMs: s.mtimeMs, nlink: s.nlink, parent, children: null };
       stats.dirs++;
+      kids.push(e);
       visit(e);
       if (e.nlink !== 2) stack.push(e);
     }

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseCgroupStat } from "./cgroup-stat.js";
 import { parseCgroupEvents } from "./cgroup-events.js";
-import { parseMemoryStat } from "./memory-stat.js";
+import { parseMemoryStat, pickMemoryStat } from "./memory-stat.js";
 import { parseSingleValue } from "./single-value.js";
 import { parseMeminfo } from "./meminfo.js";
 import { parseOsRelease } from "./osrelease.js";
@@ -19,7 +19,12 @@ const capture = (f: string): string | undefined => {
 
 test("parseCgroupStat() reads 6.1's cgroup.stat, which has no per-controller lines", () => {
   const st = parseCgroupStat("nr_descendants 100\nnr_dying_descendants 100\n", "cgroup.stat");
-  assert.deepEqual(st, { nrDescendants: 100, nrDyingDescendants: 100 });
+  assert.deepEqual(st, { nrDescendants: 100, nrDyingDescendants: 100, subsys: new Map() });
+});
+
+test("parseCgroupStat() reads every controller's nr_subsys_<ss> and nr_dying_subsys_<ss> (6.12+)", () => {
+  const st = parseCgroupStat("nr_descendants 3\nnr_subsys_cpu 4\nnr_subsys_io 2\nnr_dying_descendants 5\nnr_dying_subsys_cpu 5\nnr_dying_subsys_io 0\n", "cgroup.stat");
+  assert.deepEqual([...st.subsys], [["cpu", { live: 4, dying: 5 }], ["io", { live: 2, dying: 0 }]]);
 });
 
 test("parseCgroupStat() reads 6.12's nr_subsys_memory and nr_dying_subsys_memory (qemu lab capture)", () => {
@@ -69,4 +74,12 @@ test("parseMeminfo() rejects a line without a value", () => {
 test("parseOsRelease() takes the release and rejects an empty file", () => {
   assert.equal(parseOsRelease("6.18.44-fc-v782\n"), "6.18.44-fc-v782");
   assert.throws(() => parseOsRelease("\n"), /osrelease line 1: expected one kernel release string/);
+});
+
+test("pickMemoryStat() finds the same values as parseMemoryStat() for the keys asked, and names a bad line", () => {
+  const text = "cache 12783616\nrss 8155136\nshmem 9580544\ntotal_cache 1077006336\ntotal_rss 529973248\ntotal_shmem 9666560\ntotal_swap 0\n";
+  const keys = new Set(["cache", "shmem", "total_cache", "total_shmem", "total_swap", "swap"]);
+  const all = parseMemoryStat(text, "memory.stat");
+  assert.deepEqual(pickMemoryStat(text, "memory.stat", keys), new Map([...all].filter(([k]) => keys.has(k))));
+  assert.throws(() => pickMemoryStat("cache 1\nshmem x\n", "/m/memory.stat", keys), /\/m\/memory.stat.*line 2/);
 });

@@ -94,6 +94,9 @@ function gauges(version: string): Def[] {
       set(g, r(s)?.memcg.dying, { state: "dying" });
     }],
     ["cgleak_memcg_subtree_cgroups", `Memory cgroups per top-level subtree, the ${TOP_SUBTREES} largest and "other", from the last walk (dying only on cgroup v2).`, ["subtree", "state"], (g, s) => subtrees(g, r(s))],
+    ["cgleak_cgroups_dying", "Dying cgroups per controller (v1: /proc/cgroups num_cgroups minus the hierarchy's live directories; v2: root cgroup.stat nr_dying_subsys_<ss>, or controller=\"cgroup2\" for the whole hierarchy before 6.12), from the last walk; absent where not counted.", ["controller"], (g, s) => {
+      for (const c of r(s)?.controllers ?? []) set(g, c.dying, { controller: c.name });
+    }],
     ["cgleak_memcg_ids_limit", "The memcg ID cap (MEM_CGROUP_ID_MAX, 65535).", [], (g, s) => set(g, r(s)?.ids.cap)],
     ["cgleak_memcg_ids_used", "Memcg IDs in use, low and high bound, from the last walk.", ["bound"], (g, s) => {
       set(g, r(s)?.ids.usedLow, { bound: "low" });
@@ -101,6 +104,14 @@ function gauges(version: string): Def[] {
     }],
     ["cgleak_memcg_ids_used_ratio", "Share of the ID cap in use (high bound), from the last walk.", [], (g, s) => set(g, r(s)?.ids.usedRatio)],
     ["cgleak_memcg_dying_pinned_bytes", "Page cache and shmem held by dying memcgs, from the last walk.", [], (g, s) => set(g, r(s)?.dying.pinnedBytes)],
+    ["cgleak_memcg_dying_pinned_kind_bytes", "What dying memcgs hold at every depth, by kind: file (page cache, shmem included), shmem, anon, swap (absent where not accounted); from the last walk.", ["kind"], (g, s) => {
+      const p = r(s)?.dying.pinned;
+      if (!p) return;
+      set(g, p.fileBytes, { kind: "file" });
+      set(g, p.shmemBytes, { kind: "shmem" });
+      set(g, p.anonBytes, { kind: "anon" });
+      set(g, p.swapBytes, { kind: "swap" });
+    }],
     ["cgleak_memcg_dying_kernel_bytes", "Estimated kernel memory the dying memcgs hold (count x measured cost each), from the last walk.", [], (g, s) => set(g, r(s)?.dying.kernelBytes)],
     ["cgleak_memcg_empty_cgroups", "Memory cgroups with no process older than the minimum age, from the last walk; absent when not checked.", [], (g, s) => {
       const e = r(s)?.empty;

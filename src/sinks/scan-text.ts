@@ -18,6 +18,8 @@ export function renderScanText(r: ScanReport): string {
   const pinned = r.dying.pinnedBytes === null ? "unknown" : formatBytes(r.dying.pinnedBytes);
   const c = r.dying.cost;
   out.push(`dying cost    ~${formatBytes(r.dying.kernelBytes)} kernel memory (${formatBytes(r.dying.kernelBytesEach)} each = ${c.formula}, kernel ${c.series} fit${c.caveats.length > 0 ? "; " + c.caveats.join("; ") : ""}) + ${pinned} pinned page cache`);
+  const kinds = pinnedKinds(r);
+  if (kinds !== "") out.push(`pinned by     ${kinds}`);
   if (r.meminfo.percpuBytes !== null && r.meminfo.sUnreclaimBytes !== null) {
     out.push(`meminfo       Percpu ${formatBytes(r.meminfo.percpuBytes)}, SUnreclaim ${formatBytes(r.meminfo.sUnreclaimBytes)}`);
   }
@@ -31,9 +33,44 @@ export function renderScanText(r: ScanReport): string {
     out.push(`  ${fit(s.path, PATH_WIDTH).padEnd(PATH_WIDTH)} ${formatCount(s.live).padStart(7)} ${dying.padStart(7)} ${pin.padStart(10)}`);
   }
   if (r.subtrees.length > TOP_SUBTREES) out.push(`  ... ${r.subtrees.length - TOP_SUBTREES} more (--json lists all)`);
+  out.push(...pinLines(r), ...controllerLines(r));
   out.push("", "diagnosis", renderFindings(r.findings, false).trimEnd());
   out.push("", `scanned in ${(r.timings.scanSeconds * 1000).toFixed(0)} ms (walk ${(r.timings.walkSeconds * 1000).toFixed(0)} ms)`);
   return out.join("\n") + "\n";
+}
+
+/** The pins by kind, when any: page cache includes shmem, as the kernel counts it. */
+function pinnedKinds(r: ScanReport): string {
+  const p = r.dying.pinned;
+  if (p === null || p === undefined || (p.fileBytes === 0 && p.anonBytes === 0 && !p.swapBytes)) return "";
+  const swap = p.swapBytes === null ? "swap not accounted" : `${formatBytes(p.swapBytes)} swap`;
+  return `${formatBytes(p.fileBytes)} page cache (${formatBytes(p.shmemBytes)} of it shmem/tmpfs), ${formatBytes(p.anonBytes)} anon, ${swap}`;
+}
+
+/** Where the pins are, by nearest live memcg (the pod of dying containers). */
+function pinLines(r: ScanReport): string[] {
+  const pins = r.dying.pins ?? [];
+  if (pins.length === 0) return [];
+  const out = ["", `${"pinned below (nearest live memcg)".padEnd(PATH_WIDTH + 2)}      cache      shmem       anon`];
+  for (const p of pins.slice(0, TOP_SUBTREES)) {
+    const path = p.path === "" ? "/" : p.path;
+    out.push(`  ${fit(path, PATH_WIDTH).padEnd(PATH_WIDTH)} ${formatBytes(p.fileBytes).padStart(10)} ${formatBytes(p.shmemBytes).padStart(10)} ${formatBytes(p.anonBytes).padStart(10)}`);
+  }
+  if (pins.length > TOP_SUBTREES) out.push(`  ... ${pins.length - TOP_SUBTREES} more (--json lists all)`);
+  return out;
+}
+
+/** Dying cgroups per controller: what a removed cgroup leaves beyond memory. */
+function controllerLines(r: ScanReport): string[] {
+  const cs = r.controllers ?? [];
+  if (cs.length === 0) return [];
+  const out = ["", `${"controller".padEnd(14)}    live   dying  (kernel total; how)`];
+  for (const c of cs) {
+    const n = (x: number | null): string => (x === null ? "-" : formatCount(x));
+    const how = c.dying === null ? c.source : `${n(c.kernelTotal)}; ${c.source}`;
+    out.push(`  ${c.name.padEnd(14)} ${n(c.live).padStart(7)} ${n(c.dying).padStart(7)}  v${c.version}: ${how}`);
+  }
+  return out;
 }
 
 function groups(g: Array<{ shape: string; count: number }>): string {

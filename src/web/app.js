@@ -96,6 +96,7 @@
     renderForecast(fdoc.forecast);
     renderFindings(r);
     renderSubtrees(r.subtrees);
+    renderControllers(r.controllers || []);
   }
 
   function renderFresh(status, r) {
@@ -203,6 +204,18 @@
     // v1 counts dying memcgs only node-wide: a column of "n/a" would say nothing.
     $("subtrees").classList.toggle("no-dying", subs.every((s) => s.dying === null));
     if (subs.length === 0) body.append(el("tr", null, null, el("td", "No subtree under the memory controller's root.")));
+  }
+
+  /** A dash where the count could not be read; the reason is the row's tooltip. */
+  function renderControllers(cs) {
+    const body = $("controllers").tBodies[0];
+    const n = (x) => (x === null ? "–" : count(x));
+    body.replaceChildren(...cs.map((c) => {
+      const tr = el("tr", null, null, el("td", c.name), el("td", n(c.live), "num"), el("td", n(c.dying), "num"));
+      tr.title = c.source;
+      return tr;
+    }));
+    if (cs.length === 0) body.append(el("tr", null, null, el("td", "No controller counts in this scan.")));
   }
 
   document.addEventListener("DOMContentLoaded", () => void refresh());
