@@ -36,6 +36,7 @@ const IO = /^node:(fs|child_process|fs\/promises)$/;
 
 const KNOWN = new Set([
   // Collectors that go around Host: the walk (fts-style chdir for speed), the tracer, the version readers.
+  "collect/charge-reader.ts -> node:fs",
   "collect/exec-version.ts -> node:child_process",
   "collect/exec-version.ts -> node:fs",
   "collect/tracefs.ts -> node:child_process",
