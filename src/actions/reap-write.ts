@@ -1,0 +1,63 @@
+import { spawn } from "node:child_process";
+
+export interface WriteResult { ok: boolean; ms: number; error?: string }
+
+/**
+ * Writes a cgroup or /proc/sys knob from a child process, opened with O_NONBLOCK (dd
+ * oflag=nonblock), killed with SIGKILL after `timeoutMs`. Why a child: the kernel does the
+ * reclaim inside write(2), which would block the daemon's event loop, and a reclaim loop
+ * (limit resize, force_empty, memory.reclaim) stops with EINTR once its writer has a fatal signal
+ * pending, so killing the writer is the timeout. O_NONBLOCK: kernels with the 2025 memcg patch
+ * (https://lore.kernel.org/all/20250419183545.1982187-1-shakeel.butt@linux.dev/) skip the
+ * synchronous reclaim of a v2 memory.max/memory.high write opened so; cgleak never writes those,
+ * and the v1 limit, force_empty, memory.reclaim and drop_caches ignore the flag.
+ */
+export function writeKnobAsync(file: string, value: string, timeoutMs: number): Promise<WriteResult> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn("dd", [`of=${file}`, "oflag=nonblock", "conv=notrunc", "status=none"], { stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, ms: Date.now() - t0, error: `cannot run dd: ${err.message}` });
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const ms = Date.now() - t0;
+      if (timedOut) return resolve({ ok: false, ms, error: `timed out after ${timeoutMs} ms (writer killed)` });
+      if (code === 0) return resolve({ ok: true, ms });
+      resolve({ ok: false, ms, error: errnoText(stderr) });
+    });
+    child.stdin.end(value);
+  });
+}
+
+/** "dd: error writing '/sys/...': Device or resource busy" -> "Device or resource busy". */
+function errnoText(stderr: string): string {
+  const line = stderr.trim().split("\n").pop() ?? "";
+  const i = line.lastIndexOf(": ");
+  return i < 0 ? line || "write failed" : line.slice(i + 2);
+}
+
+/** `sync`, bounded: writeback of dirty pages, which reclaim cannot drop (kernel-lab: no sync, none freed). */
+export function syncWithTimeout(timeoutMs: number): Promise<WriteResult> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn("sync", [], { stdio: "ignore" });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, ms: Date.now() - t0, error: err.message });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? { ok: true, ms: Date.now() - t0 } : { ok: false, ms: Date.now() - t0, error: signal ? `sync killed after ${timeoutMs} ms` : `sync exit ${code}` });
+    });
+  });
+}
