@@ -55,6 +55,7 @@ test("reap frees 1,000 page-cache-pinned dying memcgs beside a hot workload, wit
     assert.ok(freed >= N * 0.8, `freed ${freed} dying memcgs (kernel-wide count)`);
     assert.equal(passes[0]?.verdict, "acted");
     assert.ok(live1.refaults - live0.refaults <= REFAULT_BOUND, `live workload refaulted ${live1.refaults - live0.refaults} pages (bound ${REFAULT_BOUND})`);
+    assert.ok(live1.diskRead - live0.diskRead <= HOT_MIB * 1024 * 1024 * 0.05, `live workload re-read ${live1.diskRead - live0.diskRead} bytes from the disk`);
     assert.ok(passes[0].liveCacheEvicted <= HOT_MIB * 1024 * 1024 * 0.05, `live cache evicted ${passes[0].liveCacheEvicted}`);
     assert.equal(fs.readFileSync(`${lab.pods}/memory.limit_in_bytes`, "utf8").trim(), "9223372036854771712", "the limit is back");
     assert.equal(fs.existsSync(`${lab.tmp}/state.json`), false, "the journal is empty");
