@@ -37,14 +37,16 @@ export async function limitStep(host: Host, h: CgroupHierarchy, rel: string, byt
   if (want <= 0) return { asked: 0, ok: true, ms: 0 };
   journal.save({ file, original, pid: process.pid, at: new Date().toISOString() });
   let r: WriteResult | undefined;
+  let restoreMs = 0;
   try {
     r = await writeKnobAsync(file, String(want), timeoutMs);
   } finally {
     const back = await writeKnobAsync(file, original, timeoutMs);
     if (!back.ok) throw new Error(`cannot restore ${file} to ${original}: ${back.error}; it stays in ${journal.file} for the next start`);
     journal.forget(file);
+    restoreMs = back.ms;
   }
-  return result(usage - want, r);
+  return result(usage - want, r === undefined ? r : { ...r, ms: r.ms + restoreMs });
 }
 
 export async function forceEmpty(host: Host, h: CgroupHierarchy, rel: string, timeoutMs: number): Promise<StepResult> {

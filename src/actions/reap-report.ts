@@ -31,6 +31,8 @@ export interface PassReport {
   reason: string;
   pressure: PressureNow;
   seconds: number;
+  /** Of it, the kernel writes themselves (sync, the limit steps and restores, the reclaim writes). */
+  writeSeconds: number;
   dyingBefore: number;
   dyingAfter: number;
   dyingFreed: number;
@@ -67,6 +69,7 @@ export interface PassParts {
   dyingAfter?: number;
   cachedBefore?: number | null;
   cachedAfter?: number | null;
+  syncMs?: number;
   note?: string;
 }
 
@@ -89,6 +92,7 @@ export function summarize(c: { host: Host; h: CgroupHierarchy }, p: PassParts): 
     reason: p.reason,
     pressure: p.pressure,
     seconds: (Date.now() - p.t0) / 1000,
+    writeSeconds: ((p.syncMs ?? 0) + parents.reduce((a, r) => a + r.steps.reduce((b, s) => b + s.ms, 0), 0)) / 1000,
     dyingBefore: p.dyingBefore,
     dyingAfter,
     dyingFreed,

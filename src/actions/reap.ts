@@ -53,7 +53,7 @@ export async function reapPass(c: ReapContext): Promise<PassReport> {
   const dyingAfter = Math.max(0, await settledDying(c.host, c.h, "", c.observeMs));
   for (const p of parents) finish(c, p);
   const note = sync.ok ? "" : `sync: ${sync.error}`;
-  return summarize(c, { ...base, verdict: "acted", reason: over, parents, dyingAfter, cachedBefore, cachedAfter, note });
+  return summarize(c, { ...base, verdict: "acted", reason: over, parents, dyingAfter, cachedBefore, cachedAfter, syncMs: sync.ms, note });
 }
 
 /** Null when on target, else which target is exceeded. */

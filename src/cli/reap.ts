@@ -9,7 +9,7 @@ const STATE_FILE = "/var/lib/cgleak/reap-state.json";
 interface Flags {
   hostRoot: string; dryRun?: boolean; passes: number; targetDying: number; targetPinned: number; targetIdShare: number;
   budget: number; step: number; psiMemory: number; psiIo: number; method: ReapMethod; stateFile: string; observe: number;
-  timeout: number; under?: string; restoreOnly?: boolean; yes?: boolean; json?: boolean;
+  timeout: number; under?: string; policy?: string; restoreOnly?: boolean; yes?: boolean; json?: boolean;
 }
 
 const SIZE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
@@ -56,11 +56,12 @@ export function register(program: Command, exit: Exit): void {
     .option("--dry-run", "say what a pass would do, change nothing")
     .addOption(new Option("--passes <n>", "passes to run, stopping early once on target or when one frees nothing").argParser(countArg).default(1))
     .addOption(new Option("--observe <duration>", "after a pass, how long freeing settles and refaults are counted").argParser(durationArg).default(1500, "1.5s"))
+    .option("--policy <file>", "the policy as JSON (as serve --reap-policy); flags given on the command line win")
     .option("--restore-only", "only put back limits a killed reaper left lowered (also done at every start)")
     .option("--yes", "run on a node with a container runtime")
     .option("--json", "print the passes as JSON")
     .addOption(hostRootOption())
-    .action(async (f: Flags) => {
+    .action(async (f: Flags, cmd: Command) => {
       const host = new Host(f.hostRoot);
       const say = (line: string): void => void process.stderr.write(`cgleak reap: ${line}\n`);
       if (f.restoreOnly) {
@@ -69,7 +70,14 @@ export function register(program: Command, exit: Exit): void {
         return;
       }
       const { runReap } = await import("../actions/reap-run.js");
-      const r = await runReap(host, { under: f.under ?? "", policy: policyOf(f), stateFile: f.stateFile, dryRun: f.dryRun === true, yes: f.yes === true, passes: Math.max(1, f.passes), observeMs: f.observe, say });
+      let policy: ReapPolicy;
+      try {
+        policy = await policyFrom(f, cmd);
+      } catch (err) {
+        say((err as Error).message);
+        return exit(2);
+      }
+      const r = await runReap(host, { under: f.under ?? "", policy, stateFile: f.stateFile, dryRun: f.dryRun === true, yes: f.yes === true, passes: Math.max(1, f.passes), observeMs: f.observe, say });
       if ("refused" in r) {
         say(r.refused);
         return exit(2);
@@ -78,4 +86,20 @@ export function register(program: Command, exit: Exit): void {
       const { reapText } = await import("../sinks/reap-text.js");
       process.stdout.write(r.map((p, i) => (r.length > 1 ? `pass ${i + 1}\n` : "") + reapText(p)).join("\n"));
     });
+}
+
+const FLAG_KEYS: Array<[flag: keyof Flags, key: keyof ReapPolicy]> = [
+  ["targetDying", "targetDying"], ["targetPinned", "targetPinnedBytes"], ["targetIdShare", "targetIdShare"], ["budget", "budgetBytes"],
+  ["step", "stepBytes"], ["psiMemory", "psiMemory"], ["psiIo", "psiIo"], ["method", "method"], ["timeout", "writeTimeoutMs"],
+];
+
+/** Defaults, then the --policy file, then the flags typed on the command line. */
+async function policyFrom(f: Flags, cmd: Command): Promise<ReapPolicy> {
+  if (f.policy === undefined) return policyOf(f);
+  const { readPolicyFile } = await import("../actions/reap-policy-file.js");
+  const fromFile = readPolicyFile(f.policy);
+  const typed = policyOf(f);
+  const out: Record<string, unknown> = { ...fromFile };
+  for (const [flag, key] of FLAG_KEYS) if (cmd.getOptionValueSource(flag) === "cli") out[key] = typed[key];
+  return out as unknown as ReapPolicy;
 }
