@@ -26,7 +26,7 @@ const OBSERVE_MS = 5000;
 type Remedy = "nothing" | "reap (limit)" | "reap (force-empty)" | "drop_caches 1" | "drop_caches 3";
 const REMEDIES: Remedy[] = ["nothing", "reap (limit)", "reap (force-empty)", "drop_caches 1", "drop_caches 3"];
 
-interface Row { remedy: Remedy; pinnedBefore: number; pinnedAfter: number; kernelFreed: number; liveEvicted: number; chargedIn: number; refaults: number; nodeEvicted: number; seconds: number; wall: number }
+interface Row { remedy: Remedy; pinnedBefore: number; pinnedAfter: number; kernelFreed: number; liveEvicted: number; chargedIn: number; refaults: number; nodeEvicted: number; seconds: number; wall: number; verdict: string }
 
 function pinned(dir: string): number {
   const st = readStat(dir);
@@ -36,18 +36,19 @@ function pinned(dir: string): number {
 
 
 /** Seconds spent in the kernel writes (sync included): a pass also waits for freeing to settle. */
-async function apply(lab: ReapLab, remedy: Remedy): Promise<[write: number, wall: number]> {
-  if (remedy === "nothing") return [0, 0];
+async function apply(lab: ReapLab, remedy: Remedy): Promise<[write: number, wall: number, verdict: string]> {
+  if (remedy === "nothing") return [0, 0, ""];
   if (remedy.startsWith("drop_caches")) {
     const s = await syncWithTimeout(60_000);
     const w = await writeKnobAsync("/proc/sys/vm/drop_caches", remedy.slice(-1), 60_000);
-    return [(s.ms + w.ms) / 1000, (s.ms + w.ms) / 1000];
+    return [(s.ms + w.ms) / 1000, (s.ms + w.ms) / 1000, ""];
   }
   const method: ReapMethod = remedy === "reap (limit)" ? "limit" : "force-empty";
   const c = await openReaper(new Host("/"), { policy: { ...DEFAULT_POLICY, method, targetDying: 0, targetPinnedBytes: 0 }, stateFile: `${lab.tmp}/state.json`, dryRun: false, yes: true, observeMs: 0, under: lab.rel, say: () => {} });
   if ("refused" in c) throw new Error(c.refused);
   const r = await reapPass(c);
-  return [r.writeSeconds, r.seconds];
+  // anything but "acted" means the pins were gone before the pass: another process dropped caches
+  return [r.writeSeconds, r.seconds, r.verdict === "acted" ? "" : ` (pass ${r.verdict}: disturbed, rerun)`];
 }
 
 async function run(remedy: Remedy): Promise<Row> {
@@ -60,14 +61,14 @@ async function run(remedy: Remedy): Promise<Row> {
     const k0 = kernelMemcgTotal();
     const l0 = live(lab);
     const c0 = nodeCachedBytes(new Host("/")) ?? 0;
-    const [seconds, wall] = await apply(lab, remedy);
+    const [seconds, wall, verdict] = await apply(lab, remedy);
     const l1 = live(lab);
     const c1 = nodeCachedBytes(new Host("/")) ?? 0;
     sleepMs(OBSERVE_MS);
     const l2 = live(lab);
     return {
       remedy, pinnedBefore, pinnedAfter: pinned(lab.pods), kernelFreed: k0 - kernelMemcgTotal(), liveEvicted: Math.max(0, l0.cache - l1.cache),
-      chargedIn: l2.diskRead - l0.diskRead, refaults: l2.refaults - l0.refaults, nodeEvicted: Math.max(0, c0 - c1), seconds, wall,
+      chargedIn: l2.diskRead - l0.diskRead, refaults: l2.refaults - l0.refaults, nodeEvicted: Math.max(0, c0 - c1), seconds, wall, verdict,
     };
   } finally {
     const problems = await removeLab(lab);
@@ -83,7 +84,7 @@ function table(rows: Row[]): string {
     const reread = Math.max(0, r.chargedIn - base);
     const evicted = Math.max(r.nodeEvicted - (r.pinnedBefore - r.pinnedAfter), r.liveEvicted, reread);
     const merit = freed <= 0 ? "-" : evicted < 4096 ? "no live page evicted" : String(Math.round(freed / (evicted / 1024 ** 3)));
-    return `| ${r.remedy} | ${freed} of ${N} | ${r.kernelFreed} | ${formatBytes(r.liveEvicted)} | ${formatBytes(reread)} | ${r.refaults} | ${formatBytes(r.nodeEvicted)} | ${merit} | ${r.seconds.toFixed(2)} s | ${r.wall.toFixed(2)} s |`;
+    return `| ${r.remedy}${r.verdict} | ${freed} of ${N} | ${r.kernelFreed} | ${formatBytes(r.liveEvicted)} | ${formatBytes(reread)} | ${r.refaults} | ${formatBytes(r.nodeEvicted)} | ${merit} | ${r.seconds.toFixed(2)} s | ${r.wall.toFixed(2)} s |`;
   });
   return [head, ...lines].join("\n");
 }
