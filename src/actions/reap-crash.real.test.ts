@@ -30,7 +30,7 @@ test("a reaper SIGKILLed in the middle of a pass leaves no lowered limit behind 
   const lab = makeLab("reapkill");
   const state = `${lab.tmp}/state.json`;
   const limit = `${lab.pods}/memory.limit_in_bytes`;
-  const common = ["reap", "--under", lab.rel, "--state-file", state, "--yes", "--target-dying", "0", "--target-pinned", "0"];
+  const common = ["reap", "--under", lab.rel, "--state-file", state, "--yes", "--target-dying", "0", "--target-pinned", "0", "--psi-io", "100", "--psi-memory", "100"];
   try {
     let lowered = 0;
     for (let attempt = 0; attempt < 6 && lowered === 0; attempt++) {

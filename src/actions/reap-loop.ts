@@ -33,6 +33,7 @@ export class Reaper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private lastVerdict: Verdict | null = null;
 
   constructor(private readonly c: ReapContext, private readonly o: ReaperOptions) {
     this.totals = {
@@ -87,6 +88,10 @@ export class Reaper {
     }
     const fruitless = (r.verdict === "acted" && r.pinnedFreed === 0) || r.verdict === "nothing-to-do";
     t.intervalMs = fruitless ? Math.min(this.c.policy.maxIntervalMs, t.intervalMs * 2) : this.c.policy.intervalMs;
+    const vetoedBefore = this.lastVerdict === "vetoed";
+    this.lastVerdict = r.verdict;
+    // one line per change of mind: every pass acting, or the first of a run of vetoes
+    if (r.verdict === "vetoed" && !vetoedBefore) this.o.log(`reap: vetoed: ${r.reason}`);
     if (r.verdict === "acted" || fruitless) this.o.log(`reap: ${r.verdict}: ${r.reason}; freed ${r.dyingFreed} dying, ${r.pinnedFreed} bytes pinned; evicted ${r.liveCacheEvicted} bytes live; next in ${Math.round(t.intervalMs / 1000)} s`);
     try {
       this.o.onPass?.(r, t);

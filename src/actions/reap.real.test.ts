@@ -23,7 +23,8 @@ const MAX_PASSES = 3;
 
 async function context(lab: ReapLab, policy: Partial<ReapPolicy>, dryRun = false): Promise<ReapContext> {
   const c = await openReaper(new Host("/"), {
-    policy: { ...DEFAULT_POLICY, minParentBytes: 256 * 1024, ...policy }, stateFile: `${lab.tmp}/state.json`, dryRun, yes: true, observeMs: 1500, under: lab.rel, say: () => {},
+    // PSI off: other tests' I/O on this shared machine must not veto (the veto has its own test)
+    policy: { ...DEFAULT_POLICY, minParentBytes: 256 * 1024, psiIo: 100, psiMemory: 100, ...policy }, stateFile: `${lab.tmp}/state.json`, dryRun, yes: true, observeMs: 1500, under: lab.rel, say: () => {},
   });
   if ("refused" in c) throw new Error(c.refused);
   return c;
