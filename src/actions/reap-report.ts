@@ -39,7 +39,10 @@ export interface PassReport {
   pinnedBefore: number;
   pinnedAfter: number;
   pinnedFreed: number;
-  /** Page cache of live cgroups the pass evicted: below the parents it touched, or node-wide for drop_caches. */
+  /**
+   * Page cache of live cgroups the pass evicted: below the parents it touched (the larger of the
+   * drop right after the writes and the refaults since, in pages), or node-wide for drop_caches.
+   */
   liveCacheEvicted: number;
   /**
    * Refaults of those live cgroups from the start of the pass until freeing settled. Reclaim leaves
@@ -119,7 +122,13 @@ function evictedBytes(p: PassParts, parents: ParentResult[], pinnedFreed: number
     if (p.cachedBefore == null || p.cachedAfter == null) return 0;
     return Math.max(0, p.cachedBefore - p.cachedAfter - pinnedFreed);
   }
-  return parents.reduce((a, r) => a + Math.max(0, r.before.liveCacheBytes - (r.afterWrites?.liveCacheBytes ?? r.before.liveCacheBytes)), 0);
+  // A hot working set is re-read within moments, so the drop seen right after the writes can miss
+  // it; each refault is a page that was evicted and read back (4 KiB pages): the larger one counts.
+  return parents.reduce((a, r) => {
+    const atOnce = Math.max(0, r.before.liveCacheBytes - (r.afterWrites?.liveCacheBytes ?? r.before.liveCacheBytes));
+    const refaulted = r.after === null ? 0 : Math.max(0, r.after.liveRefaults - r.before.liveRefaults) * 4096;
+    return a + Math.max(atOnce, refaulted);
+  }, 0);
 }
 
 function perGiB(n: number, evicted: number): number | null {
