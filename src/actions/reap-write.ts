@@ -77,3 +77,30 @@ export function syncWithTimeout(timeoutMs: number): Promise<WriteResult> {
     });
   });
 }
+
+/**
+ * Writes `value` to `file` `times` times from one shell (each `printf > file` one open and one
+ * write), stopping at the first refusal; killed after `timeoutMs` like writeKnobAsync.
+ */
+export function writeRepeated(file: string, value: string, times: number, timeoutMs: number): Promise<WriteResult> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const script = 'i=0; while [ "$i" -lt "$3" ]; do printf %s "$2" > "$1" || exit 1; i=$((i + 1)); done';
+    const child = spawn("sh", ["-c", script, "sh", file, value, String(times)], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, ms: Date.now() - t0, error: err.message });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const ms = Date.now() - t0;
+      if (signal) return resolve({ ok: false, ms, error: `timed out after ${timeoutMs} ms (writer killed)` });
+      if (code === 0) return resolve({ ok: true, ms });
+      const line = stderr.trim().split("\n").pop() ?? "";
+      resolve({ ok: false, ms, error: line.slice(line.lastIndexOf(": ") + 2) || `exit ${code}` });
+    });
+  });
+}
