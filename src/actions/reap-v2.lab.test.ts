@@ -70,11 +70,12 @@ for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
       assert.ok(dying("stat.before") >= N * 0.95, `setup: ${dying("stat.before")} dying`);
       assert.ok(dying("stat.after") <= N * 0.05, `${dying("stat.after")} of ${N} still dying after ${passes.length} passes`);
       assert.ok(stat(liveAfter, "file") >= HOT_MIB * 1024 * 1024 * 0.9, `live file ${stat(liveAfter, "file")}`);
-      // Measured (docs/reap.md): with one memory.reclaim write per step, the live set was evicted
-      // 1-3.6 times over (4,160 to 14,710 refaults of its 4,096 pages; none in 15 s without
-      // reaping); in 32-page writes, as the v1 limit step's rounds are, far less. The bound: a
-      // quarter of the working set's pages.
-      assert.ok(refaults <= (HOT_MIB * 256) / 4, `live refaults ${refaults} (baseline ${baseline})`);
+      // Measured (docs/reap.md), refaults of the 4,096-page working set, none in 15 s without
+      // reaping: one memory.reclaim request per step 4,160-8,256 (6.12) and 14,710 (6.1); in
+      // 32-page requests 10,624 (6.12, MGLRU) and 3,659 (6.1). Unlike the v1 limit step (0-13), v2
+      // reclaim evicts the live set too. The bound: three times the working set, which the
+      // single-request reaper broke on 6.1.
+      assert.ok(refaults <= HOT_MIB * 256 * 3, `live refaults ${refaults} (baseline ${baseline})`);
       assert.ok(stat(file("pods.after"), "file") - stat(liveAfter, "file") <= N * PAGE * 0.05);
     });
   });
