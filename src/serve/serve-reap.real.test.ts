@@ -24,15 +24,16 @@ test("serve --reap frees the dying memcgs below --reap-under on its own timer an
     const s = await startServe(["--reap", "--reap-policy", policy, "--reap-under", lab.rel, "--reap-state-file", `${lab.tmp}/state.json`, "--db", ":memory:", "--interval", "500ms"], 15_000);
     try {
       // PSI off: other tests' I/O on this shared machine must not veto (the veto has its own test)
-      const freed = await waitFor("cgleak_reap_pinned_freed_bytes_total > 0", 60_000, async () => {
+      // one pass or a few (a pass stops at a step that frees nothing): the counter adds them up
+      const freed = await waitFor("cgleak_reap_pinned_freed_bytes_total at 90 % of the pins", 60_000, async () => {
         const v = metricValue((await getText(`${s.url}/metrics`)).text, "cgleak_reap_pinned_freed_bytes_total");
-        return v !== undefined && v > 0 ? v : undefined;
-      });
-      assert.ok(freed >= 300 * 65536 * 0.9, `freed ${freed} bytes`);
+        return v !== undefined && v >= 300 * 65536 * 0.9 ? v : undefined;
+      }).catch((err: Error) => assert.fail(`${err.message}; serve said: ${s.stderr()}`));
+      assert.ok(freed > 0);
       const text = (await getText(`${s.url}/metrics`)).text;
       assert.ok((metricValue(text, 'cgleak_reap_passes_total{verdict="acted"}') ?? 0) >= 1, text);
       assert.notEqual(metricValue(text, "cgleak_reap_live_cache_evicted_bytes_total"), undefined);
-      assert.ok(pinned(lab.pods) <= 300 * 65536 * 0.05);
+      assert.ok(pinned(lab.pods) <= 300 * 65536 * 0.05, `${pinned(lab.pods)} bytes still pinned; serve said: ${s.stderr()}`);
       assert.match(s.stderr(), /reap: acted/);
     } finally {
       const { code } = await s.stop();
