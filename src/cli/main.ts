@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   simulate: () => import("./simulate.js"),
   repro: () => import("./repro.js"),
   reclaim: () => import("./reclaim.js"),
+  reap: () => import("./reap.js"),
   "clean-empty": () => import("./clean-empty.js"),
   logs: () => import("./logs.js"),
   trace: () => import("./trace.js"),

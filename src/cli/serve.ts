@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { KubeSink } from "../kube/sink.js";
+import type { ServeReapOptions } from "../serve/reap.js";
 import { Host } from "../host/host.js";
 import { addScanOptions, scanOptions, type ScanFlags } from "./scan.js";
 import { durationArg } from "./options.js";
@@ -19,6 +20,7 @@ interface ServeFlags extends ScanFlags {
   listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number; dyingDebounce: number;
   kube?: boolean; taintAt?: "warning" | "critical"; rebootSentinel?: string; trace?: boolean;
   npdStatus?: string; problemAt: "warning" | "critical";
+  reap?: boolean; reapPolicy?: string; reapUnder?: string; reapStateFile: string;
 }
 
 /** "host:port", "[v6]:port" or a bare port (loopback); ":port" means every interface, as in Go. */
@@ -50,6 +52,10 @@ export function register(program: Command, exit: Exit): void {
     .option("--npd-status <path>", "keep node-problem-detector's status file here: `cgleak check`'s exit code and line, rewritten every --interval (deploy/node-problem-detector)")
     .addOption(new Option("--problem-at <level>", "with --npd-status: lowest status that counts as a problem").choices(["warning", "critical"]).default("warning"))
     .option("--trace", "name the dying memcgs from the kernel's cgroup tracepoints (root; a private tracefs instance): /api/dying")
+    .option("--reap", "free dying memcgs continuously, where they are, paced and guarded (root; docs/reap.md)")
+    .option("--reap-policy <file>", "with --reap: the policy as JSON (targets, budget, interval, PSI thresholds; a ConfigMap key)")
+    .option("--reap-under <cgroup>", "with --reap: touch nothing outside this cgroup (e.g. kubepods)")
+    .option("--reap-state-file <path>", "with --reap: where a lowered limit is written down first, restored at start-up after a crash", "/var/lib/cgleak/reap-state.json")
     .action(async (f: ServeFlags) => {
       const where = f.listen;
       const usage = (line: string): void => {
@@ -78,11 +84,20 @@ export function register(program: Command, exit: Exit): void {
         kube = k.sink;
         log(`kube: node ${k.node}, config from ${k.source}${f.taintAt ? `, taint from ${f.taintAt}` : ""}`);
       }
+      let reap: ServeReapOptions | null = null;
+      if (f.reap === true) {
+        const r = await (await import("../serve/reap.js")).openServeReaper(new Host(f.hostRoot), { ...(f.reapPolicy ? { policyFile: f.reapPolicy } : {}), ...(f.reapUnder ? { under: f.reapUnder } : {}), stateFile: f.reapStateFile, kube: kube !== null }, log);
+        if (typeof r === "string") {
+          kube?.close();
+          return usage(r);
+        }
+        reap = r;
+      } else if (f.reapPolicy !== undefined || f.reapUnder !== undefined) return usage("--reap-policy and --reap-under need --reap");
       const d = await startDaemon({
         host: new Host(f.hostRoot), scan: scanOptions(f), listenHost: where.host, port: where.port,
         intervalMs: f.interval, walkIntervalMs: f.walkInterval, windowMs: f.forecastWindow, dyingDebounceMs: f.dyingDebounce, db: f.db, version: packageVersion(), log,
         node: nodeName(f.hostRoot),
-        kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true,
+        kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true, reap,
         npdStatus: f.npdStatus === undefined ? null : { file: f.npdStatus, problemAt: f.problemAt },
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.name === "TracefsUnavailable") {

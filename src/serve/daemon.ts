@@ -13,6 +13,7 @@ import { createNodeSinks } from "./node-sinks.js";
 import { ServeTrace } from "./trace.js";
 import { readBootId } from "./cheap.js";
 import { PodCache } from "../kube/pod-cache.js";
+import type { ServeReapOptions } from "./reap.js";
 
 export interface DaemonOptions {
   host: Host;
@@ -36,6 +37,8 @@ export interface DaemonOptions {
   npdStatus?: { file: string; problemAt: "warning" | "critical" } | null;
   /** `--trace`: name the dying memcgs from the cgroup tracepoints (root). */
   trace?: boolean;
+  /** `--reap`: the reaper's context (src/serve/reap.ts); null without it. */
+  reap?: ServeReapOptions | null;
 }
 
 export interface Daemon { address: AddressInfo; sampler: Sampler; trace: ServeTrace | null; close(): Promise<void> }
@@ -81,6 +84,10 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     await cleanup();
     throw err;
   }
+  const reaper = o.reap ? (await import("./reap.js")).startServeReaper(o.reap, metrics.registry, {
+    get: () => sampler.run("store", () => sampler.db.store?.getState("reap")),
+    put: (v) => void sampler.run("store", () => sampler.db.store?.putState("reap", v)),
+  }, o.log) : null;
   const renderer = { render: () => metrics.render(), contentType: metrics.registry.contentType };
   const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace, node: o.node ?? null }, renderer);
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
@@ -97,6 +104,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     async close() {
       clearInterval(tick);
       clearInterval(compact);
+      await reaper?.stop(); // a pass in flight restores its limit before the daemon goes
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       try {
