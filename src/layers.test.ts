@@ -24,7 +24,8 @@ const ALLOWED: Record<string, string[]> = {
   kube: ["analyze", "host", "knowledge", "parsers"],
   web: [],
   actions: ["host", "collect", "parsers", "knowledge", "analyze"],
-  serve: ["host", "collect", "parsers", "knowledge", "analyze", "logs", "sinks", "store", "kube", "web", "scan"],
+  // serve --reap runs the reaper (an action) on its own timer.
+  serve: ["host", "collect", "parsers", "knowledge", "analyze", "logs", "sinks", "store", "kube", "web", "scan", "actions"],
   scan: ["host", "collect", "parsers", "knowledge", "analyze", "logs"],
   explain: ["host", "collect", "parsers", "knowledge", "analyze", "logs", "store", "scan"],
 };
