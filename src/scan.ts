@@ -10,6 +10,7 @@ import { memoryMissingReason } from "./analyze/boot-line.js";
 import type { BootParams } from "./parsers/cmdline.js";
 import type { SettledDying } from "./analyze/debounce.js";
 import { parseProcCgroups, memorySubsys } from "./parsers/proc-cgroups.js";
+import { assertWithinKernelBounds } from "./analyze/bounds.js";
 import type { RuntimeVerdict } from "./knowledge/runtime-facts.js";
 import type { LogReport } from "./logs/scan-logs.js";
 
@@ -51,6 +52,7 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
     now: now(),
     emptyMinAgeMs: opts.emptyMinAgeMs,
   });
+  assertWithinKernelBounds(memcg, model.dyingHoldIds);
   const snapshot = buildSnapshot(host, node, memcg, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
   return withAssessment(snapshot, model, node.boot, opts.runtimes ?? null, opts.logs ?? null);
 }
