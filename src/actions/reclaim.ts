@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import type { Host } from "../host/host.js";
+import { toReadError, type Host } from "../host/host.js";
+import { HostWriteError } from "../host/errors.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
 import { collectMemcg } from "../collect/memcg.js";
 import { readSubtreeCharges } from "../collect/charges.js";
@@ -61,7 +62,7 @@ export function reclaim(host: Host, h: CgroupHierarchy, a: ReclaimAction): Recla
   const rel = a.kind === "drop-caches" ? undefined : a.rel;
   const before = measure(host, h, rel);
   const t0 = process.hrtime.bigint();
-  const note = apply(host, h, a) ?? "";
+  const note = applyOrSay(host, h, a) ?? "";
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   let after = measure(host, h, rel);
   for (let waited = 0; waited < 3000 && after.dying > 0; waited += 500) {
@@ -71,6 +72,17 @@ export function reclaim(host: Host, h: CgroupHierarchy, a: ReclaimAction): Recla
     after = next;
   }
   return { action: describe(h, a), scope: rel === undefined ? "node" : `${h.mountPoint}/${rel}`, before, after, seconds, note };
+}
+
+function applyOrSay(host: Host, h: CgroupHierarchy, a: ReclaimAction): string | undefined {
+  try {
+    return apply(host, h, a);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.code !== "string") throw err;
+    const file = a.kind === "drop-caches" ? "/proc/sys/vm/drop_caches" : `${h.mountPoint}/${a.rel}/${a.kind === "force-empty" ? "memory.force_empty" : "memory.reclaim"}`;
+    throw new HostWriteError(file, e.code, toReadError(file, err).detail);
+  }
 }
 
 function apply(host: Host, h: CgroupHierarchy, a: ReclaimAction): string | undefined {

@@ -72,13 +72,14 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
   // read but not the other, so only a count below the walk's on both sides is impossible.
   const readTotal = (): Total => (h.version === 1 ? v1Total(host) : v2Total(host, h, memcgs));
   const before = readTotal();
-  const walk = walkCgroupDirs(root, visit, descend);
+  const walk = walkOrRetell(host, root, visit, descend);
   const walkSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const per = kept === null ? null : readPerMemcg(host, h, opts, kept);
   const live = memcgs;
   const total = readTotal();
   if (total.at !== null) assertNotBelowLive(total, before, live, h.mountPoint);
-  const dying = total.dying ?? total.total - live;
+  // Above the bound check, one read may still trail a walk that raced with memcgs being freed.
+  const dying = total.dying ?? Math.max(0, total.total - live);
   // With no dying memcg nothing is pinned: skip the charge reads (one memory.stat per child).
   const subtrees = [...tally.counts.entries()]
     .filter(([path]) => isSubtreeRoot(path))
@@ -141,6 +142,14 @@ function readPerMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions, entrie
   const reader = new PerMemcgReader(host, h, opts);
   for (const e of entries) reader.visit(e);
   return reader.finish();
+}
+
+function walkOrRetell(host: Host, root: string, visit: (e: WalkEntry) => void, descend?: (e: WalkEntry) => boolean): ReturnType<typeof walkCgroupDirs> {
+  try {
+    return walkCgroupDirs(root, visit, descend);
+  } catch (err) {
+    throw host.retell(err);
+  }
 }
 
 interface Total { total: number; source: string; dying?: number; dyingSource: string; at: { file: string; line: number } | null; live?: number }

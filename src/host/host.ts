@@ -46,6 +46,12 @@ export class Host {
     }
   }
 
+  /** A HostReadError about a real path under the root, retold with the host path a user knows. */
+  retell(err: unknown): unknown {
+    if (!(err instanceof HostReadError) || !err.file.startsWith(this.root)) return err;
+    return new HostReadError(this.hostPath(err.file), err.code, err.detail);
+  }
+
   exists(hostPath: string): boolean {
     return fs.existsSync(this.path(hostPath));
   }
@@ -58,6 +64,14 @@ export function toReadError(hostPath: string, err: unknown): HostReadError {
     code === "ENOENT" ? "no such file"
     : code === "EACCES" || code === "EPERM" ? "permission denied"
     : code === "EISDIR" ? "is a directory"
-    : e.message;
+    : code === "ENOTDIR" ? "not a directory"
+    : code === "ENAMETOOLONG" ? "the path is too long"
+    : code === "ELOOP" ? "too many symbolic links"
+    : code === "ERR_INVALID_ARG_VALUE" ? "the path holds a NUL byte"
+    : firstLine(e.message);
   return new HostReadError(hostPath, code, detail);
+}
+
+function firstLine(s: string | undefined): string {
+  return (s ?? "unknown error").split("\n")[0] as string;
 }
