@@ -57,6 +57,9 @@ export function register(program: Command, exit: Exit): void {
       if (f.rebootSentinel !== undefined && !isDir(path.dirname(path.resolve(f.rebootSentinel)))) {
         return usage(`--reboot-sentinel: the directory ${path.dirname(path.resolve(f.rebootSentinel))} does not exist`);
       }
+      const { unfitPlace } = await import("../store/place.js");
+      const unfit = unfitPlace(f.db);
+      if (unfit !== null) return usage(`--db: ${unfit}`);
       // Listen for the signals before starting, so a SIGTERM during start-up still stops cleanly.
       const stop = new Promise<string>((resolve) => {
         for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => resolve(s));
