@@ -60,7 +60,14 @@ test("an unreadable cgroup directory is named, not a raw EACCES ... chdir", { sk
   }, /^cgleak: Cannot read \/sys\/fs\/cgroup\/memory\/workload: permission denied\n$/);
 });
 
-test("a write reclaim cannot make is named, not a stack trace", { skip: process.getuid?.() !== 0 ? "reclaim needs root" : false }, () => {
-  withFixture((r) => fs.mkdirSync(path.join(r, MEM, "workload/memory.force_empty")), (r) => runCli(["reclaim", "--force-empty", "workload", "--yes", "--host-root", r]),
-    /^cgleak: Cannot write \/sys\/fs\/cgroup\/memory\/workload\/memory.force_empty: is a directory\n$/);
+test("reclaim on a directory that is not a cgroup is refused in one line, before any write", { skip: process.getuid?.() !== 0 ? "reclaim needs root" : false }, () => {
+  withFixture((r) => fs.writeFileSync(path.join(r, MEM, "workload/cgroup.procs"), ""), (r) => {
+    const out = runCli(["reclaim", "--force-empty", "workload/x", "--yes", "--with-processes", "--host-root", r]);
+    fs.mkdirSync(path.join(r, MEM, "workload/x"));
+    const refused = runCli(["reclaim", "--force-empty", "workload/x", "--yes", "--with-processes", "--host-root", r]);
+    assert.equal(out.status, 2);
+    assert.match(out.stderr, /no such cgroup/);
+    assert.ok(!fs.existsSync(path.join(r, MEM, "workload/x/memory.force_empty")), "nothing written");
+    return { ...refused, stderr: refused.stderr.split("\n").slice(1).join("\n") };
+  }, /^cgleak: Refusing to act on \/sys\/fs\/cgroup\/memory\/workload\/x: \S+ is not on a cgroup filesystem \(statfs type 0x[0-9a-f]+\)\n$/);
 });
