@@ -15,6 +15,7 @@ import type { Exit } from "./common.js";
 export const DEFAULT_PORT = 19597;
 
 interface ServeFlags extends ScanFlags {
+  allowedHost?: string[];
   listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number; dyingDebounce: number;
   kube?: boolean; taintAt?: "warning" | "critical"; rebootSentinel?: string; trace?: boolean;
 }
@@ -45,6 +46,7 @@ export function register(program: Command, exit: Exit): void {
     .option("--kube", "keep this node's MemoryCgroupLeak condition up to date (NODE_NAME; in-cluster config or KUBECONFIG)")
     .addOption(new Option("--taint-at <level>", "with --kube: taint the node NoSchedule (cgleak.io/memcg-exhaustion) from this level on").choices(["warning", "critical"]))
     .option("--reboot-sentinel <path>", "write this file while only a reboot can recover the node (kured's --reboot-sentinel), remove it otherwise")
+    .option("--allowed-host <name...>", "host names the page and /api answer to, besides IP addresses and localhost (a DNS-rebinding guard)")
     .option("--trace", "name the dying memcgs from the kernel's cgroup tracepoints (root; a private tracefs instance): /api/dying")
     .action(async (f: ServeFlags) => {
       const where = f.listen;
@@ -80,7 +82,7 @@ export function register(program: Command, exit: Exit): void {
       const d = await startDaemon({
         host: new Host(f.hostRoot), scan: scanOptions(f), listenHost: where.host, port: where.port,
         intervalMs: f.interval, walkIntervalMs: f.walkInterval, windowMs: f.forecastWindow, dyingDebounceMs: f.dyingDebounce, db: f.db, version: packageVersion(), log,
-        kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true,
+        kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true, allowedHosts: f.allowedHost ?? [],
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.name === "TracefsUnavailable") {
           kube?.close();

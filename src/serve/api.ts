@@ -1,5 +1,6 @@
 import type { Sample } from "../analyze/sample.js";
 import type { Sampler } from "./sampler.js";
+import { redactSecrets } from "../logs/redact.js";
 
 export interface ApiContext {
   sampler: Sampler;
@@ -9,7 +10,14 @@ export interface ApiContext {
   log: (line: string) => void;
   /** `serve --trace`; null or absent without it. */
   trace?: { doc(kernelDying: number | null): unknown } | null;
+  /** Host names the page and /api answer to besides IP literals and localhost (--allowed-host). */
+  allowedHosts?: string[];
 }
+
+/** /api/history answers at most this many points (default DEFAULT_POINTS), from at most MAX_WINDOW_MS back. */
+export const MAX_POINTS = 10_000;
+export const DEFAULT_POINTS = 2_000;
+export const MAX_WINDOW_MS = 400 * 86_400_000;
 
 /** How old each figure is: the cheap count is one interval old at most, walk figures one walk interval. */
 export function freshness(c: ApiContext): Record<string, unknown> {
@@ -30,7 +38,7 @@ export function status(c: ApiContext): unknown {
   const s = c.sampler;
   return {
     schema: "cgleak.status/v1",
-    report: s.report,
+    report: s.report === null ? null : { ...s.report, kernel: { ...s.report.kernel, cmdline: s.report.kernel.cmdline === null ? null : redactSecrets(s.report.kernel.cmdline) } },
     sample: s.sample,
     forecast: s.forecast,
     freshness: freshness(c),
@@ -42,9 +50,25 @@ export function forecastDoc(c: ApiContext): unknown {
   return { schema: "cgleak.forecast/v1", forecast: c.sampler.forecast, freshness: freshness(c) };
 }
 
-/** Samples since `since`, from the database, or from memory when the database is unusable. */
-export function history(c: ApiContext, sinceParam: string | null): unknown {
-  const since = parseSince(sinceParam, c.now());
+/**
+ * Samples since `since` as JSON text, from the database, or from memory when the database is
+ * unusable: at most `points` of them (evenly spaced, the newest kept), from at most MAX_WINDOW_MS
+ * back. The answer is kept until the next sample: many clients asking the same cost one query.
+ */
+export function history(c: ApiContext, sinceParam: string | null, pointsParam: string | null = null): string {
+  const now = c.now();
+  const since = Math.max(parseSince(sinceParam, now), now - MAX_WINDOW_MS);
+  const points = parsePoints(pointsParam);
+  const key = `${c.sampler.version}:${Math.floor(since / c.intervalMs)}:${points}`;
+  if (lastHistory?.key === key && lastHistory.sampler === c.sampler) return lastHistory.body;
+  const body = JSON.stringify(historyDoc(c, since, points)) + "\n";
+  lastHistory = { key, body, sampler: c.sampler };
+  return body;
+}
+
+let lastHistory: { key: string; body: string; sampler: object } | undefined;
+
+function historyDoc(c: ApiContext, since: number, points: number): unknown {
   let samples: Sample[] | null = null;
   let source = "database";
   const store = c.sampler.db.store;
@@ -59,7 +83,23 @@ export function history(c: ApiContext, sinceParam: string | null): unknown {
     source = "memory (the forecast window only)";
     samples = c.sampler.samples.filter((x) => x.t >= since);
   }
-  return { schema: "cgleak.history/v1", since: new Date(since).toISOString(), source, samples };
+  const all = samples.length;
+  return { schema: "cgleak.history/v1", since: new Date(since).toISOString(), source, points: Math.min(all, points), of: all, samples: thin(samples, points) };
+}
+
+/** At most n samples, evenly spaced over the list; the last (newest) always kept. */
+export function thin<T>(xs: T[], n: number): T[] {
+  if (xs.length <= n) return xs;
+  const out: T[] = [];
+  const step = (xs.length - 1) / (n - 1);
+  for (let i = 0; i < n; i++) out.push(xs[Math.round(i * step)] as T);
+  return out;
+}
+
+function parsePoints(v: string | null): number {
+  if (v === null || v === "") return DEFAULT_POINTS;
+  if (!/^\d{1,6}$/.test(v) || Number(v) < 2 || Number(v) > MAX_POINTS) throw new BadRequest(`points: expected a whole number from 2 to ${MAX_POINTS}, got "${v.slice(0, 40)}"`);
+  return Number(v);
 }
 
 export class BadRequest extends Error {}
@@ -69,10 +109,10 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 /** `since` as milliseconds since the epoch, an ISO time, or a duration back from now (90m, 24h, 7d). */
 export function parseSince(v: string | null, nowMs: number): number {
   if (v === null || v === "") return nowMs - UNITS.h! * 24;
-  const d = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(v);
+  const d = /^(\d{1,9}(?:\.\d{1,6})?)(s|m|h|d)$/.exec(v);
   if (d) return nowMs - Number(d[1]) * (UNITS[d[2] as string] as number);
-  if (/^\d+$/.test(v)) return Number(v);
+  if (/^\d{1,16}$/.test(v)) return Number(v);
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new BadRequest(`since: expected milliseconds since the epoch, an ISO time or a duration such as 24h, got "${v}"`);
+  if (Number.isNaN(t)) throw new BadRequest(`since: expected milliseconds since the epoch, an ISO time or a duration such as 24h, got "${v.slice(0, 40)}"`);
   return t;
 }

@@ -32,6 +32,8 @@ export interface DaemonOptions {
   sentinel?: string | null;
   /** `--trace`: name the dying memcgs from the cgroup tracepoints (root). */
   trace?: boolean;
+  /** Host names the page and /api answer to besides IP literals and localhost. */
+  allowedHosts?: string[];
 }
 
 export interface Daemon { address: AddressInfo; sampler: Sampler; trace: ServeTrace | null; close(): Promise<void> }
@@ -77,7 +79,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     throw err;
   }
   const renderer = { render: () => metrics.render(), contentType: metrics.registry.contentType };
-  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace }, renderer);
+  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace, allowedHosts: o.allowedHosts ?? [] }, renderer);
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
     await cleanup();
     throw err;

@@ -48,7 +48,7 @@
 
   async function refresh() {
     try {
-      const [st, hi, fc] = await Promise.all([getJson("/api/status"), getJson(`/api/history?since=${SINCE}`), getJson("/api/forecast")]);
+      const [st, hi, fc] = await Promise.all([getJson("api/status"), getJson(`api/history?since=${SINCE}`), getJson("api/forecast")]);
       render(st.json, hi.json, fc.json);
       Object.assign(window.cgleak, { status: st.text, history: hi.text, forecast: fc.text, renders: window.cgleak.renders + 1 });
       $("error").hidden = true;

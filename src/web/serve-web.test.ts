@@ -7,7 +7,8 @@ test("serveWeb serves the page and every file it links, and nothing else", async
   assert.ok(page, "/ is the page");
   assert.match(page.type, /^text\/html/);
   const links = [...String(page.body).matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
-  const local = links.filter((l) => l.startsWith("/static/"));
+  // Relative links, so the page works under a path prefix too (kubectl proxy's /api/v1/.../proxy/).
+  const local = links.filter((l) => l.startsWith("static/")).map((l) => `/${l}`);
   assert.ok(local.length >= 5, `the page links its scripts and styles: ${links.join(" ")}`);
   for (const l of local) {
     const f = await serveWeb(l);
@@ -15,7 +16,7 @@ test("serveWeb serves the page and every file it links, and nothing else", async
     assert.match(f.type, l.endsWith(".js") ? /^text\/javascript/ : /^text\/css/);
   }
   // No CDN, no other host: only this node's own paths (and the empty data: favicon).
-  assert.deepEqual(links.filter((l) => !l.startsWith("/") && l !== "data:,"), []);
+  assert.deepEqual(links.filter((l) => !/^(static|api)\/|^metrics$/.test(l) && l !== "data:,"), []);
   assert.equal(await serveWeb("/static/../package.json"), null);
   assert.equal(await serveWeb("/api/status"), null, "the API stays with http.ts");
 });
@@ -24,7 +25,7 @@ test("the page's scripts fetch only /api/* and change nothing", async () => {
   for (const f of ["/static/app.js", "/static/chart.js"]) {
     const js = String((await serveWeb(f))?.body);
     const fetched = [...js.matchAll(/getJson\(([^)]*)\)|fetch\(([^,)]*)/g)].map((m) => (m[1] ?? m[2]) as string);
-    for (const arg of fetched) assert.match(arg, /^(`|")\/api\/|^path$/, `${f} fetches ${arg}`);
+    for (const arg of fetched) assert.match(arg, /^(`|")api\/|^path$/, `${f} fetches ${arg} (relative: kubectl proxy serves the page under a prefix)`);
     assert.doesNotMatch(js, /method:\s*["'](POST|PUT|DELETE|PATCH)/i, `${f} sends no writes`);
     assert.doesNotMatch(js, /https?:\/\//, `${f} names no other host`);
   }
