@@ -62,6 +62,15 @@ export function register(program: Command, exit: Exit): void {
       const { unfitPlace } = await import("../store/place.js");
       const unfit = unfitPlace(f.db);
       if (unfit !== null) return usage(`--db: ${unfit}`);
+      let unlock = (): void => {};
+      if (f.db !== ":memory:") {
+        const { lockDatabase } = await import("../store/lock.js");
+        fs.mkdirSync(path.dirname(path.resolve(f.db)), { recursive: true });
+        const lock = lockDatabase(f.db);
+        if (typeof lock === "string") return usage(`--db: ${lock}`);
+        unlock = lock;
+        process.once("exit", () => unlock());
+      }
       // Listen for the signals before starting, so a SIGTERM during start-up still stops cleanly.
       const stop = new Promise<string>((resolve) => {
         for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => resolve(s));
@@ -93,13 +102,17 @@ export function register(program: Command, exit: Exit): void {
         process.stderr.write(`cgleak: cannot listen on ${where.host}:${where.port}: ${err.code === "EADDRINUSE" ? "the address is in use" : err.message}\n`);
         return null;
       });
-      if (d === undefined) return;
-      if (d === null) return exit(1);
+      if (d === undefined) return unlock();
+      if (d === null) {
+        unlock();
+        return exit(1);
+      }
       log(`listening on http://${d.address.family === "IPv6" ? `[${d.address.address}]` : d.address.address}:${d.address.port}/metrics`);
       const signal = await stop;
       // Stop within 2 s even if a client holds a connection open.
       setTimeout(() => process.exit(0), 1500).unref();
       await d.close();
+      unlock();
       log(`${signal}: stopped`);
       exit(0);
     });
