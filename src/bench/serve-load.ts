@@ -64,7 +64,7 @@ try {
     let answered = 0;
     let failed = 0;
     const client = async (i: number): Promise<void> => {
-      const q = i % 2 === 0 ? "since=0" : `since=0&points=${9000 + i}`;
+      const q = i % 2 === 0 ? "since=0" : `since=0&points=${3000 + i}`;
       for (let n = 0; n < MAX_REQUESTS && Date.now() < until; n++) {
         try {
           await timed(`${s.url}/api/history?${q}`);

@@ -15,8 +15,8 @@ export interface ApiContext {
 }
 
 /** /api/history answers at most this many points (default DEFAULT_POINTS), from at most MAX_WINDOW_MS back. */
-export const MAX_POINTS = 10_000;
-export const DEFAULT_POINTS = 2_000;
+export const MAX_POINTS = 4_000;
+export const DEFAULT_POINTS = 1_000;
 export const MAX_WINDOW_MS = 400 * 86_400_000;
 
 /** How old each figure is: the cheap count is one interval old at most, walk figures one walk interval. */
@@ -53,38 +53,65 @@ export function forecastDoc(c: ApiContext): unknown {
 /**
  * Samples since `since` as JSON text, from the database, or from memory when the database is
  * unusable: at most `points` of them (evenly spaced, the newest kept), from at most MAX_WINDOW_MS
- * back. The answer is kept until the next sample: many clients asking the same cost one query.
+ * back. Scrapes must not wait behind it: requests are served one at a time, the database is read
+ * a day at a time with the event loop free in between, and what was read is shared by every
+ * request until the next sample (48 clients cost one read, not 48).
  */
-export function history(c: ApiContext, sinceParam: string | null, pointsParam: string | null = null): string {
+export function history(c: ApiContext, sinceParam: string | null, pointsParam: string | null = null): Promise<string> {
   const now = c.now();
   const since = Math.max(parseSince(sinceParam, now), now - MAX_WINDOW_MS);
   const points = parsePoints(pointsParam);
-  const key = `${c.sampler.version}:${Math.floor(since / c.intervalMs)}:${points}`;
-  if (lastHistory?.key === key && lastHistory.sampler === c.sampler) return lastHistory.body;
-  const body = JSON.stringify(historyDoc(c, since, points)) + "\n";
-  lastHistory = { key, body, sampler: c.sampler };
+  const run = queue.then(() => answer(c, since, points));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+let read: { key: string; sampler: object; source: string; samples: Promise<Sample[]> } | undefined;
+const answers = new Map<string, string>();
+
+async function answer(c: ApiContext, since: number, points: number): Promise<string> {
+  const key = `${c.sampler.version}:${Math.floor(since / c.intervalMs)}`;
+  if (read?.key !== key || read.sampler !== c.sampler) {
+    answers.clear();
+    const r = readSamples(c, since);
+    read = { key, sampler: c.sampler, source: r.source, samples: r.samples };
+  }
+  const cached = answers.get(`${key}:${points}`);
+  if (cached !== undefined) return cached;
+  const samples = await read.samples;
+  await yieldToScrapes();
+  const body = JSON.stringify({ schema: "cgleak.history/v1", since: new Date(since).toISOString(), source: read.source, points: Math.min(samples.length, points), of: samples.length, samples: thin(samples, points) }) + "\n";
+  if (answers.size >= 16) answers.clear();
+  answers.set(`${key}:${points}`, body);
   return body;
 }
 
-let lastHistory: { key: string; body: string; sampler: object } | undefined;
+const DAY_MS = 86_400_000;
 
-function historyDoc(c: ApiContext, since: number, points: number): unknown {
-  let samples: Sample[] | null = null;
-  let source = "database";
+function readSamples(c: ApiContext, since: number): { source: string; samples: Promise<Sample[]> } {
   const store = c.sampler.db.store;
-  if (store !== null) {
+  const memory = (): Sample[] => c.sampler.samples.filter((x) => x.t >= since);
+  if (store === null) return { source: "memory (the forecast window only)", samples: Promise.resolve(memory()) };
+  const inDays = async (): Promise<Sample[]> => {
+    const out: Sample[] = [];
     try {
-      samples = store.range(since);
+      for (let t = since, end = c.now() + DAY_MS; t < end; t += DAY_MS) {
+        out.push(...store.range(t, t + DAY_MS));
+        await yieldToScrapes();
+      }
+      return out;
     } catch (err) {
       c.log(`history: database read failed, answering from memory: ${(err as Error).message}`);
+      return memory();
     }
-  }
-  if (samples === null) {
-    source = "memory (the forecast window only)";
-    samples = c.sampler.samples.filter((x) => x.t >= since);
-  }
-  const all = samples.length;
-  return { schema: "cgleak.history/v1", since: new Date(since).toISOString(), source, points: Math.min(all, points), of: all, samples: thin(samples, points) };
+  };
+  return { source: "database", samples: inDays() };
+}
+
+/** Lets pending I/O (a scrape) run before the next slice of history work. */
+function yieldToScrapes(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** At most n samples, evenly spaced over the list; the last (newest) always kept. */

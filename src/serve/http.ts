@@ -46,7 +46,7 @@ async function route(c: ApiContext, metrics: Renderer, names: ReadonlySet<string
         if (!c.trace) return send(res, 404, "application/json", JSON.stringify({ error: "dying memcgs are named only with `cgleak serve --trace` (root)" }) + "\n");
         // The kernel's count is the last walk's: "dying since before tracing" is as fresh as the walk.
         return json(c.trace.doc(c.sampler.report?.memcg.dying ?? null));
-      case "/api/history": return send(res, 200, "application/json", history(c, url.searchParams.get("since"), url.searchParams.get("points")));
+      case "/api/history": return send(res, 200, "application/json", await history(c, url.searchParams.get("since"), url.searchParams.get("points")));
       default: return refuse(404, "not found; see /");
     }
   } catch (err) {
