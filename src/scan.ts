@@ -14,6 +14,7 @@ import { memoryMissingReason } from "./analyze/boot-line.js";
 import type { BootParams } from "./parsers/cmdline.js";
 import type { SettledDying } from "./analyze/debounce.js";
 import { parseProcCgroups, memorySubsys } from "./parsers/proc-cgroups.js";
+import { assertWithinKernelBounds } from "./analyze/bounds.js";
 import type { RuntimeVerdict } from "./knowledge/runtime-facts.js";
 import type { LogReport } from "./logs/scan-logs.js";
 
@@ -56,6 +57,7 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
     emptyMinAgeMs: opts.emptyMinAgeMs,
     swap: (node.meminfo.swapTotalBytes ?? 0) > 0,
   });
+  assertWithinKernelBounds(memcg, model.dyingHoldIds);
   const ctl = collectControllers(host, node.mounts, { walkUpTo: opts.deep === true ? Infinity : AUTO_DEEP_MAX, memory: memcg });
   const snapshot = buildSnapshot(host, node, memcg, ctl, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
   return withAssessment(snapshot, model, node.boot, opts.runtimes ?? null, opts.logs ?? null);

@@ -4,6 +4,7 @@ import { readCgroupMounts, type CgroupHierarchy } from "../collect/mounts.js";
 import { walkCgroupDirs, type WalkEntry } from "../collect/walk.js";
 import { parentOf } from "../collect/subtrees.js";
 import { parseCgroupEvents } from "../parsers/cgroup-events.js";
+import { childName, inCgroupDir, splitTarget, TargetRefused } from "./target.js";
 
 export interface CleanOptions {
   minAgeMs: number;
@@ -33,7 +34,11 @@ export function findEmptyCgroups(host: Host, opts: CleanOptions): EmptyCgroup[] 
 
 function findIn(host: Host, h: CgroupHierarchy, opts: CleanOptions, re: RegExp | undefined): EmptyCgroup[] {
   const entries: WalkEntry[] = [];
-  walkCgroupDirs(host.path(h.mountPoint), (e) => entries.push(e));
+  try {
+    walkCgroupDirs(host.path(h.mountPoint), (e) => entries.push(e));
+  } catch (err) {
+    throw host.retell(err);
+  }
   const busy = new Set<string>();
   for (const e of entries) {
     if (e.rel !== "" && populated(host, h, e.rel)) for (let p = e.rel; p !== ""; p = parentOf(p)) busy.add(p);
@@ -82,20 +87,30 @@ export interface CleanResult {
 /**
  * Non-recursive rmdir, deepest first. The kernel refuses rmdir of a cgroup with a process or a
  * child (EBUSY), so one that gained a process since it was listed simply fails and is reported.
+ * Each rmdir is made by name inside its parent, checked first (actions/target.ts): a parent that
+ * is not a cgroup directory under the host root is refused, whatever path led there.
  */
 export function removeEmptyCgroups(host: Host, list: EmptyCgroup[]): CleanResult {
   const out: CleanResult = { removed: [], failed: [] };
   for (const c of [...list].sort((a, b) => b.depth - a.depth)) {
+    const { dir, name } = splitTarget(c.mountPoint, c.rel);
     try {
-      fs.rmdirSync(host.path(`${c.mountPoint}/${c.rel}`));
+      inCgroupDir(host, dir, () => rmdirChild(`${c.mountPoint}/${c.rel}`, name));
       out.removed.push(c);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === "ENOENT") continue; // someone else removed it
-      out.failed.push({ ...c, error: e.code ?? e.message });
+      out.failed.push({ ...c, error: err instanceof TargetRefused ? err.message : e.code ?? e.message });
     }
   }
   return out;
+}
+
+function rmdirChild(target: string, name: string): void {
+  const child = childName(target, name);
+  const st = fs.lstatSync(child);
+  if (!st.isDirectory()) throw new TargetRefused(target, "not a directory");
+  fs.rmdirSync(child);
 }
 
 /** `*` and `?` stay within one path segment; `**` crosses segments. A leading "/" is ignored. */

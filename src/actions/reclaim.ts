@@ -1,11 +1,15 @@
 import { readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import type { Host } from "../host/host.js";
+import { toReadError, type Host } from "../host/host.js";
+import { HostWriteError } from "../host/errors.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
 import { collectMemcg } from "../collect/memcg.js";
 import { readSubtreeCharges } from "../collect/charges.js";
 import { dyingCount, sleepMs } from "./dying.js";
 import { writeKnob } from "./repro-pin.js";
+import { inCgroupDir, TargetRefused } from "./target.js";
+import { walkCgroupDirs } from "../collect/walk.js";
+import { parseMemoryStat } from "../parsers/memory-stat.js";
 
 export type ReclaimAction =
   | { kind: "drop-caches" }
@@ -61,7 +65,7 @@ export function reclaim(host: Host, h: CgroupHierarchy, a: ReclaimAction): Recla
   const rel = a.kind === "drop-caches" ? undefined : a.rel;
   const before = measure(host, h, rel);
   const t0 = process.hrtime.bigint();
-  const note = apply(host, h, a) ?? "";
+  const note = applyOrSay(host, h, a) ?? "";
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   let after = measure(host, h, rel);
   for (let waited = 0; waited < 3000 && after.dying > 0; waited += 500) {
@@ -73,15 +77,26 @@ export function reclaim(host: Host, h: CgroupHierarchy, a: ReclaimAction): Recla
   return { action: describe(h, a), scope: rel === undefined ? "node" : `${h.mountPoint}/${rel}`, before, after, seconds, note };
 }
 
+function applyOrSay(host: Host, h: CgroupHierarchy, a: ReclaimAction): string | undefined {
+  try {
+    return apply(host, h, a);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (err instanceof TargetRefused || typeof e.code !== "string") throw err;
+    const file = a.kind === "drop-caches" ? "/proc/sys/vm/drop_caches" : `${h.mountPoint}/${a.rel}/${a.kind === "force-empty" ? "memory.force_empty" : "memory.reclaim"}`;
+    throw new HostWriteError(file, e.code, toReadError(file, err).detail);
+  }
+}
+
 function apply(host: Host, h: CgroupHierarchy, a: ReclaimAction): string | undefined {
   switch (a.kind) {
     case "drop-caches":
       spawnSync("sync"); // dirty pages cannot be dropped (kernel-lab.md §1: no sync, 0 freed)
       return writeKnob(host.path("/proc/sys/vm/drop_caches"), dropCachesValue(h));
     case "force-empty":
-      return writeKnob(host.path(`${h.mountPoint}/${a.rel}/memory.force_empty`), "0");
+      return inCgroupDir(host, `${h.mountPoint}/${a.rel}`, () => writeKnob("memory.force_empty", "0"));
     case "memory-reclaim":
-      return writeKnob(host.path(`${h.mountPoint}/${a.rel}/memory.reclaim`), String(a.bytes));
+      return inCgroupDir(host, `${h.mountPoint}/${a.rel}`, () => writeKnob("memory.reclaim", String(a.bytes)));
   }
 }
 
@@ -89,4 +104,29 @@ function describe(h: CgroupHierarchy, a: ReclaimAction): string {
   if (a.kind === "drop-caches") return `sync; echo ${dropCachesValue(h)} > /proc/sys/vm/drop_caches`;
   if (a.kind === "force-empty") return `echo 0 > ${h.mountPoint}/${a.rel}/memory.force_empty`;
   return `echo ${a.bytes} > ${h.mountPoint}/${a.rel}/memory.reclaim`;
+}
+
+/** What emptying a cgroup takes away: its subtree's processes lose their page cache, re-read from disk. */
+export interface Eviction {
+  processes: number;
+  cgroups: number;
+  /** Page cache charged to the subtree (v1 total_cache, v2 file); null when unreadable. */
+  cacheBytes: number | null;
+  /** Anonymous memory (v1 total_rss, v2 anon): swapped out where there is swap, else kept. */
+  anonBytes: number | null;
+}
+
+export function eviction(host: Host, h: CgroupHierarchy, rel: string): Eviction {
+  let processes = 0;
+  let cgroups = 0;
+  walkCgroupDirs(host.path(`${h.mountPoint}/${rel}`), (e) => {
+    cgroups++;
+    const procs = host.readTextIfExists(`${h.mountPoint}/${rel}${e.rel === "" ? "" : `/${e.rel}`}/cgroup.procs`) ?? "";
+    processes += procs.split("\n").filter((l) => l.trim() !== "").length;
+  });
+  const file = `${h.mountPoint}/${rel}/memory.stat`;
+  const text = host.readTextIfExists(file);
+  const stat = text === undefined ? undefined : parseMemoryStat(text, file);
+  const get = (k: string): number | null => stat?.get(k) ?? null;
+  return { processes, cgroups, cacheBytes: get(h.version === 1 ? "total_cache" : "file"), anonBytes: get(h.version === 1 ? "total_rss" : "anon") };
 }

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { TESTDATA } from "../testing/fixtures.js";
+import { copyFixture, TESTDATA } from "../testing/fixtures.js";
 import { checkFixture, runCheck } from "../kube/testing.js";
 import { clip, MAX_LINE } from "./check.js";
 
@@ -79,4 +79,19 @@ test("clip keeps multi-byte text within 80 bytes and marks the cut", () => {
   assert.ok(Buffer.byteLength(s) <= MAX_LINE);
   assert.ok(s.endsWith("..."));
   assert.equal(clip("a\nb"), "a b");
+});
+
+test("kured: no reboot on a count no 3.10 kernel can hold (10^12, 70,000) or one below the live memcgs", () => {
+  for (const n of ["1000000000000", "70000", "3"]) {
+    const root = copyFixture("centos7-v1-near-cap");
+    try {
+      const file = path.join(root, "proc/cgroups");
+      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("memory\t8\t65530\t1", `memory\t8\t${n}\t1`));
+      const r = runCheck(["--kured", "--host-root", root]);
+      assert.equal(r.status, 2, `${n}: ${r.stdout}`);
+      assert.match(oneLine(r.stdout), /^UNKNOWN: Cannot parse \/proc\/cgroups line 5: /);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }
 });

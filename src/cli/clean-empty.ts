@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { Host } from "../host/host.js";
 import { formatCount } from "../analyze/format.js";
+import { escapeName } from "../sinks/terminal.js";
 import { hostRootOption, type Exit } from "./common.js";
 import { durationArg } from "./options.js";
 import { formatHours } from "./simulate.js";
@@ -29,6 +30,6 @@ export function register(program: Command, exit: Exit): void {
         for (const x of result.failed) lines.push(`could not remove ${x.mountPoint}/${x.rel}: ${x.error}${x.error === "EBUSY" ? " (it gained a process or a child)" : ""}`);
         if (result.failed.length > 0) exit(1);
       }
-      process.stdout.write(lines.filter((l) => l !== "").join("\n") + "\n");
+      process.stdout.write(lines.filter((l) => l !== "").map(escapeName).join("\n") + "\n");
     });
 }

@@ -58,12 +58,15 @@ function failure(err: unknown): number {
     process.stderr.write(`cgleak: ${err.message}\n`);
     return 1;
   }
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code === "EACCES" || e?.code === "EPERM" || e?.code === "ENOENT") {
-    process.stderr.write(`cgleak: ${e.message}\n`);
-    return 1;
+  // Anything else still gets one line: a stack trace is for whoever debugs cgleak, on request.
+  const e = err as NodeJS.ErrnoException | undefined;
+  const first = (e?.message ?? String(err)).split("\n")[0];
+  if (typeof e?.code === "string" && e.code.startsWith("E")) {
+    process.stderr.write(`cgleak: ${first}\n`);
+  } else {
+    process.stderr.write(`cgleak: unexpected error: ${first} (CGLEAK_DEBUG=1 prints where)\n`);
   }
-  process.stderr.write(`cgleak: unexpected error: ${e?.stack ?? String(err)}\n`);
+  if (process.env.CGLEAK_DEBUG) process.stderr.write(`${e?.stack ?? ""}\n`);
   return 1;
 }
 

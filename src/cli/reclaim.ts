@@ -3,9 +3,10 @@ import { InvalidArgumentError, type Command } from "commander";
 import { Host } from "../host/host.js";
 import { formatBytes, formatCount } from "../analyze/format.js";
 import type { ReclaimAction } from "../actions/reclaim.js";
+import type { CgroupHierarchy } from "../collect/mounts.js";
 import { hostRootOption, type Exit } from "./common.js";
 
-interface Flags { hostRoot: string; dropCaches?: boolean; forceEmpty?: string; memoryReclaim?: string[]; yes?: boolean; json?: boolean }
+interface Flags { hostRoot: string; dropCaches?: boolean; forceEmpty?: string; memoryReclaim?: string[]; yes?: boolean; withProcesses?: boolean; json?: boolean }
 
 export function register(program: Command, exit: Exit): void {
   program.command("reclaim")
@@ -13,7 +14,8 @@ export function register(program: Command, exit: Exit): void {
     .option("--drop-caches", "sync, then drop the page cache of the whole node (global and blunt: every workload re-reads its files)")
     .option("--force-empty <path>", "v1: empty a live parent's charges, freeing the dying children that pin them")
     .option("--memory-reclaim <path-and-bytes...>", "v2: ask a cgroup to reclaim BYTES (e.g. 1G): --memory-reclaim PATH BYTES")
-    .option("--yes", "do not ask before dropping the node's caches")
+    .option("--yes", "do not ask before dropping the node's caches or emptying a cgroup")
+    .option("--with-processes", "--force-empty a cgroup even though processes run in it or below it (they lose their page cache)")
     .option("--json", "print the report as JSON")
     .addOption(hostRootOption())
     .action(async (f: Flags) => {
@@ -41,6 +43,10 @@ export function register(program: Command, exit: Exit): void {
       if (action.kind !== "drop-caches" && !host.exists(`${h.mountPoint}/${action.rel}`)) return fail(exit, `no such cgroup: ${h.mountPoint}/${action.rel}`);
       if (action.kind === "force-empty" && h.version !== 1) return fail(exit, "memory.force_empty exists only on cgroup v1; use --memory-reclaim PATH BYTES");
       if (action.kind === "memory-reclaim" && h.version !== 2) return fail(exit, "memory.reclaim exists only on cgroup v2; use --force-empty PATH or --drop-caches");
+      if (action.kind === "force-empty") {
+        const why = await forceEmptyRefused(host, h, action.rel, f);
+        if (why !== undefined) return fail(exit, why);
+      }
       let r: Awaited<ReturnType<typeof reclaim>>;
       try {
         r = reclaim(host, h, action);
@@ -62,6 +68,23 @@ function unwritable(e: NodeJS.ErrnoException): string {
   if (!e.code || !e.path) throw e;
   const why = e.code === "EROFS" ? "it is on a read-only mount (in Kubernetes: the remediation overlay mounts it writable)" : e.code;
   return `cannot write ${e.path}: ${why}`;
+}
+
+/**
+ * memory.force_empty reclaims everything charged to the subtree: say what, refuse a subtree with
+ * processes unless --with-processes, and ask unless --yes. Undefined when it may go ahead.
+ */
+async function forceEmptyRefused(host: Host, h: CgroupHierarchy, rel: string, f: Flags): Promise<string | undefined> {
+  const { eviction } = await import("../actions/reclaim.js");
+  const e = eviction(host, h, rel);
+  const size = (b: number | null): string => (b === null ? "an unknown amount" : formatBytes(b));
+  process.stderr.write(
+    `memory.force_empty on ${h.mountPoint}/${rel} evicts the page cache charged to its ${formatCount(e.cgroups)} cgroups (${size(e.cacheBytes)}), ` +
+      `which its ${formatCount(e.processes)} processes then re-read from disk; anonymous memory (${size(e.anonBytes)}) goes to swap where there is swap.\n`,
+  );
+  if (e.processes > 0 && f.withProcesses !== true) return `${formatCount(e.processes)} processes run in or below ${h.mountPoint}/${rel}: pass --with-processes to empty it anyway`;
+  if (!f.yes && !(await confirm("Empty it now? [y/N] "))) return "not confirmed (pass --yes to skip the question)";
+  return undefined;
 }
 
 function fail(exit: Exit, msg: string): void {

@@ -17,6 +17,7 @@ import type { Exit } from "./common.js";
 export const DEFAULT_PORT = 19597;
 
 interface ServeFlags extends ScanFlags {
+  allowedHost?: string[];
   listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number; dyingDebounce: number;
   kube?: boolean; taintAt?: "warning" | "critical"; rebootSentinel?: string; trace?: boolean;
   npdStatus?: string; problemAt: "warning" | "critical";
@@ -51,6 +52,7 @@ export function register(program: Command, exit: Exit): void {
     .option("--reboot-sentinel <path>", "write this file while only a reboot can recover the node (kured's --reboot-sentinel), remove it otherwise")
     .option("--npd-status <path>", "keep node-problem-detector's status file here: `cgleak check`'s exit code and line, rewritten every --interval (deploy/node-problem-detector)")
     .addOption(new Option("--problem-at <level>", "with --npd-status: lowest status that counts as a problem").choices(["warning", "critical"]).default("warning"))
+    .option("--allowed-host <name...>", "host names the page and /api answer to, besides IP addresses and localhost (a DNS-rebinding guard)")
     .option("--trace", "name the dying memcgs from the kernel's cgroup tracepoints (root; a private tracefs instance): /api/dying")
     .option("--reap", "free dying memcgs continuously, where they are, paced and guarded (root; docs/reap.md)")
     .option("--reap-policy <file>", "with --reap: the policy as JSON (targets, budget, interval, PSI thresholds; a ConfigMap key)")
@@ -66,6 +68,18 @@ export function register(program: Command, exit: Exit): void {
       if (f.trace === true && process.geteuid?.() !== 0) return usage("--trace needs root: it creates a tracefs instance for the cgroup tracepoints");
       for (const [flag, file] of [["--reboot-sentinel", f.rebootSentinel], ["--npd-status", f.npdStatus]] as const) {
         if (file !== undefined && !isDir(path.dirname(path.resolve(file)))) return usage(`${flag}: the directory ${path.dirname(path.resolve(file))} does not exist`);
+      }
+      const { unfitPlace } = await import("../store/place.js");
+      const unfit = unfitPlace(f.db);
+      if (unfit !== null) return usage(`--db: ${unfit}`);
+      let unlock = (): void => {};
+      if (f.db !== ":memory:") {
+        const { lockDatabase } = await import("../store/lock.js");
+        fs.mkdirSync(path.dirname(path.resolve(f.db)), { recursive: true });
+        const lock = lockDatabase(f.db);
+        if (typeof lock === "string") return usage(`--db: ${lock}`);
+        unlock = lock;
+        process.once("exit", () => unlock());
       }
       // Listen for the signals before starting, so a SIGTERM during start-up still stops cleanly.
       const stop = new Promise<string>((resolve) => {
@@ -99,6 +113,7 @@ export function register(program: Command, exit: Exit): void {
         node: nodeName(f.hostRoot),
         kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true, reap,
         npdStatus: f.npdStatus === undefined ? null : { file: f.npdStatus, problemAt: f.problemAt },
+        allowedHosts: f.allowedHost ?? [],
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.name === "TracefsUnavailable") {
           kube?.close();
@@ -109,13 +124,17 @@ export function register(program: Command, exit: Exit): void {
         process.stderr.write(`cgleak: cannot listen on ${where.host}:${where.port}: ${err.code === "EADDRINUSE" ? "the address is in use" : err.message}\n`);
         return null;
       });
-      if (d === undefined) return;
-      if (d === null) return exit(1);
+      if (d === undefined) return unlock();
+      if (d === null) {
+        unlock();
+        return exit(1);
+      }
       log(`listening on http://${d.address.family === "IPv6" ? `[${d.address.address}]` : d.address.address}:${d.address.port}/metrics`);
       const signal = await stop;
       // Stop within 2 s even if a client holds a connection open.
       setTimeout(() => process.exit(0), 1500).unref();
       await d.close();
+      unlock();
       log(`${signal}: stopped`);
       exit(0);
     });

@@ -1,5 +1,6 @@
 import type { Host } from "../host/host.js";
 import { parseMemoryStat } from "../parsers/memory-stat.js";
+import { requireKey } from "../parsers/keyed.js";
 import type { CgroupHierarchy } from "./mounts.js";
 
 /**
@@ -14,18 +15,28 @@ export function readSubtreeCharges(host: Host, h: CgroupHierarchy, path: string,
   const key = h.version === 1 ? "total_cache" : "file";
   const own = readStat(host, h, path);
   if (own === undefined) return null;
-  let rest = (own.get(key) ?? 0) - (h.version === 1 ? own.get("cache") ?? 0 : 0);
+  let rest = need(own, key, h, path) - (h.version === 1 ? need(own, "cache", h, path) : 0);
   // Nothing charged below the parent itself: no child can hold pages, so none are pinned either.
   if (rest <= 0) return 0;
   for (const child of liveChildren) {
     // A child removed since the walk has become one of the dying: its pages now count as pinned.
-    rest -= readStat(host, h, child)?.get(key) ?? 0;
+    const stat = readStat(host, h, child);
+    if (stat !== undefined) rest -= need(stat, key, h, child);
   }
   return Math.max(0, rest);
 }
 
+/** A key memory.stat always has on this cgroup version: missing, the file is not the kernel's. */
+function need(stat: Map<string, number>, key: string, h: CgroupHierarchy, rel: string): number {
+  return requireKey(stat, key, statFile(h, rel));
+}
+
+function statFile(h: CgroupHierarchy, rel: string): string {
+  return rel === "" ? `${h.mountPoint}/memory.stat` : `${h.mountPoint}/${rel}/memory.stat`;
+}
+
 function readStat(host: Host, h: CgroupHierarchy, rel: string): Map<string, number> | undefined {
-  const file = rel === "" ? `${h.mountPoint}/memory.stat` : `${h.mountPoint}/${rel}/memory.stat`;
+  const file = statFile(h, rel);
   const text = host.readTextIfExists(file);
   return text === undefined ? undefined : parseMemoryStat(text, file);
 }

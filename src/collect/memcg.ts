@@ -1,5 +1,6 @@
 import type { Host } from "../host/host.js";
 import { readMemorySubsys } from "./memory-subsys.js";
+import { ParseError } from "../host/errors.js";
 import { parseCgroupStat, type CgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy } from "./mounts.js";
 import { walkCgroupDirs, type WalkEntry } from "./walk.js";
@@ -16,6 +17,8 @@ export interface MemcgFacts {
   /** Live + dying memcgs, kernel-wide. */
   kernelTotal: number;
   totalSource: string;
+  /** Where the kernel's own memcg count was read (file and line); null when composed from the walk. */
+  totalAt: { file: string; line: number } | null;
   /** Memory cgroup directories, the root included. */
   live: number;
   dying: number;
@@ -67,11 +70,16 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
     const ctl = host.readTextIfExists(`${h.mountPoint}/${e.rel}/cgroup.subtree_control`) ?? "";
     return ctl.split(/\s+/).includes("memory");
   };
-  const walk = walkCgroupDirs(host.path(h.mountPoint), visit, descend);
+  // The kernel's count is read on both sides of the walk: a memcg made or freed meanwhile moves one
+  // read but not the other, so only a count below the walk's on both sides is impossible.
+  const readTotal = (live: number): Total => (h.version === 1 ? v1Total(host) : v2Total(host, h, live));
+  const before = readTotal(0);
+  const walk = walkOrRetell(host, host.path(h.mountPoint), visit, descend);
   const walkSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const per = kept === null ? null : readPerMemcg(host, h, opts, kept);
   const live = walk.dirs;
-  const total = h.version === 1 ? v1Total(host) : v2Total(host, h, live);
+  const total = readTotal(live);
+  if (total.at !== null) assertNotBelowLive(total, before, live, h.mountPoint);
   const dying = total.dying ?? Math.max(0, total.total - live);
   // With no dying memcg nothing is pinned: no charge is read at all.
   const pinStart = process.hrtime.bigint();
@@ -82,6 +90,7 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
     mountPoint: h.mountPoint,
     kernelTotal: total.total,
     totalSource: total.source,
+    totalAt: total.at,
     live,
     dying,
     dyingSource: total.dyingSource,
@@ -123,10 +132,33 @@ function readPerMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions, entrie
   return reader.finish();
 }
 
-interface Total { total: number; source: string; dying?: number; dyingSource: string }
+function walkOrRetell(host: Host, root: string, visit: (e: WalkEntry) => void, descend?: (e: WalkEntry) => boolean): ReturnType<typeof walkCgroupDirs> {
+  try {
+    return walkCgroupDirs(root, visit, descend);
+  } catch (err) {
+    throw host.retell(err);
+  }
+}
+
+interface Total { total: number; source: string; dying?: number; dyingSource: string; at: { file: string; line: number } | null; live?: number }
 
 function v1Total(host: Host): Total {
-  return { total: readMemorySubsys(host).numCgroups, source: "/proc/cgroups memory num_cgroups", dyingSource: "/proc/cgroups num_cgroups minus live directories" };
+  const mem = readMemorySubsys(host);
+  return {
+    total: mem.numCgroups,
+    source: "/proc/cgroups memory num_cgroups",
+    dyingSource: "/proc/cgroups num_cgroups minus live directories",
+    at: { file: "/proc/cgroups", line: mem.line },
+  };
+}
+
+/** The kernel counts every live memcg the walk found (v1 num_cgroups, v2 nr_subsys_memory). */
+function assertNotBelowLive(after: Total, before: Total, live: number, mountPoint: string): void {
+  const kernelLive = (t: Total): number => t.live ?? t.total;
+  if (Math.max(kernelLive(before), kernelLive(after)) >= live) return;
+  const at = after.at as { file: string; line: number };
+  const what = after.live === undefined ? "num_cgroups" : "nr_subsys_memory";
+  throw new ParseError(at.file, at.line, `${what} ${kernelLive(after)} is below the ${live} memory cgroups under ${mountPoint}, and the kernel counts every one of them`);
 }
 
 function v2Total(host: Host, h: CgroupHierarchy, live: number): Total {
@@ -138,6 +170,8 @@ function v2Total(host: Host, h: CgroupHierarchy, live: number): Total {
       source: "cgroup.stat nr_subsys_memory + nr_dying_subsys_memory",
       dying: st.nrDyingSubsysMemory,
       dyingSource: "cgroup.stat nr_dying_subsys_memory",
+      at: { file, line: 0 },
+      live: st.nrSubsysMemory,
     };
   }
   const dying = st.nrDyingDescendants;
@@ -146,6 +180,7 @@ function v2Total(host: Host, h: CgroupHierarchy, live: number): Total {
     source: "live memcgs + cgroup.stat nr_dying_descendants (kernel before 6.12)",
     dying,
     dyingSource: "cgroup.stat nr_dying_descendants (all controllers: kernel before 6.12)",
+    at: null,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Host } from "../host/host.js";
+import { HostReadError } from "../host/errors.js";
 import { parseMountInfo, type MountInfo } from "../parsers/mountinfo.js";
 
 /** A cgroup hierarchy mounted on the host. */
@@ -23,17 +24,22 @@ export interface CgroupMounts {
  * self when PID 1 is hidden (hidepid), as node_exporter does.
  */
 export function readCgroupMounts(host: Host): CgroupMounts {
+  let first: HostReadError | undefined;
   for (const source of ["/proc/1/mountinfo", "/proc/self/mountinfo"]) {
-    let text: string | undefined;
+    let text: string;
     try {
-      text = host.readTextIfExists(source);
-    } catch {
-      continue; // EACCES under hidepid: the next candidate is the documented fallback
+      text = host.readText(source);
+    } catch (err) {
+      // EACCES under hidepid, or no such file: the next candidate is the documented fallback.
+      if (!(err instanceof HostReadError)) throw err;
+      first ??= err;
+      continue;
     }
-    if (text === undefined) continue;
     return { source, hierarchies: cgroupHierarchies(parseMountInfo(text, source)) };
   }
-  return { source: "/proc/self/mountinfo", hierarchies: [] };
+  // Without a mountinfo nothing says where (or whether) the memory controller is mounted: that is
+  // an unreadable host, not a kernel booted with cgroup_disable=memory.
+  throw new HostReadError(`${first?.file ?? "/proc/1/mountinfo"} (and /proc/self/mountinfo)`, first?.code ?? "ENOENT", first?.detail ?? "no such file");
 }
 
 /** The cgroup and cgroup2 mounts; a hierarchy mounted twice is kept once (the first mount). */

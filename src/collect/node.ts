@@ -26,7 +26,7 @@ export function collectNode(host: Host): NodeFacts {
   const mounts = readCgroupMounts(host);
   const v1 = mounts.hierarchies.find((h) => h.version === 1 && h.controllers.includes("memory"));
   const v2 = mounts.hierarchies.find((h) => h.version === 2);
-  const v2HasMemory = v2 !== undefined && controllersOf(host, v2).includes("memory");
+  const v2HasMemory = v1 === undefined && v2 !== undefined && controllersOf(host, v2).includes("memory");
   const memory = v1 ?? (v2HasMemory ? v2 : undefined) ?? null;
   const anyV1 = mounts.hierarchies.some((h) => h.version === 1);
   return {
@@ -45,6 +45,7 @@ export function collectNode(host: Host): NodeFacts {
   };
 }
 
+/** Every cgroup2 root has cgroup.controllers: without it the mount point is not what mountinfo says. */
 function controllersOf(host: Host, h: CgroupHierarchy): string[] {
-  return (host.readTextIfExists(`${h.mountPoint}/cgroup.controllers`) ?? "").trim().split(/\s+/);
+  return host.readText(`${h.mountPoint}/cgroup.controllers`).trim().split(/\s+/);
 }

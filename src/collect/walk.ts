@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isVanished } from "../host/errors.js";
+import { toReadError } from "../host/host.js";
 
 /** One cgroup directory met by the walk. */
 export interface WalkEntry {
@@ -43,7 +44,7 @@ const NO_THROW = { throwIfNoEntry: false } as const;
  */
 export function walkCgroupDirs(root: string, visit: (e: WalkEntry) => void, descend: (e: WalkEntry) => boolean = () => true): WalkStats {
   const top = path.resolve(root);
-  const st = fs.statSync(top);
+  const st = statRoot(top);
   const first: WalkEntry = { rel: "", depth: 0, mtimeMs: st.mtimeMs, nlink: st.nlink, parent: null, children: null };
   const cwd = currentDirectory();
   try {
@@ -72,7 +73,7 @@ function walkFrom(top: string, first: WalkEntry, visit: (e: WalkEntry) => void, 
     const prefix = parent.rel === "" ? "" : `${parent.rel}/`;
     for (const d of names) {
       if (!d.isDirectory()) continue;
-      const s = fs.lstatSync(relative ? d.name : `${dir}/${d.name}`, NO_THROW);
+      const s = lstat(relative ? d.name : `${dir}/${d.name}`, `${dir}/${d.name}`);
       if (s === undefined) {
         stats.vanished++;
         continue;
@@ -94,9 +95,32 @@ function list(dir: string, relative: boolean): fs.Dirent[] | undefined {
     process.chdir(dir);
     return fs.readdirSync(".", { withFileTypes: true });
   } catch (err) {
-    if (!isVanished(err)) throw err;
+    if (!isVanished(err)) throw toReadError(dir, err);
     return undefined;
   }
+}
+
+/**
+ * Errors name the real path (a Host maps it back to the host path): a raw "EACCES: permission
+ * denied, chdir '/' -> '...'" says neither what cgleak was doing nor where.
+ */
+function lstat(p: string, real: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, NO_THROW);
+  } catch (err) {
+    throw toReadError(real, err);
+  }
+}
+
+function statRoot(top: string): fs.Stats {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(top);
+  } catch (err) {
+    throw toReadError(top, err);
+  }
+  if (!st.isDirectory()) throw toReadError(top, Object.assign(new Error("not a directory"), { code: "ENOTDIR" }));
+  return st;
 }
 
 /**

@@ -23,9 +23,21 @@ export class HostReadError extends Error {
   constructor(
     readonly file: string,
     readonly code: string,
+    readonly detail: string,
+  ) {
+    super(`Cannot read ${shortPath(file)}: ${detail}`);
+  }
+}
+
+/** A host file cgleak was told to change and could not: the action stops there, in one line. */
+export class HostWriteError extends Error {
+  override name = "HostWriteError" as const;
+  constructor(
+    readonly file: string,
+    readonly code: string,
     detail: string,
   ) {
-    super(`Cannot read ${file}: ${detail}`);
+    super(`Cannot write ${shortPath(file)}: ${detail}`);
   }
 }
 
@@ -42,8 +54,13 @@ export class NoMemoryControllerError extends HostReadError {
  * By name, not instanceof: the bin bundles `scan` but loads the other commands as ES modules from
  * dist/ (src/build/bundle.ts), each side with its own copy of these classes.
  */
-export function isHostError(err: unknown): err is ParseError | HostReadError {
-  return err instanceof Error && (err.name === "ParseError" || err.name === "HostReadError");
+export function isHostError(err: unknown): err is ParseError | HostReadError | HostWriteError {
+  return err instanceof Error && (err.name === "ParseError" || err.name === "HostReadError" || err.name === "HostWriteError");
+}
+
+/** A path of any length fits one readable line: its start and the name it ends in. */
+function shortPath(p: string): string {
+  return p.length > 160 ? `${p.slice(0, 80)}...${p.slice(-60)}` : p;
 }
 
 function truncate(s: string): string {

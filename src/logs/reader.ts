@@ -35,20 +35,44 @@ export async function eachLine(input: Readable, onLine: (line: string) => void):
   return count;
 }
 
-/** Opens a plain or gzip-compressed (rotated `.gz`, detected by magic bytes) log file as text bytes. */
+/** A rotated .gz may inflate to this many times its size, and never past MAX_INFLATED: text logs compress 5-20x. */
+export const MAX_INFLATE_RATIO = 50;
+export const MIN_INFLATED = 64 * 1024 * 1024;
+export const MAX_INFLATED = 2 * 1024 * 1024 * 1024;
+
+/**
+ * Opens a plain or gzip-compressed (rotated `.gz`, detected by magic bytes) log file as text bytes.
+ * Only a regular file: a FIFO may never end and a device (/dev/zero) never does, so both are
+ * refused by what fstat says of the descriptor opened (O_NONBLOCK: a FIFO without a writer does
+ * not block the open). stdin ("-") is the way to pipe a log in. A .gz that inflates past
+ * MAX_INFLATE_RATIO x its size (at least MIN_INFLATED) is cut off with an error: a bomb, not a log.
+ */
 export function openLogFile(path: string): Readable {
   if (path === "-") return process.stdin;
-  const magic = Buffer.alloc(2);
-  const fd = fs.openSync(path, "r");
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  let magic: Buffer;
+  let size: number;
   try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR", syscall: "read" });
+    if (!st.isFile()) throw Object.assign(new Error(`not a regular file (${st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a character device" : "not a file"}): pipe it to cgleak logs - instead`), { code: "ENOTREG" });
+    magic = Buffer.alloc(2);
     fs.readSync(fd, magic, 0, 2, 0);
-  } finally {
+    size = st.size;
+  } catch (err) {
     fs.closeSync(fd);
+    throw err;
   }
-  const file = fs.createReadStream(path, { highWaterMark: 64 * 1024 });
+  const file = fs.createReadStream("", { fd, highWaterMark: 64 * 1024, start: 0 });
   if (magic[0] !== 0x1f || magic[1] !== 0x8b) return file;
+  const limit = Math.min(MAX_INFLATED, Math.max(MIN_INFLATED, size * MAX_INFLATE_RATIO));
   const gunzip = zlib.createGunzip();
   file.on("error", (err) => gunzip.destroy(err));
+  let out = 0;
+  gunzip.on("data", (d: Buffer) => {
+    out += d.length;
+    if (out > limit) gunzip.destroy(new Error(`inflates past ${Math.round(limit / 1024 / 1024)} MiB (${MAX_INFLATE_RATIO}x its size): a gzip bomb, not a log; stopped`));
+  });
   return file.pipe(gunzip);
 }
 
@@ -64,7 +88,11 @@ export interface JournalOptions {
    */
   root?: string;
   env?: NodeJS.ProcessEnv;
+  /** journalctl is stopped after this long (default JOURNAL_TIMEOUT_MS): a hung one must not hang serve. */
+  timeoutMs?: number;
 }
+
+export const JOURNAL_TIMEOUT_MS = 60_000;
 
 /** journalctl's argument list: short-iso carries the year and zone that syslog lines lack. */
 export function journalArgs(opts: JournalOptions): string[] {
@@ -84,21 +112,48 @@ export function journalTime(d: Date): string {
 /** Streams `journalctl -o short-iso` through onLine; rejects with a one-line reason on failure. */
 export async function eachJournalLine(opts: JournalOptions, onLine: (line: string) => void): Promise<number> {
   const command = opts.command ?? "journalctl";
-  const child = spawn(command, journalArgs(opts), { stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
+  const child = spawn(command, journalArgs(opts), { stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env, detached: true });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString("utf8");
   });
+  const timeoutMs = opts.timeoutMs ?? JOURNAL_TIMEOUT_MS;
+  let timedOut = false;
+  // Its own process group, so a wrapper script's children go too and release the pipe.
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child.pid);
+    child.stdout.destroy();
+  }, timeoutMs);
   const exited = new Promise<number>((resolve, reject) => {
     child.on("error", (err: NodeJS.ErrnoException) =>
       reject(new Error(err.code === "ENOENT" ? `${command} not found` : `${command}: ${err.message}`)),
     );
     child.on("close", (code) => resolve(code ?? 1));
   });
-  const [count, code] = await Promise.all([eachLine(child.stdout, onLine), exited]);
+  let lines = 0;
+  let result: [number, number] | undefined;
+  try {
+    result = await Promise.all([eachLine(child.stdout, (l) => (lines++, onLine(l))), exited]);
+  } catch (err) {
+    if (!timedOut) throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (timedOut || result === undefined) throw new Error(`${command} did not finish within ${timeoutMs / 1000} s: stopped after ${lines} lines`);
+  const [count, code] = result;
   if (code !== 0 && count === 0) {
     const why = stderr.trim().split("\n")[0] ?? "";
     throw new Error(`${command} exited with status ${code}${why ? `: ${why}` : ""}`);
   }
   return count;
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }

@@ -4,6 +4,7 @@ import { SignatureStream } from "./stream.js";
 import type { LineHit } from "./stream.js";
 import type { Errno, SignatureKind } from "./signature.js";
 import { lineTime } from "./time.js";
+import { redactSecrets } from "./redact.js";
 
 /** Where to look: a file (plain or .gz; "-" is stdin) or the systemd journal. */
 export type LogSource = { type: "file"; path: string } | { type: "journal" };
@@ -168,7 +169,9 @@ class Accumulator {
 }
 
 function sample(source: string, hit: LineHit, component: string, time: Date | undefined): LogSample {
-  const line = hit.text.length > 400 ? `${hit.text.slice(0, 397)}...` : hit.text;
+  // Excerpts travel (serve's /api, explain's evidence): secrets in them are hidden first.
+  const text = redactSecrets(hit.text);
+  const line = text.length > 400 ? `${text.slice(0, 397)}...` : text;
   const s: LogSample = { source, lineNumber: hit.lineNumber, component, line };
   if (time) s.time = time.toISOString();
   return s;

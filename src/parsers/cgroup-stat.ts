@@ -1,5 +1,4 @@
-import { parseFlatKeyed } from "./keyed.js";
-import { ParseError } from "../host/errors.js";
+import { parseFlatKeyed, requireKey } from "./keyed.js";
 
 /** cgroup v2 `cgroup.stat`: descendant counts, and per-controller counts on 6.12+. */
 export interface CgroupStat {
@@ -18,8 +17,8 @@ export function parseCgroupStat(text: string, file: string): CgroupStat {
   const kv = parseFlatKeyed(text, file);
   const get = (k: string): number | undefined => kv.get(k);
   const stat: CgroupStat = {
-    nrDescendants: get("nr_descendants") ?? missing(file, "nr_descendants"),
-    nrDyingDescendants: get("nr_dying_descendants") ?? missing(file, "nr_dying_descendants"),
+    nrDescendants: requireKey(kv, "nr_descendants", file),
+    nrDyingDescendants: requireKey(kv, "nr_dying_descendants", file),
     subsys: subsysCounts(kv),
   };
   const live = get("nr_subsys_memory");
@@ -37,8 +36,4 @@ function subsysCounts(kv: Map<string, number>): Map<string, { live: number; dyin
     out.set(ss, { live, dying: kv.get(`nr_dying_subsys_${ss}`) ?? 0 });
   }
   return out;
-}
-
-function missing(file: string, key: string): never {
-  throw new ParseError(file, 0, `expected a "${key}" line, found none`);
 }

@@ -1,4 +1,5 @@
 import { ParseError } from "../host/errors.js";
+import { wholeNumber } from "./number.js";
 
 /**
  * Parses /proc/meminfo into bytes by field name (`Percpu`, `SUnreclaim`, `SwapTotal`, ...).
@@ -10,7 +11,11 @@ export function parseMeminfo(text: string, file = "/proc/meminfo"): Map<string, 
     if (line.trim() === "") return;
     const m = /^([A-Za-z0-9_()]+):\s+(\d+)(?:\s+(kB))?\s*$/.exec(line);
     if (!m) throw new ParseError(file, i + 1, 'expected "Name: value [kB]"', line);
-    out.set(m[1] as string, Number(m[2]) * (m[3] ? 1024 : 1));
+    const name = m[1] as string;
+    if (out.has(name)) throw new ParseError(file, i + 1, `"${name}" appears twice`, line);
+    const n = wholeNumber(m[2] as string, { file, line: i + 1, field: name, text: line }) * (m[3] ? 1024 : 1);
+    if (!Number.isSafeInteger(n)) throw new ParseError(file, i + 1, `${name} is past 2^53 bytes`, line);
+    out.set(name, n);
   });
   return out;
 }

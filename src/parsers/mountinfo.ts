@@ -17,6 +17,8 @@ export function parseMountInfo(text: string, file = "/proc/self/mountinfo"): Mou
   const out: MountInfo[] = [];
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
+    // The kernel escapes what a path may hold (show_mountinfo, mangle()); a NUL is never written.
+    if (line.includes("\0")) throw new ParseError(file, i + 1, "a NUL byte, which the kernel never writes here", line.replace(/\0/g, "\\0"));
     const f = line.split(" ");
     const sep = f.indexOf("-", 6);
     if (sep < 0 || f.length < sep + 4) {

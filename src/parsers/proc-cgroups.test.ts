@@ -20,12 +20,12 @@ pids\t8\t1\t1
 
 test("parseProcCgroups() reads the memory line of a v1 host", () => {
   const mem = memorySubsys(parseProcCgroups(LAB_V1));
-  assert.deepEqual(mem, { name: "memory", hierarchy: 4, numCgroups: 13, enabled: true });
+  assert.deepEqual(mem, { name: "memory", hierarchy: 4, numCgroups: 13, enabled: true, line: 6 });
 });
 
 test("parseProcCgroups() reads a v2 host, where every controller has hierarchy 0", () => {
   const v2 = "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t0\t201\t1\npids\t0\t201\t1\n";
-  assert.deepEqual(memorySubsys(parseProcCgroups(v2)), { name: "memory", hierarchy: 0, numCgroups: 201, enabled: true });
+  assert.deepEqual(memorySubsys(parseProcCgroups(v2)), { name: "memory", hierarchy: 0, numCgroups: 201, enabled: true, line: 2 });
 });
 
 test("parseProcCgroups() counts past the ID cap (dying memcgs on a modern kernel)", () => {

@@ -1,6 +1,7 @@
 import { parseDuration } from "../parsers/duration.js";
 import type { Sample } from "../analyze/sample.js";
 import type { Sampler } from "./sampler.js";
+import { redactSecrets } from "../logs/redact.js";
 
 export interface ApiContext {
   sampler: Sampler;
@@ -12,7 +13,14 @@ export interface ApiContext {
   node?: string | null;
   /** `serve --trace`; null or absent without it. */
   trace?: { doc(kernelDying: number | null): unknown } | null;
+  /** Host names the page and /api answer to besides IP literals and localhost (--allowed-host). */
+  allowedHosts?: string[];
 }
+
+/** /api/history answers at most this many points (default DEFAULT_POINTS), from at most MAX_WINDOW_MS back. */
+export const MAX_POINTS = 4_000;
+export const DEFAULT_POINTS = 1_000;
+export const MAX_WINDOW_MS = 400 * 86_400_000;
 
 /** How old each figure is: the cheap count is one interval old at most, walk figures one walk interval. */
 export function freshness(c: ApiContext): Record<string, unknown> {
@@ -34,7 +42,7 @@ export function status(c: ApiContext): unknown {
   return {
     schema: "cgleak.status/v1",
     node: c.node ?? null,
-    report: s.report,
+    report: s.report === null ? null : { ...s.report, kernel: { ...s.report.kernel, cmdline: s.report.kernel.cmdline === null ? null : redactSecrets(s.report.kernel.cmdline) } },
     sample: s.sample,
     forecast: s.forecast,
     freshness: freshness(c),
@@ -46,37 +54,95 @@ export function forecastDoc(c: ApiContext): unknown {
   return { schema: "cgleak.forecast/v1", forecast: c.sampler.forecast, freshness: freshness(c) };
 }
 
-/** Samples since `since`, from the database, or from memory when the database is unusable. */
-export function history(c: ApiContext, sinceParam: string | null): unknown {
-  const since = parseSince(sinceParam, c.now());
-  let samples: Sample[] | null = null;
-  let source = "database";
+/**
+ * Samples since `since` as JSON text, from the database, or from memory when the database is
+ * unusable: at most `points` of them (evenly spaced, the newest kept), from at most MAX_WINDOW_MS
+ * back. Scrapes must not wait behind it: requests are served one at a time, the database is read
+ * a day at a time with the event loop free in between, and what was read is shared by every
+ * request until the next sample (48 clients cost one read, not 48).
+ */
+export function history(c: ApiContext, sinceParam: string | null, pointsParam: string | null = null): Promise<string> {
+  const now = c.now();
+  const since = Math.max(parseSince(sinceParam, now), now - MAX_WINDOW_MS);
+  const points = parsePoints(pointsParam);
+  const run = queue.then(() => answer(c, since, points));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+let read: { key: string; sampler: object; source: string; samples: Promise<Sample[]> } | undefined;
+const answers = new Map<string, string>();
+
+async function answer(c: ApiContext, since: number, points: number): Promise<string> {
+  const key = `${c.sampler.version}:${Math.floor(since / c.intervalMs)}`;
+  if (read?.key !== key || read.sampler !== c.sampler) {
+    answers.clear();
+    const r = readSamples(c, since);
+    read = { key, sampler: c.sampler, source: r.source, samples: r.samples };
+  }
+  const cached = answers.get(`${key}:${points}`);
+  if (cached !== undefined) return cached;
+  const samples = await read.samples;
+  await yieldToScrapes();
+  const body = JSON.stringify({ schema: "cgleak.history/v1", since: new Date(since).toISOString(), source: read.source, points: Math.min(samples.length, points), of: samples.length, samples: thin(samples, points) }) + "\n";
+  if (answers.size >= 16) answers.clear();
+  answers.set(`${key}:${points}`, body);
+  return body;
+}
+
+const DAY_MS = 86_400_000;
+
+function readSamples(c: ApiContext, since: number): { source: string; samples: Promise<Sample[]> } {
   const store = c.sampler.db.store;
-  if (store !== null) {
+  const memory = (): Sample[] => c.sampler.samples.filter((x) => x.t >= since);
+  if (store === null) return { source: "memory (the forecast window only)", samples: Promise.resolve(memory()) };
+  const inDays = async (): Promise<Sample[]> => {
+    const out: Sample[] = [];
     try {
-      samples = store.range(since);
+      for (let t = since, end = c.now() + DAY_MS; t < end; t += DAY_MS) {
+        out.push(...store.range(t, t + DAY_MS));
+        await yieldToScrapes();
+      }
+      return out;
     } catch (err) {
       c.log(`history: database read failed, answering from memory: ${(err as Error).message}`);
+      return memory();
     }
-  }
-  if (samples === null) {
-    source = "memory (the forecast window only)";
-    samples = c.sampler.samples.filter((x) => x.t >= since);
-  }
-  return { schema: "cgleak.history/v1", since: new Date(since).toISOString(), source, samples };
+  };
+  return { source: "database", samples: inDays() };
+}
+
+/** Lets pending I/O (a scrape) run before the next slice of history work. */
+function yieldToScrapes(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** At most n samples, evenly spaced over the list; the last (newest) always kept. */
+export function thin<T>(xs: T[], n: number): T[] {
+  if (xs.length <= n) return xs;
+  const out: T[] = [];
+  const step = (xs.length - 1) / (n - 1);
+  for (let i = 0; i < n; i++) out.push(xs[Math.round(i * step)] as T);
+  return out;
+}
+
+function parsePoints(v: string | null): number {
+  if (v === null || v === "") return DEFAULT_POINTS;
+  if (!/^\d{1,6}$/.test(v) || Number(v) < 2 || Number(v) > MAX_POINTS) throw new BadRequest(`points: expected a whole number from 2 to ${MAX_POINTS}, got "${v.slice(0, 40)}"`);
+  return Number(v);
 }
 
 export class BadRequest extends Error {}
 
-const DAY_MS = 86_400_000;
 
 /** `since` as milliseconds since the epoch, an ISO time, or a duration back from now (90m, 24h, 7d). */
 export function parseSince(v: string | null, nowMs: number): number {
   if (v === null || v === "") return nowMs - DAY_MS;
-  const back = parseDuration(v);
+  const back = /^\d{1,9}(?:\.\d{1,6})?\s*[a-z]{1,2}$/.test(v.trim()) ? parseDuration(v) : undefined;
   if (back !== undefined) return nowMs - back;
-  if (/^\d+$/.test(v)) return Number(v);
+  if (/^\d{1,16}$/.test(v)) return Number(v);
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new BadRequest(`since: expected milliseconds since the epoch, an ISO time or a duration such as 24h, got "${v}"`);
+  if (Number.isNaN(t)) throw new BadRequest(`since: expected milliseconds since the epoch, an ISO time or a duration such as 24h, got "${v.slice(0, 40)}"`);
   return t;
 }

@@ -39,6 +39,8 @@ export interface DaemonOptions {
   trace?: boolean;
   /** `--reap`: the reaper's context (src/serve/reap.ts); null without it. */
   reap?: ServeReapOptions | null;
+  /** Host names the page and /api answer to besides IP literals and localhost. */
+  allowedHosts?: string[];
 }
 
 export interface Daemon { address: AddressInfo; sampler: Sampler; trace: ServeTrace | null; close(): Promise<void> }
@@ -89,7 +91,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     put: (v) => void sampler.run("store", () => sampler.db.store?.putState("reap", v)),
   }, o.log) : null;
   const renderer = { render: () => metrics.render(), contentType: metrics.registry.contentType };
-  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace, node: o.node ?? null }, renderer);
+  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace, node: o.node ?? null, allowedHosts: o.allowedHosts ?? [] }, renderer);
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
     await cleanup();
     throw err;

@@ -1,6 +1,7 @@
 import type { ScanReport } from "../analyze/report.js";
 import { formatBytes, formatCount, formatPercent } from "../analyze/format.js";
 import { renderFindings } from "./findings-text.js";
+import { escapeControls, escapeName } from "./terminal.js";
 
 const TOP_SUBTREES = 8;
 const PATH_WIDTH = 44;
@@ -34,9 +35,10 @@ export function renderScanText(r: ScanReport): string {
   }
   if (r.subtrees.length > TOP_SUBTREES) out.push(`  ... ${r.subtrees.length - TOP_SUBTREES} more (--json lists all)`);
   out.push(...pinLines(r), ...controllerLines(r));
-  out.push("", "diagnosis", renderFindings(r.findings, false).trimEnd());
+  out.push("", "diagnosis", ...escapeControls(renderFindings(r.findings, false).trimEnd()).split("\n"));
   out.push("", `scanned in ${(r.timings.scanSeconds * 1000).toFixed(0)} ms (walk ${(r.timings.walkSeconds * 1000).toFixed(0)} ms)`);
-  return out.join("\n") + "\n";
+  // Names come from the host: each line is one line, whatever a cgroup is called.
+  return out.map((l) => escapeName(l)).join("\n") + "\n";
 }
 
 /** The pins by kind, when any: page cache includes shmem, as the kernel counts it. */
