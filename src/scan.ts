@@ -57,7 +57,7 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
     emptyMinAgeMs: opts.emptyMinAgeMs,
     swap: (node.meminfo.swapTotalBytes ?? 0) > 0,
   });
-  assertWithinKernelBounds(memcg, model.dyingHoldIds);
+  assertWithinKernelBounds(memcg, model.dyingHoldIds, model.placement.exact);
   const ctl = collectControllers(host, node.mounts, { walkUpTo: opts.deep === true ? Infinity : AUTO_DEEP_MAX, memory: memcg });
   const snapshot = buildSnapshot(host, node, memcg, ctl, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
   return withAssessment(snapshot, model, node.boot, opts.runtimes ?? null, opts.logs ?? null);

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { fixtureRoot, runCli, TESTDATA } from "../testing/fixtures.js";
+import * as path from "node:path";
+import { copyFixture, fixtureRoot, runCli, TESTDATA } from "../testing/fixtures.js";
 import type { ScanReport } from "../analyze/report.js";
 import { createMetrics } from "../sinks/metrics.js";
 
@@ -69,4 +70,21 @@ test("one assessment: no memory controller names the reason from /proc/cgroups a
   const r = runCli(["scan", "--host-root", fixtureRoot("no-memory-controller")]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /disabled at boot \(cgroup_disable=memory on the kernel command line; \/proc\/cgroups shows enabled 0\)\n$/);
+});
+
+test("one assessment: more memcgs than IDs is impossible on an exactly placed 3.10 kernel, and evidence against the rule on a vendor one", () => {
+  const dir = copyFixture("centos7-v1-near-cap");
+  try {
+    const cgroups = path.join(dir, "proc/cgroups");
+    fs.writeFileSync(cgroups, fs.readFileSync(cgroups, "utf8").replace(/^memory\t8\t\d+/m, "memory\t8\t70000"));
+    const exact = runCli(["check", "--kured", "--host-root", dir]);
+    assert.equal(exact.status, 2, "an impossible number is no fact: UNKNOWN, never REBOOT");
+    fs.writeFileSync(path.join(dir, "proc/sys/kernel/osrelease"), "3.10.0-957.21.3.vendorx.x86_64\n");
+    const r = JSON.parse(runCli(["scan", "--json", "--host-root", dir]).stdout) as ScanReport;
+    assert.equal(r.ids.dyingHoldIds, false);
+    assert.ok(r.findings.some((f) => f.id === "measured-vs-model"));
+    assert.equal(r.assessment.reboot.needed, false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
