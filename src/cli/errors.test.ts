@@ -51,7 +51,7 @@ test("a path too long for the kernel is named, cut to one readable line", () => 
 
 test("an unreadable cgroup directory is named, not a raw EACCES ... chdir", { skip: process.getuid?.() !== 0 ? "needs root to run the bin as another user" : false }, () => {
   withFixture((r) => {
-    fs.chmodSync(path.dirname(r), 0o755);
+    // The temp dir's parent is /tmp itself (sticky, world-writable): only the tree is opened up.
     spawnSync("chmod", ["-R", "a+rX", r]);
     fs.chmodSync(path.join(r, MEM, "workload"), 0o700);
   }, (r) => {
