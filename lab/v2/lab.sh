@@ -7,6 +7,8 @@
 #   lab.sh run KERNEL [--out DIR] [--files DIR] [--timeout S] [--mem MB] -- COMMAND...
 #                                    boot, run COMMAND (sh -c) in /cgleak, print its stdout;
 #                                    files it writes under $LAB_OUT land in DIR
+#   lab.sh swap-ids [KERNEL...]      the full swap-pinned ID fill (minutes per kernel): repro
+#                                    --mode swap-ids with a swap file, filled to the memcg ID cap
 #   lab.sh size | clean              cache size / remove the cache
 #   CGLEAK_LAB_SMP=N (default 2) gives the guest N CPUs; CGLEAK_LAB_NUMA=K splits them and the
 #   memory into K NUMA nodes (the dying-memcg cost model, docs/cost-model.md).
@@ -229,8 +231,22 @@ topology() {
 
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
+# Not in CI: one kernel takes ~5 min under TCG (README "Swap-pinned IDs"). Prints repro's JSON.
+cmd_swap_ids() {
+  local k files; files=$(mktemp -d "${TMPDIR:-/tmp}/cgleak-swapids.XXXXXX")
+  cp "$HERE/scenarios/swap-ids.sh" "$files/"
+  [ $# -gt 0 ] || set -- 5.10 6.1 6.12
+  for k in "$@"; do
+    log "swap-ids fill on $k"
+    (cmd_run "$k" --files "$files" --mem 4096 --timeout 1500 -- \
+      'N=${N:-20} FILL=1 sh $LAB_FILES/swap-ids.sh; cat $LAB_OUT/repro.json $LAB_OUT/repro.err $LAB_OUT/times')
+  done
+  rm -rf "$files"
+}
+
 case ${1:-} in
   deps) cmd_deps;;
+  swap-ids) shift; cmd_swap_ids "$@";;
   prepare) shift; cmd_deps; cmd_prepare "$@";;
   run) shift; cmd_run "$@";;
   size) du -sh "$CACHE";;
