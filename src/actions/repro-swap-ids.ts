@@ -24,6 +24,8 @@ export interface SwapIdsReport {
   fill: (FillResult & { liveBefore: number; headroomExpectedWithoutPins: number; pinnedIds: number; idExhausted: boolean }) | null;
   /** Dying memcgs left below the parent after the tmpfs files were deleted (swap entries freed). */
   dyingAfterDelete: number;
+  /** The parent's memory.swap.current then: the swap entries, and so the ID pins, are gone at 0. */
+  swapAfterDeleteBytes: number | null;
   sentence: string;
 }
 
@@ -52,8 +54,9 @@ export async function reproSwapIds(s: Scratch, n: number, bytes: number, fillIds
   const filled = fillIds ? fillToCap(s) : null;
   for (let i = 1; i <= n; i++) fs.rmSync(`${tmpfs}/f${i}`, { force: true });
   const dyingAfterDelete = await settledDying(s.host, s.h, countRel);
+  const swapAfterDeleteBytes = readNumber(`${parent}/memory.swap.current`);
   return {
-    mode: "swap-ids", n, bytesPerMemcg: bytes, reclaimedWith, swapChargedBytes, dyingAfterRmdir, boundPinnedHigh, fill: filled, dyingAfterDelete,
+    mode: "swap-ids", n, bytesPerMemcg: bytes, reclaimedWith, swapChargedBytes, dyingAfterRmdir, boundPinnedHigh, fill: filled, dyingAfterDelete, swapAfterDeleteBytes,
     sentence: filled !== null
       ? `${filled.pinnedIds} memcg IDs were held by ${dyingAfterRmdir} dying memcgs whose tmpfs pages are in swap; deleting the files left ${dyingAfterDelete} dying`
       : `${dyingAfterRmdir} of ${n} memcgs stayed dying with their tmpfs pages in swap (each holds an ID while a swap entry points at it); deleting the files left ${dyingAfterDelete}`,

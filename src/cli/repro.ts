@@ -54,7 +54,7 @@ export function renderRepro(r: Report): string {
       out.push(`  fill: ${formatCount(f.created)} mkdirs succeeded of ${formatCount(f.headroomExpectedWithoutPins)} free without pins (${formatCount(f.liveBefore)} live before): ${formatCount(f.pinnedIds)} IDs pinned`);
       if (f.error) out.push(`  mkdir ${f.error.path} failed: errno ${f.error.errno} ${f.error.code} (${f.error.text})${f.idExhausted ? " - memcg IDs exhausted" : ""}; rolled back ${formatCount(f.removed)} in ${f.rollbackSeconds.toFixed(2)} s`);
     }
-    out.push(`  dying after deleting the tmpfs files: ${x.dyingAfterDelete}`);
+    out.push(`  after deleting the tmpfs files: swap charged ${x.swapAfterDeleteBytes === null ? "n/a" : formatBytes(x.swapAfterDeleteBytes)}, dying ${x.dyingAfterDelete} (the rest are freed asynchronously)`);
   } else if (x.mode === "fill") {
     out.push(`created ${formatCount(x.created)} memcgs in ${x.fillSeconds.toFixed(2)} s under ${r.scratch}`);
     if (x.error) out.push(`mkdir ${x.error.path} failed: errno ${x.error.errno} ${x.error.code} (${x.error.text})${x.idExhausted ? " - memcg IDs exhausted" : ""}`);

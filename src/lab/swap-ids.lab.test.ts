@@ -51,8 +51,10 @@ for (const kernel of ["5.10", "6.1", "6.12"] as LabKernel[]) {
       assert.ok(r.boundPinnedHigh! <= r.dyingAfterRmdir + 2, `bound ${r.boundPinnedHigh} loose: ${r.dyingAfterRmdir} dying below the scratch`);
     });
 
-    it("deleting the tmpfs files frees the swap entries and the memcgs", () => {
-      assert.ok(r.dyingAfterDelete <= N * 0.2, `${r.dyingAfterDelete} still dying after the files went`);
+    it("deleting the tmpfs files frees the swap entries (the ID pins) and most memcgs at once", () => {
+      // the rest go asynchronously: 4 and 5 of 20 were still dying 1-5 s later on 5.10 and 6.1
+      assert.equal(r.swapAfterDeleteBytes, 0);
+      assert.ok(r.dyingAfterDelete <= N / 2, `${r.dyingAfterDelete} still dying after the files went`);
     });
 
     it("leaves no cgroup behind", () => {
@@ -63,8 +65,8 @@ for (const kernel of ["5.10", "6.1", "6.12"] as LabKernel[]) {
       const f = r.fill ?? assert.fail("no fill in the report");
       t.diagnostic(`fill: ${f.created} created in ${f.fillSeconds.toFixed(1)} s, ${f.pinnedIds} pinned, ${f.error?.code} ${f.error?.text}`);
       assert.ok(f.idExhausted, `mkdir stopped by ${f.error?.code}`);
-      // pinnedIds counts against 65,535; the idr kernels (before the xarray) allocate 1..65,534 only
-      const slack = f.error?.code === "ENOSPC" ? 1 : 0;
+      // pinnedIds counts against 65,535; 5.10's idr_alloc(1, MEM_CGROUP_ID_MAX) hands out 1..65,534 only
+      const slack = kernel === "5.10" ? 1 : 0;
       assert.ok(f.pinnedIds >= r.dyingAfterRmdir * 0.8 && f.pinnedIds - slack <= r.boundPinnedHigh!, `${f.pinnedIds} pinned, ${r.dyingAfterRmdir} dying, bound ${r.boundPinnedHigh}`);
       assert.equal(f.error?.code, kernel === "6.12" ? "EBUSY" : "ENOSPC");
     });
