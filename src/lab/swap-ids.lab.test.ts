@@ -52,8 +52,11 @@ for (const kernel of ["5.10", "6.1", "6.12"] as LabKernel[]) {
     });
 
     it("deleting the tmpfs files frees the swap entries (the ID pins) and most memcgs at once", () => {
-      // the rest go asynchronously: 4 and 5 of 20 were still dying 1-5 s later on 5.10 and 6.1
-      assert.equal(r.swapAfterDeleteBytes, 0);
+      // Freed swap slots wait in a per-CPU return cache of 64 (SWAP_SLOTS_CACHE_SIZE, mm/swap_slots.c)
+      // before they are uncharged: 256 KiB (4 memcgs x 16 pages) stayed charged on all three kernels.
+      const slotCache = 64 * 4096 * 2; // 2 vCPUs
+      assert.ok((r.swapAfterDeleteBytes ?? Infinity) <= slotCache, `${r.swapAfterDeleteBytes} B of swap still charged`);
+      assert.ok((r.swapAfterDeleteBytes ?? 0) < (r.swapChargedBytes ?? 0) / 2);
       assert.ok(r.dyingAfterDelete <= N / 2, `${r.dyingAfterDelete} still dying after the files went`);
     });
 
