@@ -52,7 +52,7 @@ for (const kernel of ["5.10", "6.1", "6.12"] as LabKernel[]) {
     });
 
     it("deleting the tmpfs files frees the swap entries (the ID pins) and most memcgs at once", () => {
-      // Freed swap slots wait in a per-CPU return cache of 64 (SWAP_SLOTS_CACHE_SIZE, mm/swap_slots.c)
+      // Freed swap slots wait in a per-CPU return cache of 64 (SWAP_SLOTS_CACHE_SIZE = SWAP_BATCH, include/linux/swap_slots.h)
       // before they are uncharged: 256 KiB (4 memcgs x 16 pages) stayed charged on all three kernels.
       const slotCache = 64 * 4096 * 2; // 2 vCPUs
       assert.ok((r.swapAfterDeleteBytes ?? Infinity) <= slotCache, `${r.swapAfterDeleteBytes} B of swap still charged`);
