@@ -1,9 +1,9 @@
-import * as fs from "node:fs";
 import type { Host } from "../host/host.js";
 import { parseCgroupStat } from "../parsers/cgroup-stat.js";
 import { parseSingleValue } from "../parsers/single-value.js";
 import { parseMeminfo } from "../parsers/meminfo.js";
 import type { CgroupHierarchy } from "./mounts.js";
+import { walkCgroupDirs } from "./walk.js";
 
 /** One swap entry is one page: a dying memcg that keeps its ID holds at least one. */
 const PAGE = 4096;
@@ -77,11 +77,13 @@ function readNumber(host: Host, file: string): number | undefined {
 }
 
 function liveChildren(host: Host, dir: string): string[] {
+  const kids: string[] = [];
   try {
-    return fs.readdirSync(host.path(dir), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${dir}/${e.name}`);
+    walkCgroupDirs(host.path(dir), (e) => e.depth === 1 && kids.push(`${dir}/${e.rel}`), (e) => e.depth === 0);
   } catch {
-    return [];
+    return []; // removed meanwhile: its dying are counted at its parent
   }
+  return kids;
 }
 
 /** The root has no memory.swap.current: all swap in use is the most its descendants can hold. */
