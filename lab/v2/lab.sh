@@ -3,10 +3,12 @@
 # Recipe and measurements: docs in lab/v2/README.md and ../shared/design/v2-qemu-lab.md.
 #
 #   lab.sh deps                      apt-get install what the lab needs (root)
-#   lab.sh prepare [6.1] [6.12]      download + cache kernels and the initramfs base
-#   lab.sh run KERNEL [--out DIR] [--files DIR] [--timeout S] -- COMMAND...
+#   lab.sh prepare [5.10] [6.1] [6.12]  download + cache kernels and the initramfs base
+#   lab.sh run KERNEL [--out DIR] [--files DIR] [--timeout S] [--mem MB] -- COMMAND...
 #                                    boot, run COMMAND (sh -c) in /cgleak, print its stdout;
 #                                    files it writes under $LAB_OUT land in DIR
+#   lab.sh swap-ids [KERNEL...]      the full swap-pinned ID fill (minutes per kernel): repro
+#                                    --mode swap-ids with a swap file, filled to the memcg ID cap
 #   lab.sh size | clean              cache size / remove the cache
 #   CGLEAK_LAB_SMP=N (default 2) gives the guest N CPUs; CGLEAK_LAB_NUMA=K splits them and the
 #   memory into K NUMA nodes (the dying-memcg cost model, docs/cost-model.md).
@@ -34,15 +36,34 @@ cmd_deps() {
 }
 
 # The Debian package for a kernel series: 6.1 is what linux-image-amd64 depends on (bookworm),
-# 6.12 what linux-image-6.12-amd64 depends on (bookworm-backports style .deb12 builds).
+# 6.12 what linux-image-6.12-amd64 depends on (bookworm-backports style .deb12 builds), 5.10 what
+# bullseye's linux-image-amd64 depends on (read from the lab's own bullseye list, see apt_opts).
 kernel_package() {
   local meta=linux-image-amd64
   [ "$1" = 6.12 ] && meta=linux-image-6.12-amd64
   local pkg
-  pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-  [ -n "$pkg" ] || die "apt-cache knows no $meta (need Debian bookworm sources)"
+  pkg=$(apt-cache $(apt_opts "$1") depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  [ -n "$pkg" ] || die "apt-cache knows no $meta for $1 (need Debian bookworm sources; 5.10: lab.sh prepare 5.10 fetches bullseye's list)"
   case "$pkg" in linux-image-"$1".*) ;; *) die "$meta depends on $pkg, not a $1 kernel";; esac
   echo "$pkg"
+}
+
+# 5.10 is bullseye's: a sources list, package lists and download cache of the lab's own, so the
+# host's apt configuration and state are neither read nor changed. The sandbox user is root
+# because _apt may not write under a root-only TMPDIR or cache dir.
+BULLSEYE="$CACHE/apt-bullseye"
+apt_opts() {
+  [ "$1" = 5.10 ] || return 0
+  echo "-o Dir::Etc::sourcelist=$BULLSEYE/bullseye.list -o Dir::Etc::sourceparts=$BULLSEYE/parts.d -o Dir::State::lists=$BULLSEYE/lists" \
+       "-o Dir::Cache=$BULLSEYE/cache -o Dir::State::status=/dev/null -o APT::Sandbox::User=root"
+}
+
+apt_update() {
+  if [ "$1" = 5.10 ]; then
+    mkdir -p "$BULLSEYE/lists/partial" "$BULLSEYE/cache/archives/partial" "$BULLSEYE/parts.d"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main" > "$BULLSEYE/bullseye.list"
+  fi
+  apt-get $(apt_opts "$1") update -qq >&2
 }
 
 # Downloads one kernel .deb, keeps vmlinuz + the needed modules (decompressed) + config.
@@ -50,14 +71,15 @@ prepare_kernel() {
   local series=$1 dir="$CACHE/kernels/$1"
   [ -f "$dir/ready" ] && return 0
   local pkg kver work
-  pkg=$(kernel_package "$series"); kver=${pkg#linux-image-}
   work=$(mktemp -d "$CACHE/tmp.XXXXXX")
+  [ "$series" = 5.10 ] && [ ! -d "$BULLSEYE/lists" ] && apt_update 5.10
+  pkg=$(kernel_package "$series"); kver=${pkg#linux-image-}
   log "downloading $pkg"
   # A stale package list names a version the mirror has dropped: refresh once and ask again.
-  if ! (cd "$work" && apt-get download -q "$pkg" >&2); then
-    apt-get update -qq >&2
+  if ! (cd "$work" && apt-get $(apt_opts "$series") download -q "$pkg" >&2); then
+    apt_update "$series"
     pkg=$(kernel_package "$series"); kver=${pkg#linux-image-}
-    (cd "$work" && apt-get download -q "$pkg" >&2) || die "cannot download $pkg"
+    (cd "$work" && apt-get $(apt_opts "$series") download -q "$pkg" >&2) || die "cannot download $pkg"
   fi
   dpkg-deb -x "$work"/*.deb "$work/pkg"
   depmod -b "$work/pkg" "$kver"
@@ -126,18 +148,18 @@ prepare_modules() {
 cmd_prepare() {
   mkdir -p "$CACHE"
   exec 9>"$CACHE/lock"; flock 9
-  local s; for s in "${@:-6.1 6.12}"; do for k in $s; do prepare_kernel "$k"; done; done
+  local s; for s in "${@:-5.10 6.1 6.12}"; do for k in $s; do prepare_kernel "$k"; done; done
   prepare_base
   prepare_modules
   flock -u 9
 }
 
 cmd_run() {
-  local series=${1:?kernel 6.1 or 6.12}; shift
-  local out="" files="" timeout=${CGLEAK_LAB_TIMEOUT:-300}
+  local series=${1:?kernel 5.10, 6.1 or 6.12}; shift
+  local out="" files="" timeout=${CGLEAK_LAB_TIMEOUT:-300} mem=2048
   while [ $# -gt 0 ]; do
     case $1 in
-      --out) out=$2; shift 2;; --files) files=$2; shift 2;; --timeout) timeout=$2; shift 2;;
+      --out) out=$2; shift 2;; --files) files=$2; shift 2;; --timeout) timeout=$2; shift 2;; --mem) mem=$2; shift 2;;
       --) shift; break;; *) die "unknown option $1";;
     esac
   done
@@ -157,7 +179,7 @@ cmd_run() {
   cat "$kdir/modules.cpio.gz" "$BASE" "$APPMODS" "$run/app.cpio.gz" > "$run/initrd"
   truncate -s 256M "$run/disk.img" && mke2fs -q -t ext4 -F "$run/disk.img"
   local rc=0
-  boot "$kdir" "$run" "$timeout" || rc=$?
+  boot "$kdir" "$run" "$timeout" "$mem" || rc=$?
   if [ -n "$out" ]; then
     # rdump recreates /out under the target; copy its content so DIR is the guest's $LAB_OUT.
     mkdir -p "$out"
@@ -169,7 +191,7 @@ cmd_run() {
 
 # Streams the serial console: guest stdout between markers to our stdout, the rest to stderr.
 boot() {
-  local kdir=$1 run=$2 timeout=$3 t0=$EPOCHREALTIME state=boot rc=125 line
+  local kdir=$1 run=$2 timeout=$3 mem=$4 t0=$EPOCHREALTIME state=boot rc=125 line
   unset prev
   while IFS= read -r line; do
     line=${line%$'\r'}
@@ -184,7 +206,7 @@ boot() {
       boot:*) [ -n "${CGLEAK_LAB_VERBOSE:-}" ] && printf '[console] %s\n' "$line" >&2;;
       *) ;;
     esac
-  done < <(timeout -s KILL "$timeout" qemu-system-x86_64 -accel tcg -m 2048 $(topology) -nographic -no-reboot \
+  done < <(timeout -s KILL "$timeout" qemu-system-x86_64 -accel tcg -m "$mem" $(topology) -nographic -no-reboot \
       -kernel "$kdir/vmlinuz" -initrd "$run/initrd" -nic none \
       -drive "file=$run/disk.img,if=virtio,format=raw" \
       -append "console=ttyS0 quiet panic=-1 cgroup_no_v1=all" </dev/null 2>&1; echo "@@QEMU-EXIT@@ $?")
@@ -203,14 +225,28 @@ topology() {
   per=$((smp / numa))
   for ((k = 0; k < numa; k++)); do
     printf -- ' -object memory-backend-ram,id=m%d,size=%dM -numa node,nodeid=%d,memdev=m%d,cpus=%d-%d' \
-      "$k" $((2048 / numa)) "$k" "$k" $((k * per)) $((k * per + per - 1))
+      "$k" $((${mem:-2048} / numa)) "$k" "$k" $((k * per)) $((k * per + per - 1))
   done
 }
 
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
+# Not in CI: one kernel takes ~5 min under TCG (README "Swap-pinned IDs"). Prints repro's JSON.
+cmd_swap_ids() {
+  local k files; files=$(mktemp -d "${TMPDIR:-/tmp}/cgleak-swapids.XXXXXX")
+  cp "$HERE/scenarios/swap-ids.sh" "$files/"
+  [ $# -gt 0 ] || set -- 5.10 6.1 6.12
+  for k in "$@"; do
+    log "swap-ids fill on $k"
+    (cmd_run "$k" --files "$files" --mem 4096 --timeout 1500 -- \
+      'N=${N:-20} FILL=1 sh $LAB_FILES/swap-ids.sh; cat $LAB_OUT/repro.json $LAB_OUT/repro.err $LAB_OUT/times')
+  done
+  rm -rf "$files"
+}
+
 case ${1:-} in
   deps) cmd_deps;;
+  swap-ids) shift; cmd_swap_ids "$@";;
   prepare) shift; cmd_deps; cmd_prepare "$@";;
   run) shift; cmd_run "$@";;
   size) du -sh "$CACHE";;

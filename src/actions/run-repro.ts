@@ -9,10 +9,11 @@ import { Scratch } from "./scratch.js";
 import { refuseOnWorkingNode } from "./guard.js";
 import { reproKmemFork, type KmemForkReport } from "./repro.js";
 import { reproPin, RELEASE_ACTIONS, type PinReport, type ReleaseName } from "./repro-pin.js";
+import { reproSwapIds, noSwapReason, type SwapIdsReport } from "./repro-swap-ids.js";
 import { fill, fillCostBytes, isIdExhaustion, type FillResult } from "./fill.js";
 
 export interface ReproOptions {
-  mode: "kmem-fork" | "page-cache" | "shmem" | "fill";
+  mode: "kmem-fork" | "page-cache" | "shmem" | "fill" | "swap-ids";
   n?: number;
   bytes?: number;
   actions?: string[];
@@ -26,7 +27,7 @@ export interface ReproOptions {
 export type FillReport = FillResult & { mode: "fill"; idExhausted: boolean; liveBefore: number };
 export interface ReproReport {
   scratch: string;
-  result: KmemForkReport | PinReport | FillReport;
+  result: KmemForkReport | PinReport | FillReport | SwapIdsReport;
   cleanupProblems: string[];
 }
 
@@ -52,6 +53,10 @@ function preflight(host: Host, o: ReproOptions): string | undefined {
   if (process.getuid?.() !== 0) return "needs root to create memory cgroups";
   if (o.mode === "fill" && !o.blockNode) {
     return "fill makes every memcg mkdir on this host fail until it rolls back; pass --i-understand-this-blocks-the-node (and --limit N to stop early)";
+  }
+  if (o.mode === "swap-ids") {
+    const noSwap = noSwapReason(host.readTextIfExists("/proc/swaps"));
+    if (noSwap !== undefined) return noSwap;
   }
   const memTmp = o.mode === "page-cache" ? memoryBackedTmp() : undefined;
   if (memTmp !== undefined) return `page-cache needs its files on a disk filesystem, but ${memTmp} is in memory (tmpfs/ramfs: they would pin as shmem); set TMPDIR to a directory on disk`;
@@ -83,6 +88,8 @@ async function runMode(s: Scratch, o: ReproOptions): Promise<ReproReport["result
       return reproPin(s, o.mode, o.n ?? 50, (o.actions as ReleaseName[] | undefined) ?? RELEASE_ACTIONS, o.bytes ?? 65536);
     case "fill":
       return runFill(s, o);
+    case "swap-ids":
+      return reproSwapIds(s, o.n ?? 20, o.bytes ?? 65536, o.blockNode);
   }
 }
 
@@ -92,6 +99,8 @@ function runFill(s: Scratch, o: ReproOptions): FillReport {
   const planned = Math.min(o.limit ?? Infinity, room + 10); // +10: mkdir must fail, not stop short
   o.say(`fill: up to ${formatCount(Math.min(planned, room))} memcgs (${formatCount(liveBefore)} live now, cap ${formatCount(MEMCG_ID_CAP)}), about ${formatBytes(fillCostBytes(Math.min(planned, room)))} of memory (~27 KB each, measured); removed at once when mkdir fails`);
   const parent = s.mkdir("fill");
+  // on v2 the children of a cgroup are memcgs only where it turns memory on for them
+  s.enableChildren(parent);
   const r = fill(parent, planned, (n) => o.say(`fill: ${formatCount(n)} created`));
   return { mode: "fill", ...r, idExhausted: r.error !== undefined && isIdExhaustion(r.error.code), liveBefore };
 }

@@ -26,7 +26,8 @@ export type FindingId =
   | "kmem-limit-gone"
   | "log-signature"
   | "unknown-kernel"
-  | "runtime-unknown";
+  | "runtime-unknown"
+  | "swap-ids";
 
 export type Severity = "critical" | "warning" | "unknown" | "info";
 

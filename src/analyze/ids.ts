@@ -23,7 +23,7 @@ export interface IdUse {
  * still reference it, so only live memcgs count, plus possibly dying ones when swap is on
  * (docs/lab-results.md §2: 100,000 dying memcgs and mkdir still working, no swap).
  */
-export function idUse(live: number, dying: number, holdIds: Rule<boolean>, swapOn: boolean, placement?: Placement): IdUse {
+export function idUse(live: number, dying: number, holdIds: Rule<boolean>, swapOn: boolean, placement?: Placement, swapPinnedHigh?: number | null): IdUse {
   const total = live + dying;
   let low = live;
   let high = live;
@@ -34,6 +34,10 @@ export function idUse(live: number, dying: number, holdIds: Rule<boolean>, swapO
   } else if (holdIds.value === "unknown") {
     high = total;
     basis = `unknown whether dying memcgs keep their ID (${holdIds.reason}): counted as a range`;
+  } else if (swapOn && swapPinnedHigh !== undefined && swapPinnedHigh !== null) {
+    // src/collect/swap-ids.ts: at most this many dying memcgs have swap charged to hold an ID
+    high = live + Math.min(dying, swapPinnedHigh);
+    basis = `dying memcgs free their ID at removal, but swap entries keep theirs: at most ${Math.min(dying, swapPinnedHigh)} of ${dying} dying have swap charged below their live parent (memory.swap.current)`;
   } else if (swapOn) {
     high = total;
     basis = "dying memcgs free their ID at removal, but swap entries can keep some: counted as a range";

@@ -5,19 +5,19 @@ import { hostRootOption, type Exit } from "./common.js";
 import { countArg } from "./options.js";
 
 interface Flags {
-  hostRoot: string; mode: "kmem-fork" | "page-cache" | "shmem" | "fill"; n?: number; actions?: string;
+  hostRoot: string; mode: "kmem-fork" | "page-cache" | "shmem" | "fill" | "swap-ids"; n?: number; actions?: string;
   bytes: number; limit?: number; iUnderstandThisBlocksTheNode?: boolean; yes?: boolean; json?: boolean;
 }
 
 export function register(program: Command, exit: Exit): void {
   program.command("repro")
     .description("prove on this node, in a scratch memcg tree, whether its kernel leaks memory cgroups and what frees them")
-    .addOption(new Option("--mode <mode>", "what to reproduce").choices(["kmem-fork", "page-cache", "shmem", "fill"]).makeOptionMandatory())
-    .option("-n <count>", "memcgs per experiment (default 100 for kmem-fork, 50 per release action)", countArg)
+    .addOption(new Option("--mode <mode>", "what to reproduce").choices(["kmem-fork", "page-cache", "shmem", "fill", "swap-ids"]).makeOptionMandatory())
+    .option("-n <count>", "memcgs per experiment (default 100 for kmem-fork, 50 per release action, 20 for swap-ids)", countArg)
     .option("--actions <list>", "page-cache/shmem: release actions to try (delete-files,drop-page-cache,drop-caches,force-empty-before-rmdir,force-empty-parent,memory-reclaim)")
-    .option("--bytes <n>", "page-cache/shmem: bytes each memcg writes", countArg, 65536)
+    .option("--bytes <n>", "page-cache/shmem/swap-ids: bytes each memcg writes", countArg, 65536)
     .option("--limit <n>", "fill: stop after this many memcgs", countArg)
-    .option("--i-understand-this-blocks-the-node", "fill: allow filling the memcg ID space (every memcg mkdir on the host fails until it is rolled back)")
+    .option("--i-understand-this-blocks-the-node", "fill, swap-ids: allow filling the memcg ID space (every memcg mkdir on the host fails until it is rolled back)")
     .option("--yes", "run even though a container runtime (kubelet, containerd, dockerd, cri-o) is running")
     .option("--json", "print the report as JSON")
     .addOption(hostRootOption())
@@ -45,6 +45,16 @@ export function renderRepro(r: Report): string {
   const x = r.result;
   if (x.mode === "kmem-fork") {
     out.push(x.sentence + ".", ...x.evidence.map((e) => `  ${e}`));
+  } else if (x.mode === "swap-ids") {
+    out.push(x.sentence + ".");
+    out.push(`  ${x.n} memcgs wrote ${formatBytes(x.bytesPerMemcg)} each to a private tmpfs; pushed to swap with ${x.reclaimedWith}; swap charged ${x.swapChargedBytes === null ? "n/a" : formatBytes(x.swapChargedBytes)}`);
+    out.push(`  dying after rmdir: ${x.dyingAfterRmdir}; scan's bound on swap-pinned dying memcgs node-wide: ${x.boundPinnedHigh ?? "n/a (v1 or swap accounting off)"}`);
+    if (x.fill !== null) {
+      const f = x.fill;
+      out.push(`  fill: ${formatCount(f.created)} mkdirs succeeded of ${formatCount(f.headroomExpectedWithoutPins)} free without pins (${formatCount(f.liveBefore)} live before): ${formatCount(f.pinnedIds)} IDs pinned`);
+      if (f.error) out.push(`  mkdir ${f.error.path} failed: errno ${f.error.errno} ${f.error.code} (${f.error.text})${f.idExhausted ? " - memcg IDs exhausted" : ""}; rolled back ${formatCount(f.removed)} in ${f.rollbackSeconds.toFixed(2)} s`);
+    }
+    out.push(`  after deleting the tmpfs files: swap charged ${x.swapAfterDeleteBytes === null ? "n/a" : formatBytes(x.swapAfterDeleteBytes)}, dying ${x.dyingAfterDelete} (the rest are freed asynchronously)`);
   } else if (x.mode === "fill") {
     out.push(`created ${formatCount(x.created)} memcgs in ${x.fillSeconds.toFixed(2)} s under ${r.scratch}`);
     if (x.error) out.push(`mkdir ${x.error.path} failed: errno ${x.error.errno} ${x.error.code} (${x.error.text})${x.idExhausted ? " - memcg IDs exhausted" : ""}`);

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
  * runs one shell command inside it (cwd /cgleak, the built dist/). The guest has $LAB_OUT
  * (files written there come back), $LAB_FILES (the input files), $LAB_EXT4 and $LAB_TMPFS.
  */
-export type LabKernel = "6.1" | "6.12";
+export type LabKernel = "5.10" | "6.1" | "6.12";
 
 export interface GuestRun {
   kernel: LabKernel;
@@ -18,6 +18,8 @@ export interface GuestRun {
   timeoutSeconds?: number;
   /** Keep the files the command wrote here; by default they are only returned. */
   outDir?: string;
+  /** Guest memory (default 2048): filling the memcg ID space needs more. */
+  memMB?: number;
 }
 
 export interface GuestResult {
@@ -41,7 +43,7 @@ export function labAvailable(): string | false {
   if (process.platform !== "linux" || process.arch !== "x64") return "the v2 lab needs Linux on x86-64";
   const missing = TOOLS.filter((t) => !onPath(t));
   if (missing.length > 0) return `the v2 lab needs ${missing.join(", ")} (lab/v2/lab.sh deps)`;
-  const cached = (["6.1", "6.12"] as const).every((k) => fs.existsSync(path.join(CACHE, "kernels", k, "ready")));
+  const cached = (["5.10", "6.1", "6.12"] as const).every((k) => fs.existsSync(path.join(CACHE, "kernels", k, "ready")));
   if (!cached && !debianKernelKnown()) {
     return "no cached lab kernel and apt-cache knows no linux-image-amd64 (lab/v2/lab.sh prepare)";
   }
@@ -65,6 +67,7 @@ export async function runInGuest(run: GuestRun): Promise<GuestResult> {
     const args = [LAB_SCRIPT, "run", run.kernel, "--out", outDir];
     if (run.files) args.push("--files", writeFiles(path.join(work, "in"), run.files));
     if (run.timeoutSeconds) args.push("--timeout", String(run.timeoutSeconds));
+    if (run.memMB) args.push("--mem", String(run.memMB));
     args.push("--", run.command);
     const { stdout, stderr, code } = await spawnCollect("bash", args);
     const boot = /init after ([\d.]+) s/.exec(stderr);
