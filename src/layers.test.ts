@@ -17,7 +17,8 @@ const ALLOWED: Record<string, string[]> = {
   knowledge: ["parsers"],
   collect: ["host", "parsers", "knowledge"],
   logs: ["host", "parsers", "knowledge"],
-  analyze: ["knowledge", "parsers"],
+  // host: only for the one-line errors (host/errors.ts) a failed bound throws.
+  analyze: ["knowledge", "parsers", "host"],
   store: ["analyze"],
   sinks: ["analyze", "knowledge"],
   fleet: ["analyze"],

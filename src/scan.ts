@@ -10,6 +10,7 @@ import { kernelModel, type KernelModel } from "./knowledge/kernel-model.js";
 import { dyingCost, type DyingCost } from "./analyze/dying-cost.js";
 import type { Checked, PinReport, ScanReport, Snapshot, Thresholds } from "./analyze/report.js";
 import { assess } from "./analyze/assess.js";
+import { boundSwapPinnedIds } from "./collect/swap-ids.js";
 import { memoryMissingReason } from "./analyze/boot-line.js";
 import type { BootParams } from "./parsers/cmdline.js";
 import type { SettledDying } from "./analyze/debounce.js";
@@ -60,6 +61,8 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
   assertWithinKernelBounds(memcg, model.dyingHoldIds, model.placement.exact);
   const ctl = collectControllers(host, node.mounts, { walkUpTo: opts.deep === true ? Infinity : AUTO_DEEP_MAX, memory: memcg });
   const snapshot = buildSnapshot(host, node, memcg, ctl, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
+  // With swap on, swap entries can keep dying memcgs' IDs: bound how many (v2; read only where dying ones are).
+  if ((node.meminfo.swapTotalBytes ?? 0) > 0 && memcg.dying > 0) snapshot.swapPinnedIds = boundSwapPinnedIds(host, node.memory);
   return withAssessment(snapshot, model, node.boot, opts.runtimes ?? null, opts.logs ?? null);
 }
 

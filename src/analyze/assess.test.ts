@@ -182,3 +182,16 @@ test("assess: a node at the warning mark is at risk now, whatever the trend; bel
   const below = run({ kernel: "debian-6.12", kmem: false, swap: false, dying: 150, nokmem: false, pinned: true, logHit: false });
   assert.equal(below.assessment.risk.atRiskNow, false);
 });
+
+test("assess: with swap on, the swap bound tightens the ID range, and the swap-ids finding explains a node at risk", () => {
+  const c: Case = { kernel: "upstream-6.12", kmem: false, swap: true, dying: 60_000, nokmem: false, pinned: false, logHit: false };
+  const s = snapshot(c);
+  const model = kernelModel(s.kernel.release);
+  const loose = assess({ snapshot: s, model, boot: null, runtimes: null, logs: null });
+  assert.equal(loose.ids.usedHigh, LIVE + 60_000);
+  assert.equal(loose.status.level, "warning", "possibly past the mark: a warning, never critical, on an unproven range");
+  assert.ok(loose.findings.some((f) => f.id === "swap-ids" && f.severity === "warning"));
+  const tight = assess({ snapshot: { ...s, swapPinnedIds: { pinnedHigh: 20, visited: 3, basis: "test" } }, model, boot: null, runtimes: null, logs: null });
+  assert.equal(tight.ids.usedHigh, LIVE + 20);
+  assert.equal(tight.assessment.risk.atRiskNow, false);
+});

@@ -31,7 +31,7 @@ export type Assessed = Omit<ScanReport, "explain">;
 export function assess(a: AssessInput): Assessed {
   const s = a.snapshot;
   const measured = measuredHolds(a.model.dyingHoldIds, s, a.logs);
-  const ids = idUse(s.memcg.live, s.memcg.dying, measured.rule, (s.meminfo.swapTotalBytes ?? 0) > 0, a.model.placement);
+  const ids = idUse(s.memcg.live, s.memcg.dying, measured.rule, (s.meminfo.swapTotalBytes ?? 0) > 0, a.model.placement, s.swapPinnedIds?.pinnedHigh ?? null);
   const dyingForAlarms = alarmDying(a);
   const numeric = numericLevel(ids, dyingForAlarms, s.thresholds);
   const remedy = decideRemedy({ report: s, ids, level: numeric, thresholds: s.thresholds, model: a.model, runtimes: a.runtimes });

@@ -11,6 +11,7 @@ import { kmemLimitGoneFinding, unknownKernelFinding } from "./findings/kernel.js
 import { logSignatureFinding } from "./findings/log-signature.js";
 import { dyingWorkloadsFinding, type NamedDying } from "./findings/dying-workloads.js";
 import { dyingHoldIdsFinding } from "./findings/dying-hold-ids.js";
+import { swapIdsFinding } from "./findings/swap-ids.js";
 import { bootLineFinding, kernelPlacementFinding, measuredVsModelFinding } from "./findings/model.js";
 import { dyingControllersFinding } from "./findings/dying-controllers.js";
 
@@ -31,6 +32,7 @@ const RULES: Array<(d: DiagnosisInput) => Finding | null> = [
   kmemForkFinding,
   dyingHoldIdsFinding,
   idCapFinding,
+  swapIdsFinding,
   measuredVsModelFinding,
   dyingPinnedFinding,
   dyingWorkloadsFinding,

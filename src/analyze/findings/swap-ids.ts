@@ -1,9 +1,8 @@
 import type { DiagnosisInput } from "../diagnose.js";
 import type { Finding } from "../finding.js";
 import { formatCount, formatPercent } from "../format.js";
+import { NOTABLE_DYING } from "../remedy.js";
 
-/** Below this many dying memcgs a node with swap is normal: every removed pod leaves a few for a while. */
-const NOTABLE = 100;
 
 /**
  * Since 73f576c04b94 (4.8) a dying memcg frees its ID at removal unless swap entries still point
@@ -16,7 +15,7 @@ const NOTABLE = 100;
 export function swapIdsFinding(d: DiagnosisInput): Finding | null {
   const r = d.report;
   const swapOn = (r.meminfo.swapTotalBytes ?? 0) > 0;
-  if (!swapOn || r.ids.dyingHoldIds === true || r.memcg.dying < Math.min(NOTABLE, r.thresholds.dyingWarn)) return null;
+  if (!swapOn || r.ids.dyingHoldIds === true || r.memcg.dying < Math.min(NOTABLE_DYING, r.thresholds.dyingWarn)) return null;
   const atRisk = r.ids.usedRatio >= r.thresholds.warn;
   return {
     id: "swap-ids",
