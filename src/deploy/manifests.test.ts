@@ -60,7 +60,7 @@ const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding"
 const LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"];
 
 test("kustomize renders the base and every overlay, and every object is valid against the Kubernetes and prometheus-operator schemas", { skip: noKustomize }, async () => {
-  assert.deepEqual(overlays(), ["npd-status", "remediation"], "the overlays under deploy/overlays");
+  assert.deepEqual(overlays(), ["npd-status", "reap", "remediation"], "the overlays under deploy/overlays");
   for (const name of ["kubernetes", ...overlays()]) {
     const objs = render(name);
     const seen = await validateAll(objs, name);
@@ -294,4 +294,19 @@ test("Dockerfile: Node 20 on bookworm slim, production dependencies only, non-ro
   assert.ok(df.includes(`ENTRYPOINT ["node", "/opt/cgleak/${bin}"]`), `ENTRYPOINT runs ${bin}`);
   const user = [...df.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
   assert.ok(user !== undefined && !/^(0|root)\b/.test(user), `last USER is ${user}`);
+});
+
+test("the reap overlay runs serve --reap on top of remediation, its policy from the ConfigMap it mounts", { skip: noKustomize }, () => {
+  const objs = render("reap");
+  const ds = objs.find((o) => o.kind === "DaemonSet");
+  const c = ds?.spec.template.spec.containers[0];
+  const args = c.args as string[];
+  for (const a of ["--reap", "--reap-policy=/etc/cgleak/reap-policy.json", "--reap-under=kubepods", "--kube", "--reboot-sentinel=/host/var/run/cgleak/reboot-required"]) assert.ok(args.includes(a), `reap: ${a} in ${args.join(" ")}`);
+  assert.equal(ds?.spec.template.spec.securityContext.runAsUser, 0, "the reaper writes cgroup files: root, as remediation");
+  assert.ok(c.volumeMounts.some((m: Obj) => m.name === "reap-policy" && m.mountPath === "/etc/cgleak" && m.readOnly === true));
+  const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name === "cgleak-reap-policy");
+  assert.ok(cm, "the policy ConfigMap");
+  const policy = JSON.parse(cm.data["reap-policy.json"]) as Record<string, unknown>;
+  assert.equal(policy.targetDying, 1000);
+  assert.ok(ds?.spec.template.spec.volumes.some((v: Obj) => v.name === "reap-policy" && v.configMap?.name === "cgleak-reap-policy"));
 });
