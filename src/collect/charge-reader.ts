@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import type { Host } from "../host/host.js";
-import { isVanished } from "../host/errors.js";
+import { isVanished, ParseError } from "../host/errors.js";
 import { pickMemoryStat } from "../parsers/memory-stat.js";
 import { parseCgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy } from "./mounts.js";
@@ -30,6 +30,9 @@ const V1_KEYS = { fileBytes: "cache", shmemBytes: "shmem", anonBytes: "rss", swa
 const V2_KEYS = { fileBytes: "file", shmemBytes: "shmem", anonBytes: "anon" } as const;
 const V1_WANTED: ReadonlySet<string> = new Set(Object.values(V1_KEYS).flatMap((k) => [k, `total_${k}`]));
 const V2_WANTED: ReadonlySet<string> = new Set(Object.values(V2_KEYS));
+/** Every kernel with memcg prints these (swap and shmem come and go with config and version). */
+const V1_REQUIRED: ReadonlySet<string> = new Set(["cache", "rss", "total_cache", "total_rss"]);
+const V2_REQUIRED: ReadonlySet<string> = new Set(["file", "anon"]);
 
 /** Reads memcgs' charges for the pin descent, counting its reads. */
 export class ChargeReader {
@@ -65,10 +68,11 @@ export class ChargeReader {
   read(rel: string): Stat | undefined {
     const stat = this.file(rel, "memory.stat");
     this.reads++;
-    const text = readSmall(this.relative ? (rel === "" ? "memory.stat" : `${rel}/memory.stat`) : this.host.path(stat));
+    const text = readSmall(this.relative ? (rel === "" ? "memory.stat" : `${rel}/memory.stat`) : this.host.path(stat), stat);
     if (text === undefined) return undefined;
-    const kv = pickMemoryStat(text, stat, this.h.version === 1 ? V1_WANTED : V2_WANTED);
-    if (this.h.version === 1) return { total: v1(kv, "total_"), own: v1(kv, "") };
+    const v1 = this.h.version === 1;
+    const kv = pickMemoryStat(text, stat, v1 ? V1_WANTED : V2_WANTED, v1 ? V1_REQUIRED : V2_REQUIRED);
+    if (v1) return { total: v1Charge(kv, "total_"), own: v1Charge(kv, "") };
     return { total: { ...v2(kv), swapBytes: this.swapOf(rel) }, own: ZERO };
   }
 
@@ -120,15 +124,18 @@ const BUF = Buffer.allocUnsafe(16 * 1024);
  * paths, and readFileSync's fstat and second read cost as much again. A cgroup file's read returns
  * less than asked only at its end. undefined when the cgroup vanished.
  */
-function readSmall(file: string): string | undefined {
+/** `name` is the host path errors say (the read may go by a path relative to the hierarchy). */
+function readSmall(file: string, name: string): string | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(file, "r");
+    // O_NONBLOCK and a type check: a FIFO or device planted where memory.stat belongs is refused, never waited on.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     if (isVanished(err) || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
     throw err;
   }
   try {
+    if (!fs.fstatSync(fd).isFile()) throw new ParseError(name, 0, "expected a regular file (a kernel interface file), found something else");
     const n = fs.readSync(fd, BUF, 0, BUF.length, null);
     if (n < BUF.length) return BUF.toString("latin1", 0, n);
     return BUF.toString("latin1", 0, n) + fs.readFileSync(fd, "latin1");
@@ -140,7 +147,7 @@ function readSmall(file: string): string | undefined {
   }
 }
 
-function v1(kv: Map<string, number>, prefix: string): Charge {
+function v1Charge(kv: Map<string, number>, prefix: string): Charge {
   const swap = kv.get(`${prefix}${V1_KEYS.swapBytes}`);
   return {
     fileBytes: kv.get(prefix + V1_KEYS.fileBytes) ?? 0,
