@@ -68,8 +68,11 @@ for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
       assert.equal(passes[0]?.method, "memory-reclaim");
       assert.equal(passes[0]?.verdict, "acted");
       assert.ok(dying("stat.before") >= N * 0.95, `setup: ${dying("stat.before")} dying`);
-      // Measured: 298-299 of 300 freed on 6.1; on 6.12 (MGLRU) 272-299, the rest released a while later.
-      assert.ok(dying("stat.after") <= N * 0.15, `${dying("stat.after")} of ${N} still dying after ${passes.length} passes`);
+      // The pinned page cache goes in the passes (the pods' file charge falls to the live set's); the
+      // memcgs follow as the kernel releases them, which lags on v2 (inodes): measured 298-299 of 300
+      // freed within the passes in the helper's runs, 208 (6.1) and 272 (6.12) in a CI dry run.
+      assert.ok(stat(file("pods.after"), "file") <= stat(liveAfter, "file") + 1024 * 1024, `pods file ${stat(file("pods.after"), "file")}`);
+      assert.ok(dying("stat.after") <= N * 0.5, `${dying("stat.after")} of ${N} still dying after ${passes.length} passes`);
       assert.ok(stat(liveAfter, "file") >= HOT_MIB * 1024 * 1024 * 0.9, `live file ${stat(liveAfter, "file")}`);
       // Measured (docs/reap.md), refaults of the 4,096-page working set, none in 15 s without
       // reaping: one memory.reclaim request per step 4,160-8,256 (6.12) and 14,710 (6.1); in
