@@ -3,8 +3,9 @@
 # (image/make-base.sh makes them when absent). Prints the image name.
 # Usage: image/build.sh [IMAGE]   (root; default localhost/cgleak:dev)
 set -euo pipefail
-# podman (cgroupfs) leaves empty libpod_parent(/conmon) cgroups in every v1 hierarchy: rmdir removes them only when empty.
-trap 'rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true' EXIT
+# podman (cgroupfs) leaves empty libpod_parent(/conmon) cgroups in every v1 hierarchy, and the build
+# an empty buildah-buildah<N> in each: rmdir removes them only when empty (never one in use).
+trap 'rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/*/buildah-buildah* 2>/dev/null || true' EXIT
 here=$(cd "$(dirname "$0")" && pwd)
 image=${1:-localhost/cgleak:dev}
 for base in docker.io/library/debian:bookworm-slim docker.io/library/node:20-bookworm-slim; do

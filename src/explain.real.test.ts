@@ -22,7 +22,7 @@ after(() => {
 
 test("explain on this host (6.18, v1, no swap): dying memcgs hold no ID, page cache pins them, force_empty frees them", { skip }, () => {
   fs.mkdirSync(P);
-  // One shell makes 120 dying memcgs: join, write 128 KiB (more than the control process leaves pinned), leave, rmdir (kernel-lab.md §1's recipe).
+  // One shell makes 120 dying memcgs: join, write 128 KiB (more than the control process leaves pinned), leave, rmdir (docs/lab-results.md §1's recipe).
   const script = `for i in $(seq 1 120); do mkdir ${P}/c$i && echo $$ > ${P}/c$i/cgroup.procs && head -c 131072 /dev/zero > ${FILES}/f$i && echo $$ > ${P}/cgroup.procs && rmdir ${P}/c$i || exit 1; done`;
   const sh = spawnSync("sh", ["-c", script], { encoding: "utf8" });
   assert.equal(sh.status, 0, sh.stderr);

@@ -16,7 +16,7 @@ export function sleepMs(ms: number): void {
 
 /**
  * Dying count once asynchronous freeing has settled: empty memcgs go within ~1 s here
- * (kernel-lab.md §2), so wait at least `minMs`, then until two readings 300 ms apart agree.
+ * (docs/lab-results.md §2), so wait at least `minMs`, then until two readings 300 ms apart agree.
  */
 export async function settledDying(host: Host, h: CgroupHierarchy, rel = "", minMs = 1200, maxMs = 5000): Promise<number> {
   const started = Date.now();

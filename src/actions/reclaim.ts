@@ -51,7 +51,7 @@ function liveChildren(host: Host, h: CgroupHierarchy, rel: string): string[] {
 
 /**
  * What drop_caches value frees dying memcgs. v1: 1 (page cache, ext4 metadata buffers; 2 frees
- * none, kernel-lab.md §1). v2: 3, because there dropping pages is not enough - an inode written
+ * none, docs/lab-results.md §1). v2: 3, because there dropping pages is not enough - an inode written
  * from a memcg keeps it alive until the inode itself is evicted (2), which happens only once it
  * is clean (sync) and holds no pages (1). src/lab/actions-v2.lab.test.ts: sync + 1 freed 0 of 10,
  * sync + 3 freed 10 of 10 on 6.1 and 6.12.
@@ -91,7 +91,7 @@ function applyOrSay(host: Host, h: CgroupHierarchy, a: ReclaimAction): string | 
 function apply(host: Host, h: CgroupHierarchy, a: ReclaimAction): string | undefined {
   switch (a.kind) {
     case "drop-caches":
-      spawnSync("sync"); // dirty pages cannot be dropped (kernel-lab.md §1: no sync, 0 freed)
+      spawnSync("sync"); // dirty pages cannot be dropped (docs/lab-results.md §1: no sync, 0 freed)
       return writeKnob(host.path("/proc/sys/vm/drop_caches"), dropCachesValue(h));
     case "force-empty":
       return inCgroupDir(host, `${h.mountPoint}/${a.rel}`, () => writeKnob("memory.force_empty", "0"));

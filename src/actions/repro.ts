@@ -59,7 +59,7 @@ export async function reproKmemFork(s: Scratch, n: number): Promise<KmemForkRepo
   };
 }
 
-/** Step 3. On 6.x the write succeeds and changes nothing (kernel-lab.md §1): say which. */
+/** Step 3. On 6.x the write succeeds and changes nothing (docs/lab-results.md §1): say which. */
 export function switchKmemOn(dir: string): string {
   const file = `${dir}/memory.kmem.limit_in_bytes`;
   if (!fs.existsSync(file)) return "memory.kmem.limit_in_bytes is absent: kmem is accounted without being switched on (v2, or a kernel without the v1 kmem limit)";

@@ -17,7 +17,7 @@ const busybox = spawnSync("sh", ["-c", "command -v busybox"], { encoding: "utf8"
 const skip = needsRootMemcgV1() || (runc === "" ? "needs runc (apt-get install runc)" : busybox === "" ? "needs a static busybox (busybox-static)" : false);
 const N = 100;
 
-/** kernel-lab.md §4: one shared static busybox rootfs; a bundle (config.json) per container. */
+/** Debian runc 1.1.5 with cgroup v1 on this machine: one shared static busybox rootfs; a bundle (config.json) per container. */
 function bundle(dir: string, rootfs: string, id: string, cgroupsPath: string, template: Record<string, any>): string {
   const b = path.join(dir, id);
   fs.mkdirSync(b);

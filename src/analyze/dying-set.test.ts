@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { DyingSet, groupByWorkload, dyingBeforeTracing } from "./dying-set.js";
 import { parseTraceText, type CgroupTraceEvent } from "../parsers/trace-event.js";
 
-// The kernel-lab.md §7 sequence: c1 wrote page cache, c2 was empty; plus a v2 (root=0) twin to filter out.
+// The docs/lab-results.md §5 sequence: c1 wrote page cache, c2 was empty; plus a v2 (root=0) twin to filter out.
 const TRACE = `
 mkdir-23964 [001] ..... 2211.000100: cgroup_mkdir: root=4 id=7065030 level=2 path=/ceo-tr/c1
 mkdir-23964 [001] ..... 2211.000200: cgroup_mkdir: root=0 id=25 level=2 path=/ceo-tr/c1

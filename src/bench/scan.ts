@@ -1,6 +1,6 @@
 /**
  * The scan's speed and memory on the real kernel: 10,000 and 60,000 live memcgs (100 or 600
- * parents of 99 leaves, as in kernel-lab.md §7), removed afterwards even on failure or Ctrl-C.
+ * parents of 99 leaves, as in docs/lab-results.md §5), removed afterwards even on failure or Ctrl-C.
  * Reports the median walk, the median whole `cgleak scan --json` process (the bin, as installed),
  * the median `find <mount> -type d | wc -l`, their ratios, and the scan process's peak RSS.
  */

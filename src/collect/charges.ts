@@ -7,7 +7,7 @@ import type { CgroupHierarchy } from "./mounts.js";
  * Page cache (shmem included) that a subtree is charged for but none of its live memcgs holds:
  * what its dying memcgs pin. A parent's hierarchical charge still includes its dying children's
  * pages, so on v1 `total_cache - cache - sum(live children's total_cache)` is exactly the dying
- * children's page cache (kernel-lab.md §1: 30 dying x 1 MiB showed as 30 720 KiB). v2 counters
+ * children's page cache (docs/lab-results.md §1: 30 dying x 1 MiB showed as 30 720 KiB). v2 counters
  * are all hierarchical and a parent with children holds no pages of its own: `file - sum(file)`.
  * Returns null when the parent's memory.stat cannot be read.
  */

@@ -32,7 +32,7 @@ export interface ControllerOptions {
 /**
  * Every controller's dying cgroups. v1: /proc/cgroups num_cgroups minus the live directories of
  * the controller's hierarchy, each hierarchy walked once however many controllers share it (the
- * walk costs one stat per leaf: kernel-lab.md §7). v2: the root cgroup.stat's nr_subsys_<ss> and
+ * walk costs one stat per leaf: docs/lab-results.md §5). v2: the root cgroup.stat's nr_subsys_<ss> and
  * nr_dying_subsys_<ss> (6.12+), else only nr_dying_descendants for the whole hierarchy.
  */
 export function collectControllers(host: Host, mounts: CgroupMounts, opts: ControllerOptions): { controllers: ControllerFacts[]; walkSeconds: number } {

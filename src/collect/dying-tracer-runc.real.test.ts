@@ -11,7 +11,7 @@ import { needsRootMemcgV1, uniqueName, removeCgroupTree } from "../testing/kerne
 const has = (bin: string): boolean => spawnSync("sh", ["-c", `command -v ${bin}`]).status === 0;
 const skip = needsRootMemcgV1() || (!has("runc") ? "needs runc (apt-get install runc)" : !has("busybox") ? "needs busybox-static" : false);
 
-/** kernel-lab.md §4: one static-busybox rootfs shared by every bundle; each bundle has its own config.json. */
+/** Debian runc 1.1.5 with cgroup v1 on this machine: one static-busybox rootfs shared by every bundle; each bundle has its own config.json. */
 function makeBundles(base: string, name: string, scripts: string[]): string[] {
   const rootfs = path.join(base, "rootfs");
   fs.mkdirSync(path.join(rootfs, "bin"), { recursive: true });

@@ -33,7 +33,7 @@ const NO_THROW = { throwIfNoEntry: false } as const;
  *
  * On cgroupfs (kernfs) a directory's link count is 2 plus its subdirectories, so a leaf (link
  * count 2) is never listed: the walk costs one stat per leaf instead of a readdir, 4x cheaper on
- * 10,000 memcgs (kernel-lab.md §7). A filesystem that does not keep that count (link count < 2)
+ * 10,000 memcgs (docs/lab-results.md §5). A filesystem that does not keep that count (link count < 2)
  * is listed anyway. `descend` may stop the walk below a directory.
  *
  * Like find(1)'s fts, the walk moves into each directory it lists and stats its children by

@@ -95,7 +95,7 @@ for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
       assert.deepEqual(counts("after.lab-drop"), [0, 0]);
       assert.equal(r.before.dying, start + 2 * N);
       // lab-shm's stay. Of the few that ext4 metadata kept since repro (start), some may survive
-      // sync; echo 3 as well (v2-qemu-lab.md §3: 2 to 4 per round); they sit right below the root,
+      // sync; echo 3 as well (docs/lab-results.md §3: 2 to 4 per round); they sit right below the root,
       // whose pins cgleak cannot tell from the root's own (pinnedBytes null then).
       assert.ok(r.after.dying >= N && r.after.dying <= start + N, `dying after ${r.after.dying}, start ${start}`);
       assert.equal(r.after.pinnedBytes, r.after.dying === N ? N * PAGE : null);

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { parseTraceLine, parseTraceText } from "./trace-event.js";
 import { ParseError } from "../host/errors.js";
 
-// Verbatim from this machine's kernel 6.18 (kernel-lab.md §7 and the tracefs experiment for issue 8).
+// Verbatim from this machine's kernel 6.18 (docs/lab-results.md §5 and the tracefs experiment for issue 8).
 const RMDIR = "           mkdir-23964 [001] ..... 2211.040433: cgroup_rmdir: root=4 id=7065030 level=2 path=/ceo-tr/c1";
 const MKDIR_V2 = "           mkdir-5787    [001] d..1.   742.930071: cgroup_mkdir: root=0 id=25 level=1 path=/cgleak-trace-x";
 const RELEASE = "     kworker/1:0-23      [001] d..1.   743.071960: cgroup_release: root=4 id=3467 level=1 path=/cgleak-trace-x";

@@ -23,7 +23,7 @@ export interface ReapLab {
   tmpfs: string | null;
 }
 
-/** One perl process joins each child, writes a file from inside it, leaves, rmdirs it (kernel-lab.md §1: 1,000 in 0.26 s). */
+/** One perl process joins each child, writes a file from inside it, leaves, rmdirs it (docs/lab-results.md §1: 1,000 in 0.26 s). */
 const MKDYING = String.raw`
 use strict; my ($p,$home,$fd,$n,$bytes)=@ARGV; my $buf = 'x' x $bytes;
 sub put { my ($f,$v)=@_; open(my $h,'>',$f) or die "open $f: $!"; print $h $v or die; close($h) or die "write $f: $!"; }
