@@ -64,10 +64,12 @@ export function register(program: Command, exit: Exit): void {
 }
 
 /** A read-only mount (the read-only DaemonSet) or a missing permission, said in one line. */
-function unwritable(e: NodeJS.ErrnoException): string {
-  if (!e.code || !e.path) throw e;
+function unwritable(e: NodeJS.ErrnoException & { file?: string }): string {
+  // A raw fs error (path) or the host's HostWriteError (file: the host path): either names its file.
+  const where = e.path ?? (e.name === "HostWriteError" ? e.file : undefined);
+  if (!e.code || !where) throw e;
   const why = e.code === "EROFS" ? "it is on a read-only mount (in Kubernetes: the remediation overlay mounts it writable)" : e.code;
-  return `cannot write ${e.path}: ${why}`;
+  return `cannot write ${where}: ${why}`;
 }
 
 /**

@@ -29,6 +29,14 @@ function hostPath(p: string, type: string | undefined): string {
   return dir;
 }
 
+/** An emptyDir as kubelet makes it: a fresh node directory, mode 0777 (sticky here), removed after. */
+function emptyDir(volume: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `cgleak-test-${process.pid}-${volume}-`));
+  fs.chmodSync(d, 0o1777);
+  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
 /** The DaemonSet's args, minus --kube (no API server here: kube is the contract test's) and on a free port. */
 function runArgs(args: string[]): string[] {
   return args.filter((a) => a !== "--kube" && !a.startsWith("--taint-at") && !a.startsWith("--reboot-sentinel"))
@@ -39,7 +47,7 @@ before(async () => {
   if (skip) return;
   ensureImage();
   port = await freePort();
-  const { flags, args } = podRunFlags(daemonSetPodSpec(), { hostPath });
+  const { flags, args } = podRunFlags(daemonSetPodSpec(), { hostPath, emptyDir });
   podmanOk(["run", "-d", "--name", name, ...RUN_BASE, ...flags, IMAGE, ...runArgs(args)]);
   cleanups.push(() => podman(["rm", "-f", "-t", "0", name]));
   await waitForHttp("/api/status");
@@ -138,7 +146,7 @@ test("image: the read-only DaemonSet refuses reclaim --drop-caches with one line
 });
 
 test("image: the remediation overlay's container can run reclaim --drop-caches --yes", { skip }, () => {
-  const { flags } = podRunFlags(daemonSetPodSpec(undefined, remediationOverlay()), { hostPath });
+  const { flags } = podRunFlags(daemonSetPodSpec(undefined, remediationOverlay()), { hostPath, emptyDir });
   const r = podman(["run", "--rm", ...RUN_BASE, ...flags, IMAGE, "reclaim", "--drop-caches", "--yes", "--json"]);
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { action: string; note: string };
@@ -147,11 +155,11 @@ test("image: the remediation overlay's container can run reclaim --drop-caches -
 });
 
 test("image: as root with the read-only DaemonSet's mounts, reclaim --drop-caches says in one line what is read-only", { skip }, () => {
-  const { flags } = podRunFlags(daemonSetPodSpec(), { hostPath });
+  const { flags } = podRunFlags(daemonSetPodSpec(), { hostPath, emptyDir });
   const asRoot = [...flags.filter((f) => !f.startsWith("--user=")), "--user=0:0"];
   const r = podman(["run", "--rm", ...RUN_BASE, ...asRoot, IMAGE, "reclaim", "--drop-caches", "--yes"]);
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("cgleak"));
-  assert.deepEqual(lines, ["cgleak reclaim: cannot write /host/proc/sys/vm/drop_caches: it is on a read-only mount (in Kubernetes: the remediation overlay mounts it writable)"]);
+  assert.deepEqual(lines, ["cgleak reclaim: cannot write /proc/sys/vm/drop_caches: it is on a read-only mount (in Kubernetes: the remediation overlay mounts it writable)"]);
   assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
 });

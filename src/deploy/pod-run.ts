@@ -39,6 +39,11 @@ export interface RunOptions {
   nodeName?: string;
   /** Where a hostPath of this type comes from on this machine (default: the path itself). */
   hostPath?: (p: string, type: string | undefined) => string;
+  /**
+   * The node directory behind an emptyDir (kubelet makes one per pod, mode 0777). Without it a
+   * tmpfs stands in, but podman 4.3 ignores its tmpfs-mode: a non-root user cannot write there.
+   */
+  emptyDir?: (volume: string) => string;
 }
 
 /** `podman run` flags (before the image) and the container's args (after it). */
@@ -74,6 +79,7 @@ function mountFlags(pod: Obj, c: Obj, opts: RunOptions): string[] {
       const src = (opts.hostPath ?? ((p: string) => p))(v.hostPath.path, v.hostPath.type);
       return `--volume=${src}:${m.mountPath}:${m.readOnly ? "ro" : "rw"}${PROPAGATION[m.mountPropagation] ?? ""}`;
     }
+    if (v?.emptyDir && opts.emptyDir) return `--volume=${opts.emptyDir(m.name)}:${m.mountPath}:rw`;
     if (v?.emptyDir) return `--mount=type=tmpfs,destination=${m.mountPath},tmpfs-mode=1777`;
     throw new Error(`volume ${m.name}: only hostPath and emptyDir have a podman equivalent here`);
   });
