@@ -1,6 +1,6 @@
 import type { ScanReport } from "../analyze/report.js";
 import { rebootVerdict } from "./reboot.js";
-import { formatDuration } from "../analyze/format.js";
+import { formatCount, formatDuration } from "../analyze/format.js";
 
 export const CONDITION_TYPE = "MemoryCgroupLeak";
 export const TAINT_KEY = "cgleak.io/memcg-exhaustion";
@@ -18,12 +18,23 @@ export interface Desired {
   at: string;
 }
 
-/** The condition's status, reason and message from a scan and the forecast's time to the cap. */
-export function desiredFrom(report: ScanReport, forecast: { secondsToCap: number | null } | undefined, now: number): Desired {
+/** What `serve --reap` has freed since it started, for the condition (null or absent: no reaper). */
+export interface ReaperView {
+  dyingFreed: number;
+  /** When the last pass that freed something ran (ISO), or null. */
+  lastActedAt: string | null;
+}
+
+/** The condition's status, reason and message from a scan, the forecast's time to the cap and the reaper. */
+export function desiredFrom(report: ScanReport, forecast: { secondsToCap: number | null } | undefined, now: number, reaper?: ReaperView | null): Desired {
   const { level } = report.status;
+  const reaped = reaper && reaper.dyingFreed > 0
+    ? ` cgleak serve --reap has freed ${formatCount(reaper.dyingFreed)} dying memcgs since it started${reaper.lastActedAt ? ` (last at ${reaper.lastActedAt})` : ""}${level === "ok" ? ": the reaper keeps this node healthy" : ""}.`
+    : "";
   const ttc = forecast === undefined ? "" : forecast.secondsToCap === null ? " Not leaking: no time to the cap." : ` Time to the ID cap at the current rate: ${formatDuration(forecast.secondsToCap)}.`;
   const todo = level === "ok" ? "" : ` ${report.assessment.remedy.sentence}.`;
-  return { status: level === "ok" ? "False" : "True", reason: reasonOf(report), message: report.status.sentence + todo + ttc, level, at: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  const reason = level === "ok" && reaped !== "" ? "MemcgKeptHealthyByReaper" : reasonOf(report);
+  return { status: level === "ok" ? "False" : "True", reason, message: report.status.sentence + todo + ttc + reaped, level, at: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z") };
 }
 
 /** CamelCase reasons, as Kubernetes conditions use them. */

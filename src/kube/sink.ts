@@ -1,5 +1,5 @@
 import type { ScanReport } from "../analyze/report.js";
-import { CONDITION_TYPE, conditionPatch, desiredFrom, nodeEvent, taintPatch, type Desired, type JsonPatchOp, type NodeCondition, type Taint } from "./condition.js";
+import { CONDITION_TYPE, conditionPatch, desiredFrom, nodeEvent, taintPatch, type Desired, type JsonPatchOp, type NodeCondition, type ReaperView, type Taint } from "./condition.js";
 
 /** The four API calls the sink makes; src/kube/client.ts implements them with @kubernetes/client-node. */
 export interface KubeApi {
@@ -42,9 +42,9 @@ export class KubeSink {
 
   constructor(private readonly o: KubeSinkOptions) {}
 
-  update(report: ScanReport, forecast?: { secondsToCap: number | null }): void {
+  update(report: ScanReport, forecast?: { secondsToCap: number | null }, reaper?: ReaperView | null): void {
     if (this.closed) return;
-    this.pending = desiredFrom(report, forecast, (this.o.now ?? Date.now)());
+    this.pending = desiredFrom(report, forecast, (this.o.now ?? Date.now)(), reaper);
     if (!this.running) void this.run();
   }
 

@@ -10,6 +10,7 @@ import { Walker } from "./walker.js";
 import { openStore, type Store } from "../store/store.js";
 import type { KubeSink } from "../kube/sink.js";
 import { createNodeSinks } from "./node-sinks.js";
+import type { ReaperView } from "../kube/condition.js";
 import { ServeTrace } from "./trace.js";
 import { readBootId } from "./cheap.js";
 import { PodCache } from "../kube/pod-cache.js";
@@ -59,7 +60,9 @@ function opener(db: string): () => Store {
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const walker = new Walker(o.host.root, o.scan);
   walker.onLogLines = (n) => { sampler.logSignatureLines += n; };
-  const sinks = createNodeSinks({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, npdStatus: o.npdStatus ?? null, log: o.log });
+  // The reaper starts after the sampler; the condition reads what it freed once it runs.
+  let reaperView: (() => ReaperView | null) | null = null;
+  const sinks = createNodeSinks({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, npdStatus: o.npdStatus ?? null, reaper: () => reaperView?.() ?? null, log: o.log });
   const sampler: Sampler = new Sampler({
     host: o.host, scan: o.scan, walkIntervalMs: o.walkIntervalMs, windowMs: o.windowMs, openStore: opener(o.db), log: o.log, walk: (extra) => walker.walk(extra), dyingDebounceMs: o.dyingDebounceMs,
     onTick: (walked) => {
@@ -90,6 +93,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     get: () => sampler.run("store", () => sampler.db.store?.getState("reap")),
     put: (v) => void sampler.run("store", () => sampler.db.store?.putState("reap", v)),
   }, o.log) : null;
+  if (reaper) reaperView = () => ({ dyingFreed: reaper.totals.dyingFreed, lastActedAt: reaper.totals.lastActed?.at ?? null });
   const renderer = { render: () => metrics.render(), contentType: metrics.registry.contentType };
   const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace, node: o.node ?? null, allowedHosts: o.allowedHosts ?? [] }, renderer);
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {

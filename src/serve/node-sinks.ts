@@ -1,6 +1,6 @@
 import type { ScanReport } from "../analyze/report.js";
 import type { Forecast } from "../analyze/forecast.js";
-import { desiredFrom } from "../kube/condition.js";
+import { desiredFrom, type ReaperView } from "../kube/condition.js";
 import type { KubeSink } from "../kube/sink.js";
 import { updateSentinel } from "../kube/sentinel.js";
 import { npdVerdict, unknownVerdict, type ProblemAt } from "../kube/verdict.js";
@@ -18,6 +18,8 @@ export interface NodeSinksOptions {
   sentinel: string | null;
   /** `--npd-status FILE`: the NPD verdict, rewritten every tick so its age says serve is alive. */
   npdStatus?: { file: string; problemAt: ProblemAt } | null;
+  /** `--reap`: what the reaper has freed, for the condition's message (read at each tick). */
+  reaper?: () => ReaperView | null;
   log: (line: string) => void;
 }
 
@@ -44,11 +46,12 @@ export function createNodeSinks(o: NodeSinksOptions): NodeSinks {
         // Every walk refreshes the heartbeat; between walks only a changed message is worth a PATCH
         // (the forecast moves every tick, a 30 s heartbeat per node would load the API server).
         const ttc = ttcOf(forecast);
-        const d = desiredFrom(report, ttc, 0);
+        const reaper = o.reaper?.() ?? null;
+        const d = desiredFrom(report, ttc, 0, reaper);
         const key = `${d.status}|${d.reason}|${d.message}`;
         if (walked || key !== sentKey) {
           sentKey = key;
-          o.kube.update(report, ttc);
+          o.kube.update(report, ttc, reaper);
         }
       }
       const sentinel = o.sentinel;
