@@ -95,6 +95,7 @@ test("assess: every non-OK status has a warning-or-critical finding that explain
     if (a.status.level !== "ok") assert.ok(severe.length > 0, `${JSON.stringify(c)}: ${a.status.level} with no finding`);
     for (const f of severe) assert.ok(RANK[a.status.level] >= RANK[f.severity as "warning" | "critical"], `${JSON.stringify(c)}: ${f.id} ${f.severity} above status ${a.status.level}`);
     for (const f of a.findings) assert.doesNotMatch(f.fix.join(" "), /see the other findings/i, `${JSON.stringify(c)}: ${f.id}`);
+    if (a.status.level !== "ok") assert.notEqual(a.assessment.remedy.action, "none", `${JSON.stringify(c)}: ${a.status.level} with nothing to do`);
   }
   assert.equal(n, Object.keys(KERNELS).length * 2 * 2 * DYING.length * 2 * 2 * 2);
 });

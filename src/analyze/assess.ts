@@ -7,7 +7,7 @@ import type { NamedDying } from "./findings/dying-workloads.js";
 import type { AssessmentView, Level, Risk, ScanReport, Snapshot } from "./report.js";
 import { idUse, MEMCG_ID_CAP, type IdUse } from "./ids.js";
 import { maxLevel, numericLevel, numbersSentence } from "./status.js";
-import { decideRemedy, rebootFrom } from "./remedy.js";
+import { decideRemedy, rebootFrom, type Remedy } from "./remedy.js";
 import { bootLine } from "./boot-line.js";
 import { diagnose } from "./diagnose.js";
 import { formatCount, formatPercent } from "./format.js";
@@ -45,7 +45,15 @@ export function assess(a: AssessInput): Assessed {
   const sentence = numbersSentence(ids, s.memcg.dying, s.dying.pinnedBytes, s.thresholds, dyingForAlarms) + settledNote(a);
   const base = { ...s, ids, status: { level: numeric, sentence }, assessment: view };
   const findings = diagnose({ report: base, model: a.model, runtimes: a.runtimes, logs: a.logs, dying: a.dying ?? null });
-  return { ...base, status: finalStatus(numeric, sentence, findings), findings };
+  const status = finalStatus(numeric, sentence, findings);
+  return { ...base, status, findings, assessment: { ...view, remedy: followFinding(remedy, status.level, findings) } };
+}
+
+/** A status a finding raised (the numbers alone said OK) is never paired with "nothing to do". */
+function followFinding(remedy: Remedy, level: Level, findings: Finding[]): Remedy {
+  const top = findings.find((f) => f.severity === "critical" || f.severity === "warning");
+  if (level === "ok" || remedy.action !== "none" || top === undefined) return remedy;
+  return { action: "watch", sentence: `Follow the ${top.id} finding: ${top.fix[0] ?? top.title}`, command: null, short: `follow the ${top.id} finding` };
 }
 
 /**
