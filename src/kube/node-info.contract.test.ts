@@ -1,28 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { FakeApiServer } from "./fake-apiserver.js";
 import { readNodeVersions, versionsFromNodeInfo } from "./node-info.js";
 import { classifyRuntimes } from "../knowledge/runtime-facts.js";
+import { kubeClientSkip, loopbackKubeConfig } from "../testing/kube-client.js";
 
-// Same probe as sink.contract.test.ts: a client that cannot load on this Node skips, with the reason.
-const probe = spawnSync(process.execPath, ["--input-type=module", "-e", 'await import("@kubernetes/client-node")'], { encoding: "utf8", cwd: fileURLToPath(new URL(".", import.meta.url)) });
-const skip = probe.status !== 0 ? `@kubernetes/client-node does not load on Node ${process.versions.node}` : false;
+const skip = kubeClientSkip();
 const NODE = "worker-7";
 
-async function kubeConfig(port: number): Promise<KubeConfig> {
-  const k8s = await import("@kubernetes/client-node");
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "loop", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "sa", token: "test-token" }],
-    contexts: [{ name: "loop", cluster: "loop", user: "sa" }],
-    currentContext: "loop",
-  });
-  return kc;
-}
+const kubeConfig = (port: number): Promise<KubeConfig> => loopbackKubeConfig(port);
 
 test("contract: the node object's nodeInfo gives the kubelet and the container runtime, with one GET", { skip }, async () => {
   const api = new FakeApiServer(NODE);

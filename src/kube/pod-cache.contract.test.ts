@@ -3,14 +3,11 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as net from "node:net";
 import type { AddressInfo } from "node:net";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { PodCache, PodNames, podName, podNamesNote, type PodLike } from "./pod-cache.js";
+import { kubeClientSkip, loopbackKubeConfig } from "../testing/kube-client.js";
 
-// Same probe as sink.contract.test.ts: a client that cannot load on this Node skips, with the reason.
-const probe = spawnSync(process.execPath, ["--input-type=module", "-e", 'await import("@kubernetes/client-node")'], { encoding: "utf8", cwd: fileURLToPath(new URL(".", import.meta.url)) });
-const skip = probe.status !== 0 ? `@kubernetes/client-node does not load on Node ${process.versions.node}` : false;
+const skip = kubeClientSkip();
 const NODE = "worker-7";
 
 const pod = (uid: string, ns: string, name: string, owner?: { kind: string; name: string }): PodLike & { metadata: { uid: string; resourceVersion: string } } => ({
@@ -57,15 +54,7 @@ function podServer(items: PodLike[], deleted: PodLike): { server: http.Server; s
   return { server, seen };
 }
 
-async function config(port: number): Promise<KubeConfig> {
-  const k8s = await import("@kubernetes/client-node");
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "loop", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "sa", token: "t" }], contexts: [{ name: "loop", cluster: "loop", user: "sa" }], currentContext: "loop",
-  });
-  return kc;
-}
+const config = (port: number): Promise<KubeConfig> => loopbackKubeConfig(port, "t");
 
 test("contract: the cache lists this node's pods (fieldSelector spec.nodeName), and still names a pod after its watch DELETED event", { skip }, async () => {
   const { server, seen } = podServer([WEB, JOB], JOB);

@@ -4,6 +4,7 @@ import { FakeApiServer } from "./fake-apiserver.js";
 import { clientKubeApi } from "./client.js";
 import { ReapEvents } from "./reap-event.js";
 import type { PassReport } from "../actions/reap-report.js";
+import { loopbackKubeConfig } from "../testing/kube-client.js";
 
 const NODE = "worker-7";
 
@@ -20,12 +21,7 @@ test("contract: each reaper pass that acted, or found only unreclaimable pins, i
   const api = new FakeApiServer(NODE);
   const port = await api.listen();
   try {
-    const k8s = await import("@kubernetes/client-node");
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: "loop", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: "sa", token: "reap-token" }], contexts: [{ name: "loop", cluster: "loop", user: "sa" }], currentContext: "loop",
-    });
+    const kc = await loopbackKubeConfig(port, "reap-token");
     const events = new ReapEvents(await clientKubeApi(kc), NODE, () => {});
     await events.post(pass({}));
     await events.post(pass({

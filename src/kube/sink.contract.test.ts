@@ -1,9 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { Host } from "../host/host.js";
 import { runScan, DEFAULT_THRESHOLDS } from "../scan.js";
 import { fixtureRoot } from "../testing/fixtures.js";
@@ -12,31 +9,20 @@ import { createKubeSink } from "./client.js";
 import { FakeApiServer, type Seen } from "./fake-apiserver.js";
 import { CONDITION_TYPE, TAINT_KEY } from "./condition.js";
 import type { KubeSink } from "./sink.js";
+import { kubeClientSkip, loopbackKubeConfig } from "../testing/kube-client.js";
 
 // @kubernetes/client-node 2.x pulls undici 8, which needs Node >= 22.19: on Node 20 it cannot load.
 // Probed in a child: a failed import here leaves a stray rejection that fails the whole file.
-const probe = spawnSync(process.execPath, ["--input-type=module", "-e", 'await import("@kubernetes/client-node")'], { encoding: "utf8", cwd: fileURLToPath(new URL(".", import.meta.url)) });
-const skip = probe.status !== 0 ? `@kubernetes/client-node does not load on Node ${process.versions.node} (${/TypeError[^\n]*/.exec(probe.stderr)?.[0] ?? "import failed"}): pin @kubernetes/client-node@^1.4.0` : false;
-const k8s = skip ? null : await import("@kubernetes/client-node");
+const skip = kubeClientSkip();
 const NODE = "worker-7";
 const OTHER_TAINT = { key: "dedicated", value: "gpu", effect: "NoSchedule" };
 const scan = (name: string): ScanReport => runScan(new Host(fixtureRoot(name)), { thresholds: DEFAULT_THRESHOLDS, deep: "auto", emptyMinAgeMs: 600_000 });
 const CRITICAL = scan("centos7-v1-near-cap");
 const HEALTHY = scan("hybrid-v1-memory");
 
-function kubeConfig(port: number): KubeConfig {
-  const kc = new (k8s as typeof import("@kubernetes/client-node")).KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "loop", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "sa", token: "test-token" }],
-    contexts: [{ name: "loop", cluster: "loop", user: "sa" }],
-    currentContext: "loop",
-  });
-  return kc;
-}
 
 async function sinkFor(port: number, extra: { log?: (l: string) => void; backoff?: { initialMs: number; maxMs: number } } = {}): Promise<KubeSink> {
-  return createKubeSink({ nodeName: NODE, taintAt: "critical", config: kubeConfig(port), ...extra });
+  return createKubeSink({ nodeName: NODE, taintAt: "critical", config: await loopbackKubeConfig(port), ...extra });
 }
 
 const calls = (seen: Seen[]): string[] => seen.map((s) => `${s.method} ${s.path}`);
