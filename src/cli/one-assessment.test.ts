@@ -14,7 +14,8 @@ const HOSTS = fs.readdirSync(`${TESTDATA}/hosts`, { withFileTypes: true })
 const SEVERE = new Set(["warning", "critical"]);
 
 async function metricsOf(report: ScanReport): Promise<string> {
-  const m = createMetrics({ report, sample: null, forecast: null, lastWalkMs: null, walks: 1, version: 1, collectors: new Map() }, "test");
+  const m = createMetrics("test");
+  m.export({ report, sample: null, forecast: null, lastWalkMs: null, walks: 1, collectors: {} });
   return (await m.render()).toString();
 }
 

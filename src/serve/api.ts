@@ -1,10 +1,14 @@
 import { parseDuration } from "../parsers/duration.js";
 import type { Sample } from "../analyze/sample.js";
-import type { Sampler } from "./sampler.js";
+import type { Store } from "../store/store.js";
+import type { Tick } from "./tick.js";
 import { redactSecrets } from "../logs/redact.js";
 
 export interface ApiContext {
-  sampler: Sampler;
+  /** The newest tick the API's exporter was handed (src/serve/exporters.ts LatestTick); undefined before the first. */
+  latest: () => Tick | undefined;
+  /** The open database, or null while it is away (history then answers from the tick's window). */
+  store: () => Store | null;
   intervalMs: number;
   walkIntervalMs: number;
   now: () => number;
@@ -22,9 +26,19 @@ export const MAX_POINTS = 4_000;
 export const DEFAULT_POINTS = 1_000;
 export const MAX_WINDOW_MS = 400 * 86_400_000;
 
+/** Before the first tick: nothing known yet. */
+const NO_TICK: Tick = Object.freeze({
+  seq: 0, atMs: 0, walked: false, report: null, sample: null, forecast: null, window: [], lastWalkMs: null, walks: 0,
+  logSignatureLines: 0, collectors: {},
+});
+
+function tickOf(c: ApiContext): Tick {
+  return c.latest() ?? NO_TICK;
+}
+
 /** How old each figure is: the cheap count is one interval old at most, walk figures one walk interval. */
 export function freshness(c: ApiContext): Record<string, unknown> {
-  const s = c.sampler;
+  const s = tickOf(c);
   const t = c.now();
   const age = (ms: number | null | undefined): number | null => (ms === null || ms === undefined ? null : (t - ms) / 1000);
   return {
@@ -38,7 +52,7 @@ export function freshness(c: ApiContext): Record<string, unknown> {
 }
 
 export function status(c: ApiContext): unknown {
-  const s = c.sampler;
+  const s = tickOf(c);
   return {
     schema: "cgleak.status/v1",
     node: c.node ?? null,
@@ -46,12 +60,12 @@ export function status(c: ApiContext): unknown {
     sample: s.sample,
     forecast: s.forecast,
     freshness: freshness(c),
-    collectors: Object.fromEntries(s.collectors),
+    collectors: s.collectors,
   };
 }
 
 export function forecastDoc(c: ApiContext): unknown {
-  return { schema: "cgleak.forecast/v1", forecast: c.sampler.forecast, freshness: freshness(c) };
+  return { schema: "cgleak.forecast/v1", forecast: tickOf(c).forecast, freshness: freshness(c) };
 }
 
 /**
@@ -71,15 +85,16 @@ export function history(c: ApiContext, sinceParam: string | null, pointsParam: s
 }
 
 let queue: Promise<unknown> = Promise.resolve();
-let read: { key: string; sampler: object; source: string; samples: Promise<Sample[]> } | undefined;
+let read: { key: string; api: ApiContext; source: string; samples: Promise<Sample[]> } | undefined;
 const answers = new Map<string, string>();
 
 async function answer(c: ApiContext, since: number, points: number): Promise<string> {
-  const key = `${c.sampler.version}:${Math.floor(since / c.intervalMs)}`;
-  if (read?.key !== key || read.sampler !== c.sampler) {
+  const tick = tickOf(c);
+  const key = `${tick.seq}:${Math.floor(since / c.intervalMs)}`;
+  if (read?.key !== key || read.api !== c) {
     answers.clear();
-    const r = readSamples(c, since);
-    read = { key, sampler: c.sampler, source: r.source, samples: r.samples };
+    const r = readSamples(c, tick, since);
+    read = { key, api: c, source: r.source, samples: r.samples };
   }
   const cached = answers.get(`${key}:${points}`);
   if (cached !== undefined) return cached;
@@ -93,9 +108,9 @@ async function answer(c: ApiContext, since: number, points: number): Promise<str
 
 const DAY_MS = 86_400_000;
 
-function readSamples(c: ApiContext, since: number): { source: string; samples: Promise<Sample[]> } {
-  const store = c.sampler.db.store;
-  const memory = (): Sample[] => c.sampler.samples.filter((x) => x.t >= since);
+function readSamples(c: ApiContext, tick: Tick, since: number): { source: string; samples: Promise<Sample[]> } {
+  const store = c.store();
+  const memory = (): Sample[] => tick.window.filter((x) => x.t >= since);
   if (store === null) return { source: "memory (the forecast window only)", samples: Promise.resolve(memory()) };
   const inDays = async (): Promise<Sample[]> => {
     const out: Sample[] = [];

@@ -45,7 +45,7 @@ async function route(c: ApiContext, metrics: Renderer, names: ReadonlySet<string
       case "/api/dying":
         if (!c.trace) return send(res, 404, "application/json", JSON.stringify({ error: "dying memcgs are named only with `cgleak serve --trace` (root)" }) + "\n");
         // The kernel's count is the last walk's: "dying since before tracing" is as fresh as the walk.
-        return json(c.trace.doc(c.sampler.report?.memcg.dying ?? null));
+        return json(c.trace.doc(c.latest()?.report?.memcg.dying ?? null));
       case "/api/history": return send(res, 200, "application/json", await history(c, url.searchParams.get("since"), url.searchParams.get("points")));
       default: return refuse(404, "not found; see /");
     }

@@ -8,17 +8,16 @@ import { StoreError, type Store } from "../store/store.js";
 import type { Sample } from "../analyze/sample.js";
 import { copyFixture } from "../testing/fixtures.js";
 import { createMetrics, TOP_SUBTREES } from "../sinks/metrics.js";
-import { Sampler, type SamplerOptions } from "./sampler.js";
+import { makeSampler, type TestSamplerOptions } from "../testing/sampler.js";
 import { parseSince } from "./api.js";
 import { listenArg, DEFAULT_PORT } from "../cli/serve.js";
 import { metricValue } from "./testing.js";
 
 const scan = { thresholds: DEFAULT_THRESHOLDS, deep: "auto" as const, emptyMinAgeMs: 600_000 };
 
-function sampler(root: string, clock: { t: number }, extra: Partial<SamplerOptions> = {}): { s: Sampler; logs: string[] } {
-  const logs: string[] = [];
-  const s = new Sampler({ host: new Host(root), scan, walkIntervalMs: 300_000, windowMs: 6 * 3_600_000, openStore: null, now: () => clock.t, log: (l) => logs.push(l), ...extra });
-  return { s, logs };
+function sampler(root: string, clock: { t: number }, extra: Partial<TestSamplerOptions> = {}) {
+  const made = makeSampler({ host: new Host(root), scan, walkIntervalMs: 300_000, windowMs: 6 * 3_600_000, openStore: null, now: () => clock.t, ...extra });
+  return { ...made, s: made.sampler };
 }
 
 function setMemcgTotal(root: string, n: number): void {
@@ -33,22 +32,20 @@ test("the sampler walks on its interval or when the cheap count jumps, and reads
     setMemcgTotal(root, 64_000);
     const clock = { t: 1_000_000 };
     const { s } = sampler(root, clock);
-    await s.tick();
-    assert.equal(s.lastWalkMs, clock.t, "the first tick walks");
+    assert.equal((await s.tick()).lastWalkMs, clock.t, "the first tick walks");
     const walkedAt = clock.t;
     clock.t += 30_000;
     setMemcgTotal(root, 64_000 + 50); // churn below the trigger
-    await s.tick();
-    assert.equal(s.lastWalkMs, walkedAt);
-    assert.deepEqual([s.sample?.total, s.sample?.live, s.sample?.idsUsed], [64_050, null, 64_050], "IDs follow the counter where dying memcgs hold them");
+    const cheap = await s.tick();
+    assert.equal(cheap.lastWalkMs, walkedAt);
+    assert.deepEqual([cheap.sample?.total, cheap.sample?.live, cheap.sample?.idsUsed], [64_050, null, 64_050], "IDs follow the counter where dying memcgs hold them");
     clock.t += 30_000;
     setMemcgTotal(root, 64_000 + 50 + 700);
-    await s.tick();
-    assert.equal(s.lastWalkMs, clock.t, "a jump above the trigger walks early");
+    assert.equal((await s.tick()).lastWalkMs, clock.t, "a jump above the trigger walks early");
     clock.t += 300_000;
-    await s.tick();
-    assert.equal(s.lastWalkMs, clock.t, "the walk interval walks");
-    assert.equal(s.samples.length, 4);
+    const last = await s.tick();
+    assert.equal(last.lastWalkMs, clock.t, "the walk interval walks");
+    assert.equal(last.window.length, 4);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -72,13 +69,14 @@ test("a full disk is logged once, samples stay in memory, and they are written w
   try {
     const clock = { t: 1_000_000 };
     const store = fullDisk(3);
-    const { s, logs } = sampler(root, clock, { openStore: () => store });
+    const { s, logs, db } = sampler(root, clock, { openStore: () => store });
     for (let i = 0; i < 5; i++, clock.t += 30_000) await s.tick();
+    const window = s.latest()?.window ?? [];
     assert.equal(logs.filter((l) => l.includes("full")).length, 1, logs.join("\n"));
     assert.ok(logs.some((l) => l === "store: recovered"));
-    assert.deepEqual(store.written.map((x) => x.t), s.samples.map((x) => x.t), "every sample reached the database, in order");
-    assert.equal(s.db.pending.length, 0);
-    assert.equal(s.samples.length, 5);
+    assert.deepEqual(store.written.map((x) => x.t), window.map((x) => x.t), "every sample reached the database, in order");
+    assert.equal(db.pending.length, 0);
+    assert.equal(window.length, 5);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -88,10 +86,11 @@ test("subtree series stay bounded: the largest ones and \"other\"", async () => 
   const root = copyFixture("centos7-v1-near-cap");
   try {
     const { s } = sampler(root, { t: 1_000_000 });
-    await s.tick();
-    s.report!.subtrees = Array.from({ length: 30 }, (_, i) => ({ path: `slice-${i}`, live: 100 - i, dying: null, pinnedBytes: 0 }));
-    s.version++;
-    const text = (await createMetrics(s, "test").render()).toString();
+    const tick = await s.tick();
+    const subtrees = Array.from({ length: 30 }, (_, i) => ({ path: `slice-${i}`, live: 100 - i, dying: null, pinnedBytes: 0 }));
+    const metrics = createMetrics("test");
+    metrics.export({ ...tick, report: { ...tick.report!, subtrees } });
+    const text = (await metrics.render()).toString();
     const series = text.split("\n").filter((l) => l.startsWith("cgleak_memcg_subtree_cgroups{"));
     assert.equal(series.length, TOP_SUBTREES + 1);
     const rest = Array.from({ length: 30 - TOP_SUBTREES }, (_, i) => 100 - TOP_SUBTREES - i).reduce((a, b) => a + b, 0);
@@ -146,10 +145,11 @@ test("a walk that throws in the worker is the walk collector's failure, and the 
     await s.tick();
     fs.writeFileSync(path.join(root, "proc/sys/kernel/osrelease"), ""); // the walk reads it, the counter does not
     clock.t += 300_000;
-    await s.tick();
-    assert.equal(s.collectors.get("walk")?.success, false);
-    assert.equal(s.collectors.get("cheap")?.success, true);
-    assert.equal(s.sample?.total, 65_530, "the cheap sample is still taken");
+    const t = await s.tick();
+    assert.equal(t.collectors.walk?.success, false);
+    assert.equal(t.collectors.cheap?.success, true);
+    assert.equal(t.walked, false);
+    assert.equal(t.sample?.total, 65_530, "the cheap sample is still taken");
     assert.match(logs.join("\n"), /walk failed: .*osrelease/);
   } finally {
     await w.close();
@@ -174,13 +174,13 @@ test("the sampler debounces dying memcgs on a kernel that may count them from rm
       await s.tick();
       clock.t += 30_000;
       setV2Dying(root, 500); // a burst of removals just now: the counter jumps and the sampler walks early
-      await s.tick();
-      assert.equal(s.lastWalkMs, clock.t);
-      assert.equal(s.report?.memcg.dying, 500);
-      assert.equal(s.report?.status.level, alarm, release);
+      const t = await s.tick();
+      assert.equal(t.lastWalkMs, clock.t);
+      assert.equal(t.report?.memcg.dying, 500);
+      assert.equal(t.report?.status.level, alarm, release);
       if (release === "7.1.2") {
-        assert.deepEqual(s.report?.memcg.dyingSettled, { count: 19, windowSeconds: 60, readings: 2 });
-        assert.match(s.report?.status.sentence ?? "", /19 of the 500 dying have been dying for 60 s or more/);
+        assert.deepEqual(t.report?.memcg.dyingSettled, { count: 19, windowSeconds: 60, readings: 2 });
+        assert.match(t.report?.status.sentence ?? "", /19 of the 500 dying have been dying for 60 s or more/);
       }
     } finally {
       fs.rmSync(root, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { theilSen } from "../analyze/theil-sen.js";
 import type { Sample } from "../analyze/sample.js";
 import { createMetrics } from "../sinks/metrics.js";
 import { MEMCG_V1, needsRootMemcgV1, removeCgroupTree, runInCgroup, syncAndDropCaches, uniqueName } from "../testing/kernel.js";
-import { Sampler } from "./sampler.js";
+import { makeSampler } from "../testing/sampler.js";
 import { startServe, getText, metricValue, sleep } from "./testing.js";
 
 const skip = needsRootMemcgV1();
@@ -43,7 +43,7 @@ interface Run { pace: number; daemonRate: number; forecastRate: number | null; m
 async function run(): Promise<Run> {
   const served = await startServe(["--db", ":memory:", "--interval", "1s"]);
   const t0 = Date.now();
-  const sampler = new Sampler({ host: new Host("/"), scan: { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 600_000 }, walkIntervalMs: 300_000, windowMs: 6 * 3_600_000, openStore: null, now: () => t0 + (Date.now() - t0) * SCALE, log: () => {} });
+  const { sampler } = makeSampler({ host: new Host("/"), scan: { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 600_000 }, walkIntervalMs: 300_000, windowMs: 6 * 3_600_000, openStore: null, now: () => t0 + (Date.now() - t0) * SCALE, log: () => {} });
   const first = made;
   try {
     await sampler.tick();
@@ -55,8 +55,11 @@ async function run(): Promise<Run> {
     const pace = ((made - first) * 1000) / (Date.now() - t0);
     const h = JSON.parse((await getText(`${served.url}/api/history?since=${t0}`)).text) as { samples: Sample[] };
     const daemonRate = theilSen(h.samples.map((s) => ({ x: s.t / 1000, y: s.total })))?.slope ?? NaN;
-    const rate = sampler.forecast?.dying?.ratePerSecond;
-    const text = (await createMetrics(sampler, "test").render()).toString();
+    const tick = sampler.latest()!;
+    const rate = tick.forecast?.dying?.ratePerSecond;
+    const metrics = createMetrics("test");
+    metrics.export(tick);
+    const text = (await metrics.render()).toString();
     return { pace, daemonRate, forecastRate: rate == null ? null : rate * SCALE, metricRate: metricValue(text, "cgleak_memcg_dying_rate_per_second") };
   } finally {
     await served.stop();

@@ -23,8 +23,8 @@ export interface ServeTraceOptions {
   runStore: (fn: () => void) => void;
   bootId: string;
   log: (line: string) => void;
-  /** Each rmdir -> release lifetime, in seconds (the histogram). */
-  onReleased: (seconds: number) => void;
+  /** Each rmdir -> release lifetime, in seconds; more listeners with onReleased(). */
+  onReleased?: (seconds: number) => void;
   saveEveryMs?: number;
   /** `--kube`: the pod cache naming pod UIDs; null or absent: named from paths only. */
   pods?: PodSource | null;
@@ -45,6 +45,7 @@ export class ServeTrace {
   private savedAt = 0;
   /** Names stored with a restored set: those pods may be gone from the API (and from the cache). */
   private storedPods: Record<string, PodName> = {};
+  private readonly released: Array<(seconds: number) => void> = [];
 
   constructor(private readonly o: ServeTraceOptions) {
     this.tracer = new DyingTracer(o.host);
@@ -104,7 +105,13 @@ export class ServeTrace {
     this.dirty = true;
     if (c.type !== "released") return;
     this.unconfirmed.delete(key(c.cgroup));
-    this.o.onReleased(c.lifetimeMs / 1000);
+    this.o.onReleased?.(c.lifetimeMs / 1000);
+    for (const l of this.released) l(c.lifetimeMs / 1000);
+  }
+
+  /** The metrics' histogram listens here: made after the tracer, it needs no name declared later. */
+  onReleased(listener: (seconds: number) => void): void {
+    this.released.push(listener);
   }
 
   /** After a walk: resync with the kernel's count; then save when changed (at most every saveEveryMs). */

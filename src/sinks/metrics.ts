@@ -3,24 +3,24 @@ import type { ScanReport } from "../analyze/report.js";
 import type { Sample } from "../analyze/sample.js";
 import type { Forecast } from "../analyze/forecast.js";
 
-/** What the metrics read: the daemon's last sample, walk and forecast. Never a fresh walk. */
+/** What the metrics read: the daemon's last tick (src/serve/tick.ts), handed over by export(). Never a fresh walk. */
 export interface MetricsSource {
   report: ScanReport | null;
   sample: Sample | null;
   forecast: ForecastView | null;
   lastWalkMs: number | null;
   walks: number;
-  version: number;
-  collectors: ReadonlyMap<string, { success: boolean; seconds: number }>;
+  collectors: Readonly<Partial<Record<string, { success: boolean; seconds: number }>>>;
   /** Log lines matching the leak signature since the daemon started (read at each walk). */
   logSignatureLines?: number;
-  /** `serve --trace`: the named dying memcgs by bounded labels, and events the kernel dropped. */
-  trace?: TraceView | null;
 }
 
+/** `serve --trace`: the named dying memcgs by bounded labels, events the kernel dropped, each release. */
 export interface TraceView {
   byWorkload(): Array<{ qos: string; owner_kind: string; count: number }>;
   lostEvents: number;
+  /** Calls `listener` with each traced memcg's rmdir -> release lifetime, in seconds. */
+  onReleased(listener: (seconds: number) => void): void;
 }
 
 /** rmdir -> release: 10 ms (an empty memcg, ~40 ms measured) up to a week (page cache nobody reclaims). */
@@ -35,9 +35,22 @@ export const TOP_SUBTREES = 20;
 
 type Def = [name: string, help: string, labels: string[], fill: (g: Gauge, s: MetricsSource) => void];
 
-/** `render()` gives the text as bytes, encoded once per sample however many scrapes ask. */
-export function createMetrics(src: MetricsSource, version: string): { registry: Registry; render(): Promise<Buffer>; observeDyingLifetime(seconds: number): void } {
+export interface Metrics {
+  readonly name: "metrics";
+  registry: Registry;
+  /** The text as bytes, encoded once per tick however many scrapes ask. */
+  render(): Promise<Buffer>;
+  /** The exporter's side: what the next render shows (its own reference; the daemon's state is not read). */
+  export(src: MetricsSource): void;
+  /** cgleak_exporter_errors_total for these exporters (each at 0 until it fails); answers the counting function. */
+  exporterErrors(names: readonly string[]): (exporter: string) => void;
+}
+
+const NOTHING_YET: MetricsSource = { report: null, sample: null, forecast: null, lastWalkMs: null, walks: 0, collectors: {} };
+
+export function createMetrics(version: string, trace: TraceView | null = null): Metrics {
   const registry = new Registry();
+  let src = NOTHING_YET;
   for (const [name, help, labelNames, fill] of gauges(version)) {
     new Gauge({ name, help, labelNames, registers: [registry], collect() {
       this.reset();
@@ -47,38 +60,50 @@ export function createMetrics(src: MetricsSource, version: string): { registry: 
   }
   const log = new Counter({ name: "cgleak_log_signature_lines_total", help: "Log lines with the memcg ID exhaustion signature (the host's usual logs, read at each walk) seen by this daemon.", registers: [registry] });
   const walks = new Counter({ name: "cgleak_walks_total", help: "Walks of the memory hierarchy since the daemon started (every --walk-interval, or early when the counter moved).", registers: [registry] });
-  const traced = src.trace !== undefined && src.trace !== null ? traceMetrics(registry, src) : null;
-  // One render per sample: concurrent scrapes of the same version share it.
-  let cache: { version: number; text: Promise<Buffer> } = { version: -1, text: Promise.resolve(Buffer.alloc(0)) };
+  const traced = trace !== null ? traceMetrics(registry, trace) : null;
+  let errors: Counter | null = null;
+  let failures = 0;
+  // One render per tick: concurrent scrapes share it; an exporter's failure renders again.
+  let cache: { src: MetricsSource | null; failures: number; text: Promise<Buffer> } = { src: null, failures: 0, text: Promise.resolve(Buffer.alloc(0)) };
   return {
+    name: "metrics",
     registry,
     render() {
-      if (cache.version === src.version) return cache.text;
+      if (cache.src === src && cache.failures === failures) return cache.text;
       log.reset();
       log.inc(src.logSignatureLines ?? 0);
       walks.reset();
       walks.inc(src.walks);
       traced?.beforeRender();
-      cache = { version: src.version, text: registry.metrics().then((t) => Buffer.from(t)) };
+      cache = { src, failures, text: registry.metrics().then((t) => Buffer.from(t)) };
       return cache.text;
     },
-    observeDyingLifetime(seconds) {
-      traced?.lifetime.observe(seconds);
+    export(next) {
+      src = next;
+    },
+    exporterErrors(names) {
+      const c = (errors ??= new Counter({ name: "cgleak_exporter_errors_total", help: "Ticks an exporter (metrics, api, store, npd, kube, sentinel, trace) failed to take since the daemon started; the others still took them.", labelNames: ["exporter"], registers: [registry] }));
+      for (const exporter of names) c.inc({ exporter }, 0);
+      return (exporter) => {
+        c.inc({ exporter });
+        failures++;
+      };
     },
   };
 }
 
 /** Registered only with --trace: without it these would be zeros that look like measurements. */
-function traceMetrics(registry: Registry, src: MetricsSource): { lifetime: Histogram; beforeRender(): void } {
+function traceMetrics(registry: Registry, trace: TraceView): { beforeRender(): void } {
   const lifetime = new Histogram({ name: "cgleak_memcg_dying_lifetime_seconds", help: "Seconds from a memcg's removal (cgroup_rmdir) to its release (cgroup_release), as traced.", buckets: LIFETIME_BUCKETS, registers: [registry] });
+  trace.onReleased((seconds) => lifetime.observe(seconds));
   new Gauge({ name: "cgleak_memcg_dying_cgroups_by_workload", help: "Dying memcgs named by the tracer, by QoS class (guaranteed, burstable, besteffort, none) and owner kind (pod, system, other): at most 12 series.", labelNames: ["qos", "owner_kind"], registers: [registry], collect() {
     this.reset();
     try {
-      for (const w of src.trace?.byWorkload() ?? []) this.set({ qos: w.qos, owner_kind: w.owner_kind }, w.count);
+      for (const w of trace.byWorkload()) this.set({ qos: w.qos, owner_kind: w.owner_kind }, w.count);
     } catch { this.reset(); }
   } });
   const lost = new Counter({ name: "cgleak_trace_lost_events_total", help: "Trace events the kernel dropped (ring buffer overflow) since the daemon started; the named set is resynced at the next walk.", registers: [registry] });
-  return { lifetime, beforeRender() { lost.reset(); lost.inc(src.trace?.lostEvents ?? 0); } };
+  return { beforeRender() { lost.reset(); lost.inc(trace.lostEvents); } };
 }
 
 function set(g: Gauge, v: number | null | undefined, labels: Record<string, string> = {}): void {
@@ -153,10 +178,10 @@ function gauges(version: string): Def[] {
       for (const f of r(s)?.findings ?? []) g.set({ finding: f.id, severity: f.severity }, 1);
     }],
     ["cgleak_collector_duration_seconds", "Seconds the collector took on its last run.", ["collector"], (g, s) => {
-      for (const [name, c] of s.collectors) g.set({ collector: name }, c.seconds);
+      for (const [name, c] of Object.entries(s.collectors)) if (c) g.set({ collector: name }, c.seconds);
     }],
     ["cgleak_collector_success", "1 when the collector's last run succeeded, 0 when it threw.", ["collector"], (g, s) => {
-      for (const [name, c] of s.collectors) g.set({ collector: name }, c.success ? 1 : 0);
+      for (const [name, c] of Object.entries(s.collectors)) if (c) g.set({ collector: name }, c.success ? 1 : 0);
     }],
     ["cgleak_build_info", "Always 1; the cgleak version as a label.", ["version"], (g) => g.set({ version }, 1)],
     ["cgleak_last_walk_timestamp_seconds", "When the last successful walk ran (Unix seconds).", [], (g, s) => set(g, s.lastWalkMs === null ? null : s.lastWalkMs / 1000)],
