@@ -60,7 +60,7 @@ const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding"
 const LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"];
 
 test("kustomize renders the base and every overlay, and every object is valid against the Kubernetes and prometheus-operator schemas", { skip: noKustomize }, async () => {
-  assert.deepEqual(overlays(), ["npd-status", "reap", "remediation"], "the overlays under deploy/overlays");
+  assert.deepEqual(overlays(), ["locked-down", "npd-status", "reap", "remediation"], "the overlays under deploy/overlays");
   for (const name of ["kubernetes", ...overlays()]) {
     const objs = render(name);
     const seen = await validateAll(objs, name);
@@ -309,4 +309,29 @@ test("the reap overlay runs serve --reap on top of remediation, its policy from 
   const policy = JSON.parse(cm.data["reap-policy.json"]) as Record<string, unknown>;
   assert.equal(policy.targetDying, 1000);
   assert.ok(ds?.spec.template.spec.volumes.some((v: Obj) => v.name === "reap-policy" && v.configMap?.name === "cgleak-reap-policy"));
+});
+
+test("the locked-down overlay: cgleak on loopback, kube-rbac-proxy alone on the pod port, probes through /healthz, Prometheus alone let in", { skip: noKustomize }, () => {
+  const objs = render("locked-down");
+  const spec = find(objs, "DaemonSet").spec.template.spec;
+  const [cgleak, proxy] = spec.containers as Obj[];
+  assert.equal(arg(cgleak as Obj, "--listen"), "127.0.0.1:19596", "cgleak answers only on loopback");
+  assert.deepEqual(cgleak?.ports ?? [], [], "cgleak exposes no port");
+  assert.equal(proxy?.name, "kube-rbac-proxy");
+  assert.equal(arg(proxy as Obj, "--upstream"), "http://127.0.0.1:19596/");
+  assert.equal(arg(proxy as Obj, "--ignore-paths"), "/healthz", "only the content-free health answer skips the token review");
+  assert.deepEqual((proxy?.ports as Obj[]).map((p) => p.containerPort), [19597]);
+  for (const probe of ["readinessProbe", "livenessProbe"]) {
+    assert.deepEqual(cgleak?.[probe].httpGet, { path: "/healthz", port: 19597, scheme: "HTTPS" }, probe);
+  }
+  assert.equal(proxy?.securityContext.runAsNonRoot, true);
+  const ep = find(objs, "ServiceMonitor").spec.endpoints[0];
+  assert.equal(ep.scheme, "https");
+  assert.match(ep.bearerTokenFile, /serviceaccount\/token$/);
+  const np = find(objs, "NetworkPolicy", "cgleak-metrics-from-prometheus").spec;
+  assert.deepEqual(np.ingress[0].ports, [{ port: 19597, protocol: "TCP" }]);
+  const grants = (find(objs, "ClusterRole", "cgleak-rbac-proxy").rules as Obj[]).flatMap((r) =>
+    (r.resources as string[]).map((res) => `${(r.verbs as string[]).join(",")} ${res}`),
+  );
+  assert.deepEqual(grants, ["create tokenreviews", "create subjectaccessreviews"], "the proxy reviews requests and reads nothing");
 });

@@ -42,6 +42,9 @@ test("serve answers bad input with 400, other methods with 405 and Allow, strang
     assert.equal((await request(s.url, "/", { host: "evil.example:9999" })).status, 421);
     assert.equal((await request(s.url, "/api/status", { host: "evil.example" })).status, 421);
     assert.equal((await request(s.url, "/metrics", { host: "evil.example" })).status, 200, "scrapes by any name still work");
+    const health = await request(s.url, "/healthz", { host: "evil.example" });
+    assert.equal(health.status, 200, "a probe through a proxy's --ignore-paths gets an answer");
+    assert.equal(health.body, "ok\n", "and learns nothing of the node");
     for (const ok of ["cgleak.example:80", "localhost:8080", "10.244.1.7:9090", "[::1]:9090"]) assert.equal((await request(s.url, "/", { host: ok })).status, 200, ok);
     const h = JSON.parse((await request(s.url, "/api/history?since=0&points=2")).body) as { samples: unknown[]; points: number };
     assert.ok(h.samples.length <= 2);

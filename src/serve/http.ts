@@ -33,6 +33,8 @@ async function route(c: ApiContext, metrics: Renderer, names: ReadonlySet<string
     return refuse(400, "not a request path");
   }
   if (url.pathname === "/metrics") return send(res, 200, metrics.contentType, await metrics.render());
+  // Liveness for a probe that cannot authenticate (behind kube-rbac-proxy's --ignore-paths): says nothing of the node.
+  if (url.pathname === "/healthz") return send(res, 200, "text/plain", "ok\n");
   if (!hostAllowed(req.headers.host, names)) return refuse(421, "this Host is not served here: use an IP address, localhost, or a name given with --allowed-host");
   const json = (v: unknown): void => send(res, 200, "application/json", JSON.stringify(v) + "\n");
   // The page at / and its static files (src/web/); everything it shows comes from /api/*.
