@@ -48,7 +48,10 @@ export interface DaemonOptions {
   allowedHosts?: string[];
 }
 
-export interface Daemon { address: AddressInfo; close(): Promise<void> }
+export interface Daemon {
+  address: AddressInfo;
+  close(): Promise<void>;
+}
 
 const COMPACT_EVERY_MS = 3_600_000;
 
@@ -69,8 +72,15 @@ function sampling(o: DaemonOptions): { sampler: Sampler; collectors: Collectors;
   let logLines = 0;
   walker.onLogLines = (n) => void (logLines += n);
   const sampler = new Sampler({
-    host: o.host, scan: o.scan, walkIntervalMs: o.walkIntervalMs, windowMs: o.windowMs, db, collectors,
-    walk: (extra) => walker.walk(extra), dyingDebounceMs: o.dyingDebounceMs, logSignatureLines: () => logLines,
+    host: o.host,
+    scan: o.scan,
+    walkIntervalMs: o.walkIntervalMs,
+    windowMs: o.windowMs,
+    db,
+    collectors,
+    walk: (extra) => walker.walk(extra),
+    dyingDebounceMs: o.dyingDebounceMs,
+    logSignatureLines: () => logLines,
   });
   return { sampler, collectors, db, walker };
 }
@@ -94,17 +104,43 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     o.kube?.close();
     throw err;
   }); // the first scrape already has figures
-  const reaper = o.reap ? (await import("../serve/reap.js")).startServeReaper(o.reap, metrics.registry, {
-    get: () => collectors.run("store", () => db.store?.getState("reap")),
-    put: (v) => void collectors.run("store", () => db.store?.putState("reap", v)),
-  }, o.log) : null;
+  const reaper = o.reap
+    ? (await import("../serve/reap.js")).startServeReaper(
+        o.reap,
+        metrics.registry,
+        {
+          get: () => collectors.run("store", () => db.store?.getState("reap")),
+          put: (v) => void collectors.run("store", () => db.store?.putState("reap", v)),
+        },
+        o.log,
+      )
+    : null;
   const api = new LatestTick("api");
-  const exporters = exportList(o, metrics, api, db, trace, reaper === null ? () => null : () => ({ dyingFreed: reaper.totals.dyingFreed, lastActedAt: reaper.totals.lastActed?.at ?? null }));
+  const exporters = exportList(
+    o,
+    metrics,
+    api,
+    db,
+    trace,
+    reaper === null
+      ? () => null
+      : () => ({ dyingFreed: reaper.totals.dyingFreed, lastActedAt: reaper.totals.lastActed?.at ?? null }),
+  );
   exporters.dispatch(first);
-  const server = createServer({
-    latest: () => api.get(), store: () => db.store, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs,
-    now: Date.now, log: o.log, trace, node: o.node ?? null, allowedHosts: o.allowedHosts ?? [],
-  }, { render: () => metrics.render(), contentType: metrics.registry.contentType });
+  const server = createServer(
+    {
+      latest: () => api.get(),
+      store: () => db.store,
+      intervalMs: o.intervalMs,
+      walkIntervalMs: o.walkIntervalMs,
+      now: Date.now,
+      log: o.log,
+      trace,
+      node: o.node ?? null,
+      allowedHosts: o.allowedHosts ?? [],
+    },
+    { render: () => metrics.render(), contentType: metrics.registry.contentType },
+  );
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
     await reaper?.stop();
     await cleanup();
@@ -131,12 +167,23 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
 type ReaperViewFn = () => { dyingFreed: number; lastActedAt: string | null } | null;
 
 /** Every tick goes to these, in this order; a failure is counted in cgleak_exporter_errors_total. */
-function exportList(o: DaemonOptions, metrics: Metrics, api: LatestTick, db: Persistence, trace: ServeTrace | null, reaper: ReaperViewFn): ExportList {
+function exportList(
+  o: DaemonOptions,
+  metrics: Metrics,
+  api: LatestTick,
+  db: Persistence,
+  trace: ServeTrace | null,
+  reaper: ReaperViewFn,
+): ExportList {
   const list: Exporter[] = [
     metrics,
     api,
     ...nodeExporters({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, npdStatus: o.npdStatus ?? null, reaper }),
-    ...(trace === null ? [] : [{ name: "trace", export: (t) => trace.afterTick(t.report?.memcg.dying ?? null, t.walked) } satisfies Exporter]),
+    ...(trace === null
+      ? []
+      : [
+          { name: "trace", export: (t) => trace.afterTick(t.report?.memcg.dying ?? null, t.walked) } satisfies Exporter,
+        ]),
     compaction(db),
   ];
   return new ExportList(list, { log: o.log, failed: metrics.exporterErrors(list.map((e) => e.name)) });
@@ -166,8 +213,12 @@ function logged(log: (line: string) => void, what: string, fn: () => void): void
 /** The tracer, its stored set restored; throws TracefsUnavailable (not root, no tracefs). */
 function startTrace(o: DaemonOptions, db: Persistence, collectors: Collectors): ServeTrace {
   const t = new ServeTrace({
-    host: o.host, store: () => db.store, runStore: (fn) => void collectors.run("store", fn),
-    bootId: readBootId(o.host), log: o.log, pods: o.kube ? new PodCache({ log: o.log }) : null,
+    host: o.host,
+    store: () => db.store,
+    runStore: (fn) => void collectors.run("store", fn),
+    bootId: readBootId(o.host),
+    log: o.log,
+    pods: o.kube ? new PodCache({ log: o.log }) : null,
   });
   try {
     t.start();

@@ -8,10 +8,18 @@ import type { CollectorName, CollectorStatus, Tick } from "./tick.js";
 export class Collectors {
   private readonly last = new Map<CollectorName, Readonly<CollectorStatus>>();
 
-  constructor(private readonly log: (line: string) => void, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Runs one collector: on a throw records success 0, logs once per new error, and answers undefined. */
-  run<T>(name: CollectorName, fn: () => T, t0 = process.hrtime.bigint(), note?: (err: unknown) => string): T | undefined {
+  run<T>(
+    name: CollectorName,
+    fn: () => T,
+    t0 = process.hrtime.bigint(),
+    note?: (err: unknown) => string,
+  ): T | undefined {
     try {
       const v = fn();
       const was = this.last.get(name);
@@ -31,7 +39,13 @@ export class Collectors {
       const v = await fn();
       return this.run(name, () => v, t0);
     } catch (err) {
-      return this.run(name, () => { throw err; }, t0);
+      return this.run(
+        name,
+        () => {
+          throw err;
+        },
+        t0,
+      );
     }
   }
 

@@ -10,25 +10,52 @@ import { freezeDeep, type Exporter, type Tick } from "./tick.js";
 import { getText, metricValue, startServe, waitFor } from "./testing.js";
 
 function tick(seq: number): Tick {
-  return freezeDeep({ seq, atMs: seq * 1000, walked: false, report: null, sample: null, forecast: null, window: [], lastWalkMs: null, walks: 0, logSignatureLines: 0, collectors: {} });
+  return freezeDeep({
+    seq,
+    atMs: seq * 1000,
+    walked: false,
+    report: null,
+    sample: null,
+    forecast: null,
+    window: [],
+    lastWalkMs: null,
+    walks: 0,
+    logSignatureLines: 0,
+    collectors: {},
+  });
 }
 
-const errors = (text: string, exporter: string): number | undefined => metricValue(text, `cgleak_exporter_errors_total{exporter="${exporter}"}`);
+const errors = (text: string, exporter: string): number | undefined =>
+  metricValue(text, `cgleak_exporter_errors_total{exporter="${exporter}"}`);
 
-test("an exporter that throws stops no other, is counted in cgleak_exporter_errors_total, and logged once until it recovers", async () => {
+test("an exporter that throws stops no other, is counted, and is logged once until it recovers", async () => {
   const metrics = createMetrics("test");
   const got: number[] = [];
   let failing = true;
   const list: Exporter[] = [
-    { name: "bad", export: () => { if (failing) throw new Error("disk full"); } },
-    { name: "rejects", export: async () => { if (failing) throw new Error("API server away"); } },
+    {
+      name: "bad",
+      export: () => {
+        if (failing) throw new Error("disk full");
+      },
+    },
+    {
+      name: "rejects",
+      export: async () => {
+        if (failing) throw new Error("API server away");
+      },
+    },
     { name: "good", export: (t) => void got.push(t.seq) },
     metrics,
   ];
   const logs: string[] = [];
   const x = new ExportList(list, { log: (l) => logs.push(l), failed: metrics.exporterErrors(list.map((e) => e.name)) });
   const start = (await metrics.render()).toString();
-  assert.deepEqual(["bad", "rejects", "good", "metrics"].map((n) => errors(start, n)), [0, 0, 0, 0], "every series exists from the start");
+  assert.deepEqual(
+    ["bad", "rejects", "good", "metrics"].map((n) => errors(start, n)),
+    [0, 0, 0, 0],
+    "every series exists from the start",
+  );
   for (const seq of [1, 2, 3]) {
     x.dispatch(tick(seq));
     await x.idle();
@@ -46,7 +73,13 @@ test("an exporter that throws stops no other, is counted in cgleak_exporter_erro
 test("an exporter still busy gets only the newest tick when it is done: in order, never queued up", async () => {
   const seen: number[] = [];
   let done = (): void => {};
-  const slow: Exporter = { name: "slow", export: (t) => { seen.push(t.seq); return new Promise<void>((r) => (done = r)); } };
+  const slow: Exporter = {
+    name: "slow",
+    export: (t) => {
+      seen.push(t.seq);
+      return new Promise<void>((r) => (done = r));
+    },
+  };
   const api = new LatestTick("api");
   const x = new ExportList([slow, api], { log: () => {} });
   for (const seq of [1, 2, 3, 4]) x.dispatch(tick(seq));
@@ -59,10 +92,19 @@ test("an exporter still busy gets only the newest tick when it is done: in order
   assert.throws(() => new ExportList([api, new LatestTick("api")], { log: () => {} }), /two exporters are named api/);
 });
 
-test("serve: an NPD status file that cannot be written is counted per tick and logged once; the rest keeps answering", async () => {
+test("serve: an unwritable NPD status file is counted per tick, logged once; the rest answers", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-exporter-"));
   const file = path.join(dir, "npd-status");
-  const s = await startServe(["--host-root", fixtureRoot("centos7-v1-near-cap"), "--db", ":memory:", "--interval", "200ms", "--npd-status", file]);
+  const s = await startServe([
+    "--host-root",
+    fixtureRoot("centos7-v1-near-cap"),
+    "--db",
+    ":memory:",
+    "--interval",
+    "200ms",
+    "--npd-status",
+    file,
+  ]);
   try {
     assert.ok(fs.existsSync(file));
     fs.rmSync(dir, { recursive: true, force: true }); // the next write has nowhere to go
@@ -72,7 +114,10 @@ test("serve: an NPD status file that cannot be written is counted per tick and l
     });
     assert.equal(errors(text, "metrics"), 0);
     assert.equal(metricValue(text, 'cgleak_collector_success{collector="cheap"}'), 1, "the sampler goes on");
-    const lines = s.stderr().split("\n").filter((l) => l.includes("exporter npd failed"));
+    const lines = s
+      .stderr()
+      .split("\n")
+      .filter((l) => l.includes("exporter npd failed"));
     assert.equal(lines.length, 1, s.stderr());
     assert.match(lines[0] as string, new RegExp(`node-problem-detector status ${file}: ENOENT`));
   } finally {

@@ -17,7 +17,10 @@ export class ExportList {
   private readonly next = new Map<string, Tick>();
   private readonly lastError = new Map<string, string>();
 
-  constructor(private readonly exporters: readonly Exporter[], private readonly o: ExportListOptions) {
+  constructor(
+    private readonly exporters: readonly Exporter[],
+    private readonly o: ExportListOptions,
+  ) {
     const names = exporters.map((e) => e.name);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice !== undefined) throw new Error(`two exporters are named ${twice}`);
@@ -42,7 +45,13 @@ export class ExportList {
       return this.settle(e, err);
     }
     if (!(out instanceof Promise)) return this.settle(e, undefined);
-    this.busy.set(e.name, out.then(() => this.settle(e, undefined), (err: unknown) => this.settle(e, err ?? "rejected")));
+    this.busy.set(
+      e.name,
+      out.then(
+        () => this.settle(e, undefined),
+        (err: unknown) => this.settle(e, err ?? "rejected"),
+      ),
+    );
   }
 
   /** Records how the export went, then hands over the tick that came meanwhile, if any. */

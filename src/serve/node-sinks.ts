@@ -39,7 +39,10 @@ export function npdExporter(npd: { file: string; problemAt: ProblemAt }, now = D
     name: "npd",
     export(t) {
       const err = walkError(t);
-      const v = err !== null || t.report === null ? unknownVerdict(err ?? "no assessment yet") : npdVerdict(t.report, npd.problemAt);
+      const v =
+        err !== null || t.report === null
+          ? unknownVerdict(err ?? "no assessment yet")
+          : npdVerdict(t.report, npd.problemAt);
       inContext(`node-problem-detector status ${npd.file}`, () => writeNpdStatus(npd.file, v, now()));
     },
   };

@@ -84,7 +84,11 @@ export class Sampler {
       if (r !== undefined) {
         const done = this.now();
         this.walked(r, done);
-        const c = { total: r.memcg.kernelTotal, dying: r.memcg.dying, bootId: cheap?.bootId ?? this.sample?.bootId ?? "unknown" };
+        const c = {
+          total: r.memcg.kernelTotal,
+          dying: r.memcg.dying,
+          bootId: cheap?.bootId ?? this.sample?.bootId ?? "unknown",
+        };
         this.record(this.toSample(done, c, r), done);
         return this.made(done, true);
       }
@@ -106,9 +110,17 @@ export class Sampler {
 
   private made(atMs: number, walked: boolean): Tick {
     this.last = freezeDeep<Tick>({
-      seq: ++this.seq, atMs, walked, report: this.report, sample: this.sample, forecast: this.forecast,
-      window: this.samples.slice(), lastWalkMs: this.lastWalkMs, walks: this.walks,
-      logSignatureLines: this.o.logSignatureLines?.() ?? 0, collectors: this.o.collectors.snapshot(),
+      seq: ++this.seq,
+      atMs,
+      walked,
+      report: this.report,
+      sample: this.sample,
+      forecast: this.forecast,
+      window: this.samples.slice(),
+      lastWalkMs: this.lastWalkMs,
+      walks: this.walks,
+      logSignatureLines: this.o.logSignatureLines?.() ?? 0,
+      collectors: this.o.collectors.snapshot(),
     });
     return this.last;
   }
@@ -131,11 +143,20 @@ export class Sampler {
     this.lastWalkMs = t;
     this.walks++;
     this.walkTotal = r.memcg.kernelTotal;
-    const changed = before?.ids.dyingHoldIds !== r.ids.dyingHoldIds || before?.kernel.release !== r.kernel.release
-      || before?.status.level !== r.status.level || before?.assessment.risk.atRiskNow !== r.assessment.risk.atRiskNow;
+    const changed =
+      before?.ids.dyingHoldIds !== r.ids.dyingHoldIds ||
+      before?.kernel.release !== r.kernel.release ||
+      before?.status.level !== r.status.level ||
+      before?.assessment.risk.atRiskNow !== r.assessment.risk.atRiskNow;
     if (changed) {
       // `cgleak forecast` reads the database alone: which series holds IDs, and the assessment's risk.
-      this.o.db.putNodeState({ dyingHoldIds: r.ids.dyingHoldIds, release: r.kernel.release, level: r.status.level, risk: r.assessment.risk, at: r.time });
+      this.o.db.putNodeState({
+        dyingHoldIds: r.ids.dyingHoldIds,
+        release: r.kernel.release,
+        level: r.status.level,
+        risk: r.assessment.risk,
+        at: r.time,
+      });
     }
   }
 
@@ -165,13 +186,15 @@ export class Sampler {
   }
 
   private recompute(t: number): void {
-    const f = this.o.collectors.run("forecast", () => forecast(this.samples, {
-      nowMs: t,
-      windowMs: this.o.windowMs,
-      cap: this.report?.ids.cap ?? MEMCG_ID_CAP,
-      // Before the first walk of this run, the stored state tells which series holds IDs.
-      dyingHoldIds: this.report?.ids.dyingHoldIds ?? this.storedHoldIds ?? "unknown",
-    }));
+    const f = this.o.collectors.run("forecast", () =>
+      forecast(this.samples, {
+        nowMs: t,
+        windowMs: this.o.windowMs,
+        cap: this.report?.ids.cap ?? MEMCG_ID_CAP,
+        // Before the first walk of this run, the stored state tells which series holds IDs.
+        dyingHoldIds: this.report?.ids.dyingHoldIds ?? this.storedHoldIds ?? "unknown",
+      }),
+    );
     if (f !== undefined) this.forecast = f;
   }
 }

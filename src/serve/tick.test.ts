@@ -22,18 +22,40 @@ test("a tick is frozen all the way down, and the next tick leaves it as it was",
   const root = copyFixture("centos7-v1-near-cap");
   try {
     const clock = { t: 1_000_000 };
-    const { sampler } = makeSampler({ host: new Host(root), scan, walkIntervalMs: 300_000, windowMs: 3_600_000, openStore: null, now: () => clock.t });
+    const { sampler } = makeSampler({
+      host: new Host(root),
+      scan,
+      walkIntervalMs: 300_000,
+      windowMs: 3_600_000,
+      openStore: null,
+      now: () => clock.t,
+    });
     assert.equal(sampler.latest(), undefined, "no tick before the first");
     const first = await sampler.tick();
     assert.equal(sampler.latest(), first);
-    const parts: Array<[string, unknown]> = [["tick", first], ["report", first.report], ["memcg", first.report?.memcg],
-      ["findings", first.report?.findings], ["a finding", first.report?.findings[0]], ["assessment", first.report?.assessment],
-      ["sample", first.sample], ["forecast", first.forecast], ["window", first.window], ["collectors", first.collectors],
-      ["cheap", first.collectors.cheap]];
+    const parts: Array<[string, unknown]> = [
+      ["tick", first],
+      ["report", first.report],
+      ["memcg", first.report?.memcg],
+      ["findings", first.report?.findings],
+      ["a finding", first.report?.findings[0]],
+      ["assessment", first.report?.assessment],
+      ["sample", first.sample],
+      ["forecast", first.forecast],
+      ["window", first.window],
+      ["collectors", first.collectors],
+      ["cheap", first.collectors.cheap],
+    ];
     for (const [what, v] of parts) assert.ok(v !== null && v !== undefined && Object.isFrozen(v), `${what} is frozen`);
-    assert.throws(() => { (first as { walks: number }).walks = 99; }, TypeError);
-    assert.throws(() => { (first.report as ScanReport).memcg.dying = 0; }, TypeError);
-    assert.throws(() => { (first.window as unknown[]).push(first.sample); }, TypeError);
+    assert.throws(() => {
+      (first as { walks: number }).walks = 99;
+    }, TypeError);
+    assert.throws(() => {
+      (first.report as ScanReport).memcg.dying = 0;
+    }, TypeError);
+    assert.throws(() => {
+      (first.window as unknown[]).push(first.sample);
+    }, TypeError);
     const before = JSON.stringify(first);
     clock.t += 30_000;
     setMemcgTotal(root, 65_000);
@@ -47,7 +69,7 @@ test("a tick is frozen all the way down, and the next tick leaves it as it was",
   }
 });
 
-test("exporters get the ticks in the order they were made, though a walk ends after the cheap tick that began later", async () => {
+test("exporters get ticks in the order made, though a walk ends after a cheap tick begun later", async () => {
   const root = copyFixture("centos7-v1-near-cap");
   const host = new Host(root);
   let open = (): void => {};
@@ -65,8 +87,18 @@ test("exporters get the ticks in the order they were made, though a walk ends af
     await loop.step(); // meanwhile: a cheap tick, done first
     open();
     await walking;
-    assert.deepEqual(seen.map((t) => [t.seq, t.walked]), [[1, false], [2, true]]);
-    assert.deepEqual(seen[1]?.window.map((s) => s.live === null), [true, false], "the walk's sample comes after the cheap one");
+    assert.deepEqual(
+      seen.map((t) => [t.seq, t.walked]),
+      [
+        [1, false],
+        [2, true],
+      ],
+    );
+    assert.deepEqual(
+      seen[1]?.window.map((s) => s.live === null),
+      [true, false],
+      "the walk's sample comes after the cheap one",
+    );
   } finally {
     await loop.stop();
     fs.rmSync(root, { recursive: true, force: true });

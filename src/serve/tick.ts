@@ -4,7 +4,12 @@ import type { Forecast } from "../analyze/forecast.js";
 
 export type CollectorName = "cheap" | "walk" | "store" | "forecast";
 
-export interface CollectorStatus { success: boolean; seconds: number; error: string | null; atMs: number }
+export interface CollectorStatus {
+  success: boolean;
+  seconds: number;
+  error: string | null;
+  atMs: number;
+}
 
 /**
  * What the sampler made of one interval, handed to every exporter (docs/CONVENTIONS.md, "serve's
