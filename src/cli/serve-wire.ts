@@ -1,24 +1,23 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { AddressInfo } from "node:net";
+import type * as http from "node:http";
 import type { Host } from "../host/host.js";
 import type { ScanOptions } from "../scan.js";
 import type { KubeSink } from "../kube/sink.js";
+import type { ReaperView } from "../kube/condition.js";
+import type { Reaper } from "../actions/reap-loop.js";
 import type { ServeReapOptions } from "../serve/reap.js";
-import type { Exporter } from "../serve/tick.js";
+import type { ServeTrace } from "../serve/trace.js";
 import { createMetrics, type Metrics } from "../sinks/metrics.js";
 import { Sampler } from "../serve/sampler.js";
 import { Collectors } from "../serve/collectors.js";
 import { Persistence } from "../serve/db.js";
 import { ExportList, LatestTick } from "../serve/exporters.js";
-import { startLoop } from "../serve/daemon.js";
+import { startLoop, type Loop } from "../serve/daemon.js";
 import { createServer, listen } from "../serve/http.js";
 import { Walker } from "../serve/walker.js";
-import { openStore, type Store } from "../store/store.js";
 import { nodeExporters } from "../serve/node-sinks.js";
-import { ServeTrace } from "../serve/trace.js";
-import { readBootId } from "../serve/cheap.js";
-import { PodCache } from "../kube/pod-cache.js";
+import { compactionExporter, opener } from "../serve/store-exporter.js";
+import { startTrace, traceExporter } from "../serve/trace-exporter.js";
 
 export interface DaemonOptions {
   host: Host;
@@ -53,19 +52,17 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-const COMPACT_EVERY_MS = 3_600_000;
-
-/** Opens the database, creating its directory; errors are the store collector's to log and retry. */
-function opener(db: string): () => Store {
-  return () => {
-    if (db !== ":memory:") fs.mkdirSync(path.dirname(db), { recursive: true });
-    // A short wait: a lock is retried next tick with the pending samples; the event loop must not stall.
-    return openStore(db, { busyTimeoutMs: 50 });
-  };
+/** What serve runs: the sampler and its inputs, the tracer, the metrics; closed in reverse at the end. */
+interface Parts {
+  sampler: Sampler;
+  collectors: Collectors;
+  db: Persistence;
+  walker: Walker;
+  trace: ServeTrace | null;
+  metrics: Metrics;
 }
 
-/** The parts the sampler needs, and what the daemon closes at the end. */
-function sampling(o: DaemonOptions): { sampler: Sampler; collectors: Collectors; db: Persistence; walker: Walker } {
+function parts(o: DaemonOptions): Parts {
   const collectors = new Collectors(o.log);
   const db = new Persistence(opener(o.db), (fn, note) => collectors.run("store", fn, undefined, note));
   const walker = new Walker(o.host.root, o.scan);
@@ -82,124 +79,105 @@ function sampling(o: DaemonOptions): { sampler: Sampler; collectors: Collectors;
     dyingDebounceMs: o.dyingDebounceMs,
     logSignatureLines: () => logLines,
   });
-  return { sampler, collectors, db, walker };
+  let trace: ServeTrace | null = null;
+  try {
+    if (o.trace === true) trace = startTrace({ host: o.host, log: o.log, kube: !!o.kube }, db, collectors);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return { sampler, collectors, db, walker, trace, metrics: createMetrics(o.version, trace) };
 }
 
 /**
- * `cgleak serve`'s composition: the sampler, the exporters it feeds (metrics, the API and page, the
- * database's compaction, node-problem-detector, the node object, kured, the tracer) and the HTTP
- * server; then the loop (src/serve/daemon.ts). Nothing here reads another part's state directly.
+ * `cgleak serve`'s composition (docs/CONVENTIONS.md, "serve's one-way flow"): the sampler, the
+ * exporters its ticks go to, the HTTP server; then the loop (src/serve/daemon.ts). Each part gets
+ * what it needs when it is made: nothing reads another's state, nothing waits for a name declared later.
  */
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
-  const { sampler, collectors, db, walker } = sampling(o);
-  const trace = o.trace === true ? startTrace(o, db, collectors) : null;
-  const metrics = createMetrics(o.version, trace);
-  const cleanup = async (): Promise<void> => {
-    trace?.stop();
-    db.close();
-    await walker.close();
-  };
-  const first = await sampler.tick().catch(async (err: unknown) => {
-    await cleanup();
+  const p = parts(o);
+  const first = await p.sampler.tick().catch(async (err: unknown) => {
+    await closeParts(o, p);
     o.kube?.close();
     throw err;
   }); // the first scrape already has figures
-  const reaper = o.reap
-    ? (await import("../serve/reap.js")).startServeReaper(
-        o.reap,
-        metrics.registry,
-        {
-          get: () => collectors.run("store", () => db.store?.getState("reap")),
-          put: (v) => void collectors.run("store", () => db.store?.putState("reap", v)),
-        },
-        o.log,
-      )
-    : null;
+  const reaper = o.reap ? await startReaper(o, o.reap, p) : null;
   const api = new LatestTick("api");
-  const exporters = exportList(
-    o,
-    metrics,
-    api,
-    db,
-    trace,
-    reaper === null
-      ? () => null
-      : () => ({ dyingFreed: reaper.totals.dyingFreed, lastActedAt: reaper.totals.lastActed?.at ?? null }),
-  );
+  const exporters = exportList(o, p, api, reaper === null ? () => null : () => reaperView(reaper));
   exporters.dispatch(first);
-  const server = createServer(
-    {
-      latest: () => api.get(),
-      store: () => db.store,
-      intervalMs: o.intervalMs,
-      walkIntervalMs: o.walkIntervalMs,
-      now: Date.now,
-      log: o.log,
-      trace,
-      node: o.node ?? null,
-      allowedHosts: o.allowedHosts ?? [],
-    },
-    { render: () => metrics.render(), contentType: metrics.registry.contentType },
-  );
+  const server = httpServer(o, p, api);
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
     await reaper?.stop();
-    await cleanup();
-    await exporters.close();
+    await closeParts(o, p, () => exporters.close());
     throw err;
   });
-  const loop = startLoop({ tick: () => sampler.tick(), exporters, intervalMs: o.intervalMs, log: o.log });
-  return {
-    address,
-    async close() {
-      await loop.stop();
-      await reaper?.stop(); // a pass in flight restores its limit before the daemon goes
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      logged(o.log, "trace: stop failed", () => trace?.stop()); // the instance is the one thing left on the host
-      await walker.close();
-      await exporters.close();
-      logged(o.log, `database ${o.db}: close failed`, () => db.close()); // flushes the WAL
-      await closed;
-    },
-  };
+  const loop = startLoop({ tick: () => p.sampler.tick(), exporters, intervalMs: o.intervalMs, log: o.log });
+  return { address, close: () => stop(o, p, { loop, reaper, server, exporters }) };
 }
-
-type ReaperViewFn = () => { dyingFreed: number; lastActedAt: string | null } | null;
 
 /** Every tick goes to these, in this order; a failure is counted in cgleak_exporter_errors_total. */
-function exportList(
-  o: DaemonOptions,
-  metrics: Metrics,
-  api: LatestTick,
-  db: Persistence,
-  trace: ServeTrace | null,
-  reaper: ReaperViewFn,
-): ExportList {
-  const list: Exporter[] = [
-    metrics,
+function exportList(o: DaemonOptions, p: Parts, api: LatestTick, reaper: () => ReaperView | null): ExportList {
+  const list = [
+    p.metrics,
     api,
     ...nodeExporters({ kube: o.kube ?? null, sentinel: o.sentinel ?? null, npdStatus: o.npdStatus ?? null, reaper }),
-    ...(trace === null
-      ? []
-      : [
-          { name: "trace", export: (t) => trace.afterTick(t.report?.memcg.dying ?? null, t.walked) } satisfies Exporter,
-        ]),
-    compaction(db),
+    ...(p.trace === null ? [] : [traceExporter(p.trace)]),
+    compactionExporter(p.db),
   ];
-  return new ExportList(list, { log: o.log, failed: metrics.exporterErrors(list.map((e) => e.name)) });
+  return new ExportList(list, { log: o.log, failed: p.metrics.exporterErrors(list.map((e) => e.name)) });
 }
 
-/** The database's hourly compaction (idempotent), on the tick that crosses the hour. */
-function compaction(db: Persistence, startMs = Date.now()): Exporter {
-  let last = startMs;
-  return {
-    name: "store",
-    export(t) {
-      if (t.atMs - last < COMPACT_EVERY_MS) return;
-      last = t.atMs;
-      db.compact(t.atMs);
-    },
+/** `--reap`: its own timer, its metrics on the daemon's registry, its passes in the store. */
+async function startReaper(o: DaemonOptions, reap: ServeReapOptions, p: Parts): Promise<Reaper> {
+  const { startServeReaper } = await import("../serve/reap.js");
+  const store = {
+    get: () => p.collectors.run("store", () => p.db.store?.getState("reap")),
+    put: (v: unknown) => void p.collectors.run("store", () => p.db.store?.putState("reap", v)),
   };
+  return startServeReaper(reap, p.metrics.registry, store, o.log);
+}
+
+function reaperView(r: Reaper): ReaperView {
+  return { dyingFreed: r.totals.dyingFreed, lastActedAt: r.totals.lastActed?.at ?? null };
+}
+
+function httpServer(o: DaemonOptions, p: Parts, api: LatestTick): http.Server {
+  const ctx = {
+    latest: () => api.get(),
+    store: () => p.db.store,
+    intervalMs: o.intervalMs,
+    walkIntervalMs: o.walkIntervalMs,
+    now: Date.now,
+    log: o.log,
+    trace: p.trace,
+    node: o.node ?? null,
+    allowedHosts: o.allowedHosts ?? [],
+  };
+  return createServer(ctx, { render: () => p.metrics.render(), contentType: p.metrics.registry.contentType });
+}
+
+/** The tracer's instance goes first (the one thing left behind on the host), the database last (its WAL). */
+async function closeParts(o: DaemonOptions, p: Parts, beforeDb?: () => Promise<void>): Promise<void> {
+  logged(o.log, "trace: stop failed", () => p.trace?.stop());
+  await p.walker.close();
+  await beforeDb?.();
+  logged(o.log, `database ${o.db}: close failed`, () => p.db.close());
+}
+
+interface Running {
+  loop: Loop;
+  reaper: Reaper | null;
+  server: http.Server;
+  exporters: ExportList;
+}
+
+async function stop(o: DaemonOptions, p: Parts, r: Running): Promise<void> {
+  await r.loop.stop();
+  await r.reaper?.stop(); // a pass in flight restores its limit before the daemon goes
+  const closed = new Promise<void>((resolve) => r.server.close(() => resolve()));
+  r.server.closeAllConnections();
+  await closeParts(o, p, () => r.exporters.close()); // the node object's last wish is bounded (500 ms)
+  await closed;
 }
 
 function logged(log: (line: string) => void, what: string, fn: () => void): void {
@@ -208,23 +186,4 @@ function logged(log: (line: string) => void, what: string, fn: () => void): void
   } catch (err) {
     log(`${what}: ${(err as Error).message}`);
   }
-}
-
-/** The tracer, its stored set restored; throws TracefsUnavailable (not root, no tracefs). */
-function startTrace(o: DaemonOptions, db: Persistence, collectors: Collectors): ServeTrace {
-  const t = new ServeTrace({
-    host: o.host,
-    store: () => db.store,
-    runStore: (fn) => void collectors.run("store", fn),
-    bootId: readBootId(o.host),
-    log: o.log,
-    pods: o.kube ? new PodCache({ log: o.log }) : null,
-  });
-  try {
-    t.start();
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-  return t;
 }

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { createMetrics } from "../sinks/metrics.js";
 import { fixtureRoot } from "../testing/fixtures.js";
 import { ExportList, LatestTick } from "./exporters.js";
+import { compactionExporter } from "./store-exporter.js";
 import { freezeDeep, type Exporter, type Tick } from "./tick.js";
 import { getText, metricValue, startServe, waitFor } from "./testing.js";
 
@@ -124,4 +125,11 @@ test("serve: an unwritable NPD status file is counted per tick, logged once; the
     await s.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the store exporter compacts the database on the first tick of each hour of ticks, not on every tick", () => {
+  const at: number[] = [];
+  const e = compactionExporter({ compact: (t) => void at.push(t) }, 0);
+  for (const s of [1, 1800, 3599, 3600, 3601, 7199, 7200]) void e.export({ ...tick(1), atMs: s * 1000 });
+  assert.deepEqual(at, [3_600_000, 7_200_000]);
 });
