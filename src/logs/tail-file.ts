@@ -1,0 +1,153 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LineSplitter, openRegular } from "./reader.js";
+import { SignatureStream, type LineHit } from "./stream.js";
+import { windowStart } from "./tail-window.js";
+
+type Open = { fd: number; size: number; dev: number; ino: number };
+/** Bytes before the offset remembered to notice a file truncated and rewritten past it between two checks. */
+const MARK = 64;
+const CHUNK = 1024 * 1024;
+
+/**
+ * One log file read a piece at a time: each read() takes only the bytes appended since the last
+ * one. The same (dev, inode) grown: read on from the offset. Another inode (rotated by rename):
+ * the old file is finished where it now lives (`messages.1`, `messages-20250101`; never a .gz),
+ * then the new one is read from 0. Shrunk, or the bytes before the offset changed (copytruncate):
+ * read again from 0. The first read ever starts at windowStart, not at 0. What a full read would
+ * match, line by line, the hits say, with the file's own line numbers.
+ */
+export class FileTail {
+  private cur: Open | null = null;
+  private at: { dev: number; ino: number; offset: number; mark: Buffer } | null = null;
+  private lines = this.splitter();
+  private stream = new SignatureStream();
+  private start = 0;
+  private base: number | null = 0;
+  private seen = false;
+  private onHit: (hit: LineHit) => void = () => {};
+  count = 0;
+
+  constructor(readonly path: string) {}
+
+  /** Reads what is new; returns the lines read. Throws the open's error (ENOENT, ENOTREG) as is. */
+  read(window: { since: Date; now: Date }, onHit: (hit: LineHit) => void): number {
+    this.onHit = onHit;
+    const f = openRegular(this.path);
+    const before = this.count;
+    try {
+      this.follow(f, window);
+      this.readRange(f);
+    } finally {
+      fs.closeSync(f.fd);
+    }
+    return this.count - before;
+  }
+
+  private follow(f: Open, window: { since: Date; now: Date }): void {
+    const at = this.at;
+    if (at && (at.dev !== f.dev || at.ino !== f.ino)) this.finishRotated(at);
+    else if (at && (f.size < at.offset || !at.mark.equals(mark(f.fd, at.offset)))) this.endFile();
+    if (this.at) return;
+    refuseGzip(f.fd);
+    this.start = this.seen ? 0 : windowStart(f.fd, f.size, window.since, window.now);
+    this.base = this.start === 0 ? 0 : null;
+    this.seen = true;
+    this.at = { dev: f.dev, ino: f.ino, offset: this.start, mark: mark(f.fd, this.start) };
+  }
+
+  private readRange(f: Open): void {
+    const at = this.at as NonNullable<FileTail["at"]>;
+    const buf = Buffer.alloc(Math.min(CHUNK, Math.max(f.size - at.offset, 1)));
+    this.cur = f;
+    for (let n = 1; at.offset < f.size && n > 0; at.offset += n) {
+      n = fs.readSync(f.fd, buf, 0, Math.min(buf.length, f.size - at.offset), at.offset);
+      this.lines.push(buf.subarray(0, n));
+    }
+    at.mark = mark(f.fd, at.offset);
+    this.cur = null;
+  }
+
+  /** Finishes the rotated file if it still sits beside the log under another name. */
+  private finishRotated(at: { dev: number; ino: number }): void {
+    const old = rotatedTo(this.path, at);
+    if (old) {
+      try {
+        this.readRange(old);
+      } finally {
+        fs.closeSync(old.fd);
+      }
+    }
+    this.endFile();
+  }
+
+  /** The file is done: its last line without a newline, and what waited for more lines, count now. */
+  private endFile(): void {
+    this.lines.end();
+    for (const hit of this.stream.end()) this.hit(hit);
+    this.lines = this.splitter();
+    this.stream = new SignatureStream();
+    this.at = null;
+  }
+
+  private splitter(): LineSplitter {
+    return new LineSplitter((line) => {
+      this.count += 1;
+      for (const hit of this.stream.push(line)) this.hit(hit);
+    });
+  }
+
+  private hit(h: LineHit): void {
+    // Line numbers of a file first read from its window: the lines skipped are counted once, on a hit.
+    if (this.base === null) this.base = this.cur ? countLines(this.cur.fd, this.start) : 0;
+    this.onHit({ ...h, lineNumber: h.lineNumber + this.base });
+  }
+}
+
+function mark(fd: number, offset: number): Buffer {
+  const len = Math.min(MARK, offset);
+  const buf = Buffer.alloc(len);
+  return buf.subarray(0, fs.readSync(fd, buf, 0, len, offset - len));
+}
+
+function refuseGzip(fd: number): void {
+  const magic = Buffer.alloc(2);
+  fs.readSync(fd, magic, 0, 2, 0);
+  if (magic[0] === 0x1f && magic[1] === 0x8b) {
+    throw new Error("gzip-compressed: serve follows live logs; read archives with cgleak logs");
+  }
+}
+
+/** The file with this (dev, inode) beside `file`, named after it (`messages.1`, `messages-2025...`). */
+function rotatedTo(file: string, at: { dev: number; ino: number }): Open | null {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n !== base && n.startsWith(base) && !n.endsWith(".gz"));
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    const st = fs.statSync(path.join(dir, name), { throwIfNoEntry: false });
+    if (!st || st.dev !== at.dev || st.ino !== at.ino) continue;
+    try {
+      return openRegular(path.join(dir, name));
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function countLines(fd: number, end: number): number {
+  const buf = Buffer.alloc(CHUNK);
+  let lines = 0;
+  for (let pos = 0; pos < end; ) {
+    const n = fs.readSync(fd, buf, 0, Math.min(CHUNK, end - pos), pos);
+    if (n === 0) break;
+    for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) lines++;
+    pos += n;
+  }
+  return lines;
+}
