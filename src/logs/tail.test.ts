@@ -111,3 +111,24 @@ async function fullRead(dir: string, pieces: string[]): Promise<LogReport> {
   });
   return scanLogs(files, { since: SINCE, now: NOW });
 }
+
+test("tail: the first read of a big log starts near since, with the file's own line numbers in the samples", () =>
+  withDir(async (dir) => {
+    const log = path.join(dir, "messages");
+    const lines: string[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      const day = 20 + Math.floor(i / 4000); // Dec 20 .. Dec 29
+      lines.push(i % 997 === 0 ? hit(day, i) : miss(day, i));
+    }
+    fs.writeFileSync(log, lines.join(""));
+    const since = new Date(2018, 11, 28, 12);
+    const tailer = new LogTailer({ since });
+    const first = await tailer.check([{ type: "file", path: log }], NOW);
+    const full = await scanLogs([{ type: "file", path: log }], { since, now: NOW });
+    assert.deepEqual(first.findings, full.findings);
+    assert.ok(full.total > 0 && (first.sources[0]?.lines ?? 0) < 40_000 / 4, `read ${first.sources[0]?.lines} lines`);
+    const dmesg = path.join(dir, "dmesg");
+    fs.writeFileSync(dmesg, Array.from({ length: 5000 }, (_, i) => undated(i)).join(""));
+    const whole = await tailer.check([{ type: "file", path: dmesg }], NOW);
+    assert.deepEqual([whole.sources[0]?.lines, whole.total], [5000, 5000], "no dated line: read whole, as before");
+  }));
