@@ -7,7 +7,8 @@ import { windowStart } from "./tail-window.js";
 type Open = { fd: number; size: number; dev: number; ino: number };
 /** Bytes before the offset remembered to notice a file truncated and rewritten past it between two checks. */
 const MARK = 64;
-const CHUNK = 1024 * 1024;
+/** As a read stream's: larger chunks make much larger strings to split, and were slower (1 MiB: 3x). */
+const CHUNK = 64 * 1024;
 
 /**
  * One log file read a piece at a time: each read() takes only the bytes appended since the last
@@ -141,10 +142,10 @@ function rotatedTo(file: string, at: { dev: number; ino: number }): Open | null 
 }
 
 function countLines(fd: number, end: number): number {
-  const buf = Buffer.alloc(CHUNK);
+  const buf = Buffer.alloc(16 * CHUNK);
   let lines = 0;
   for (let pos = 0; pos < end; ) {
-    const n = fs.readSync(fd, buf, 0, Math.min(CHUNK, end - pos), pos);
+    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
     if (n === 0) break;
     for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) lines++;
     pos += n;

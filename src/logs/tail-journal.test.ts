@@ -9,7 +9,8 @@ import { scanLogs } from "./scan-logs.js";
 import { LogTailer } from "./tail.js";
 
 /** A real journal, written by systemd-journal-remote from journal export format, read by the real journalctl. */
-const REMOTE = ["/lib/systemd/systemd-journal-remote", "/usr/lib/systemd/systemd-journal-remote"].find((p) => fs.existsSync(p));
+const REMOTE = ["/lib/systemd/systemd-journal-remote", "/usr/lib/systemd/systemd-journal-remote"]
+  .find((p) => fs.existsSync(p));
 const hasJournalctl = spawnSync("journalctl", ["--version"]).status === 0;
 const skip = REMOTE && hasJournalctl ? false : "needs journalctl and systemd-journal-remote";
 const ENOSPC = "mkdir /sys/fs/cgroup/memory/kubepods/besteffort/pod1: no space left on device";
@@ -23,7 +24,7 @@ function append(journal: string, at: Date, ident: string, message: string): void
   assert.equal(r.status, 0, r.stderr.toString());
 }
 
-test("tail: the journal is followed by cursor; each entry counts once and the sum is the full read", { skip }, async () => {
+test("tail: the journal followed by cursor: each entry counts once, the sum is the full read", { skip }, async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-test-journal-"));
   try {
     const journal = path.join(root, "var/log/journal/remote.journal");
