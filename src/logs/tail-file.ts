@@ -1,12 +1,9 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { LineSplitter, openRegular } from "./reader.js";
 import { SignatureStream, type LineHit } from "./stream.js";
 import { windowStart } from "./tail-window.js";
+import { countLines, mark, refuseGzip, rotatedTo, type Open } from "./tail-fs.js";
 
-type Open = { fd: number; size: number; dev: number; ino: number };
-/** Bytes before the offset remembered to notice a file truncated and rewritten past it between two checks. */
-const MARK = 64;
 /** As a read stream's: larger chunks make much larger strings to split, and were slower (1 MiB: 3x). */
 const CHUNK = 64 * 1024;
 
@@ -27,7 +24,7 @@ export class FileTail {
   private base: number | null = 0;
   private seen = false;
   private onHit: (hit: LineHit) => void = () => {};
-  count = 0;
+  private count = 0;
 
   constructor(readonly path: string) {}
 
@@ -103,52 +100,4 @@ export class FileTail {
     if (this.base === null) this.base = this.cur ? countLines(this.cur.fd, this.start) : 0;
     this.onHit({ ...h, lineNumber: h.lineNumber + this.base });
   }
-}
-
-function mark(fd: number, offset: number): Buffer {
-  const len = Math.min(MARK, offset);
-  const buf = Buffer.alloc(len);
-  return buf.subarray(0, fs.readSync(fd, buf, 0, len, offset - len));
-}
-
-function refuseGzip(fd: number): void {
-  const magic = Buffer.alloc(2);
-  fs.readSync(fd, magic, 0, 2, 0);
-  if (magic[0] === 0x1f && magic[1] === 0x8b) {
-    throw new Error("gzip-compressed: serve follows live logs; read archives with cgleak logs");
-  }
-}
-
-/** The file with this (dev, inode) beside `file`, named after it (`messages.1`, `messages-2025...`). */
-function rotatedTo(file: string, at: { dev: number; ino: number }): Open | null {
-  const dir = path.dirname(file);
-  const base = path.basename(file);
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).filter((n) => n !== base && n.startsWith(base) && !n.endsWith(".gz"));
-  } catch {
-    return null;
-  }
-  for (const name of names) {
-    const st = fs.statSync(path.join(dir, name), { throwIfNoEntry: false });
-    if (!st || st.dev !== at.dev || st.ino !== at.ino) continue;
-    try {
-      return openRegular(path.join(dir, name));
-    } catch {
-      return null;
-    }
-  }
-  return null;
-}
-
-function countLines(fd: number, end: number): number {
-  const buf = Buffer.alloc(16 * CHUNK);
-  let lines = 0;
-  for (let pos = 0; pos < end; ) {
-    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
-    if (n === 0) break;
-    for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) lines++;
-    pos += n;
-  }
-  return lines;
 }

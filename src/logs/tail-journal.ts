@@ -7,7 +7,9 @@ const CURSOR = "-- cursor: ";
  * The systemd journal read a piece at a time: the first read asks journalctl for entries since the
  * window's start, each later one for the entries after the cursor the previous read ended at
  * (`--after-cursor`, `--show-cursor`; systemd 209+), with the same timeout as a full read. A read
- * that printed no entry leaves the cursor where it was.
+ * that printed no entry, or failed (timeout) before its cursor line, leaves the cursor where it
+ * was: the entries a failed read did print count again at the next one (a double count rather than
+ * a miss; -o short-iso gives no cursor per entry).
  */
 export class JournalTail {
   private cursor: string | undefined;
