@@ -35,9 +35,14 @@ test("LogCheck: the first check looks back 24 h; a new line counts once, dated o
     fs.appendFileSync(messages, DMESG + line(new Date(t0 + 40_000)));
     assert.deepEqual(await at(60_000), [2, 3], "an undated line is new once, not at every check");
     assert.deepEqual(await at(90_000), [0, 3]);
-    assert.deepEqual(await at(60_000 + KEEP_FINDING_MS), [0, 0], "a day after the last hit the finding goes");
-    fs.appendFileSync(messages, line(new Date(t0 + KEEP_FINDING_MS + 70_000)));
-    assert.deepEqual(await at(KEEP_FINDING_MS + 90_000), [1, 1], "a new spell counts from its own start");
+    fs.renameSync(messages, `${messages}.1`);
+    fs.appendFileSync(`${messages}.1`, line(new Date(t0 + 95_000)));
+    fs.writeFileSync(messages, line(new Date(t0 + 100_000)));
+    assert.deepEqual(await at(120_000), [2, 5], "rotated: the old file finished, the new one read");
+    assert.deepEqual(await at(KEEP_FINDING_MS + 119_000), [0, 5]);
+    assert.deepEqual(await at(KEEP_FINDING_MS + 120_000), [0, 0], "a day after the last hit the finding goes");
+    fs.appendFileSync(messages, line(new Date(t0 + KEEP_FINDING_MS + 130_000)));
+    assert.deepEqual(await at(KEEP_FINDING_MS + 150_000), [1, 1], "a new spell counts from its own start");
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
