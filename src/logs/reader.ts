@@ -8,30 +8,47 @@ import type { Readable } from "node:stream";
 export const MAX_LINE = 64 * 1024;
 
 /**
+ * Splits bytes into lines across chunks (and across reads, for a tailed file), holding at most one
+ * partial line of MAX_LINE characters and an unfinished UTF-8 character.
+ */
+export class LineSplitter {
+  private readonly decoder = new StringDecoder("utf8");
+  private partial = "";
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: Buffer): void {
+    const text = this.partial + this.decoder.write(chunk);
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+      this.emit(text.slice(start, nl));
+      start = nl + 1;
+    }
+    this.partial = text.slice(start);
+    if (this.partial.length > MAX_LINE) this.partial = this.partial.slice(0, MAX_LINE);
+  }
+
+  /** The input ended: a last line without a newline is a line too. */
+  end(): void {
+    const last = this.partial + this.decoder.end();
+    this.partial = "";
+    if (last !== "") this.emit(last);
+  }
+
+  private emit(line: string): void {
+    this.onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+  }
+}
+
+/**
  * Calls onLine for every line of a byte stream, in order, holding at most one chunk and one
  * partial line: a 1 GB log costs the same memory as a 1 KB one. Resolves to the line count;
  * rejects with the stream's error (a corrupt .gz, EISDIR, ...).
  */
 export async function eachLine(input: Readable, onLine: (line: string) => void): Promise<number> {
-  const decoder = new StringDecoder("utf8");
-  let partial = "";
   let count = 0;
-  const emit = (line: string): void => {
-    count += 1;
-    onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
-  };
-  for await (const chunk of input) {
-    const text = partial + decoder.write(chunk as Buffer);
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-      emit(text.slice(start, nl));
-      start = nl + 1;
-    }
-    partial = text.slice(start);
-    if (partial.length > MAX_LINE) partial = partial.slice(0, MAX_LINE);
-  }
-  partial += decoder.end();
-  if (partial !== "") emit(partial);
+  const lines = new LineSplitter((line) => (count++, onLine(line)));
+  for await (const chunk of input) lines.push(chunk as Buffer);
+  lines.end();
   return count;
 }
 
@@ -49,16 +66,10 @@ export const MAX_INFLATED = 2 * 1024 * 1024 * 1024;
  */
 export function openLogFile(path: string): Readable {
   if (path === "-") return process.stdin;
-  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
-  let magic: Buffer;
-  let size: number;
+  const { fd, size } = openRegular(path);
+  const magic = Buffer.alloc(2);
   try {
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR", syscall: "read" });
-    if (!st.isFile()) throw Object.assign(new Error(`not a regular file (${st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a character device" : "not a file"}): pipe it to cgleak logs - instead`), { code: "ENOTREG" });
-    magic = Buffer.alloc(2);
     fs.readSync(fd, magic, 0, 2, 0);
-    size = st.size;
   } catch (err) {
     fs.closeSync(fd);
     throw err;
@@ -76,6 +87,23 @@ export function openLogFile(path: string): Readable {
   return file.pipe(gunzip);
 }
 
+/**
+ * Opens a regular file read-only; anything else (directory, FIFO, device) is refused by what fstat
+ * says of the descriptor, so a FIFO without a writer never blocks (O_NONBLOCK) and /dev/zero is never read.
+ */
+export function openRegular(path: string): { fd: number; size: number; dev: number; ino: number } {
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR", syscall: "read" });
+    if (!st.isFile()) throw Object.assign(new Error(`not a regular file (${st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a character device" : "not a file"}): pipe it to cgleak logs - instead`), { code: "ENOTREG" });
+    return { fd, size: st.size, dev: st.dev, ino: st.ino };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
 export interface JournalOptions {
   /** The journalctl binary (default "journalctl", looked up in PATH). */
   command?: string;
@@ -88,6 +116,10 @@ export interface JournalOptions {
    */
   root?: string;
   env?: NodeJS.ProcessEnv;
+  /** Only entries after this cursor (serve's tailer; `since` is then not passed). */
+  afterCursor?: string;
+  /** Ask for the last entry's cursor as a final `-- cursor: ...` line (systemd 209+). */
+  showCursor?: boolean;
   /** journalctl is stopped after this long (default JOURNAL_TIMEOUT_MS): a hung one must not hang serve. */
   timeoutMs?: number;
 }
@@ -97,7 +129,9 @@ export const JOURNAL_TIMEOUT_MS = 60_000;
 /** journalctl's argument list: short-iso carries the year and zone that syslog lines lack. */
 export function journalArgs(opts: JournalOptions): string[] {
   const args = ["-o", "short-iso", "--no-pager", "-q"];
-  if (opts.since) args.push("--since", journalTime(opts.since));
+  if (opts.afterCursor !== undefined) args.push("--after-cursor", opts.afterCursor);
+  else if (opts.since) args.push("--since", journalTime(opts.since));
+  if (opts.showCursor) args.push("--show-cursor");
   if (opts.directory) args.push("--directory", opts.directory);
   else if (opts.root) args.push("--root", opts.root);
   return args;

@@ -3,8 +3,7 @@ import { eachJournalLine, eachLine, openLogFile } from "./reader.js";
 import { SignatureStream } from "./stream.js";
 import type { LineHit } from "./stream.js";
 import type { Errno, SignatureKind } from "./signature.js";
-import { lineTime } from "./time.js";
-import { redactSecrets } from "./redact.js";
+import { Accumulator } from "./accumulator.js";
 
 /** Where to look: a file (plain or .gz; "-" is stdin) or the systemd journal. */
 export type LogSource = { type: "file"; path: string } | { type: "journal" };
@@ -74,14 +73,10 @@ export interface LogSample {
 
 /** Scans every source in turn; an unreadable source is reported in `sources`, never thrown. */
 export async function scanLogs(sources: LogSource[], opts: ScanLogsOptions = {}): Promise<LogReport> {
-  const acc = new Accumulator(opts);
+  const acc = new Accumulator(opts.since, opts.now ?? new Date(), opts.maxSamples);
   const statuses: LogSourceStatus[] = [];
   for (const source of sources) statuses.push(await scanOne(source, opts, acc));
-  const report: LogReport = { sources: statuses, findings: acc.findings(false), total: acc.total };
-  const possible = acc.findings(true);
-  if (possible.length > 0) report.possible = possible;
-  if (opts.since) report.since = opts.since.toISOString();
-  return report;
+  return acc.report(statuses);
 }
 
 async function scanOne(source: LogSource, opts: ScanLogsOptions, acc: Accumulator): Promise<LogSourceStatus> {
@@ -101,7 +96,7 @@ async function scanOne(source: LogSource, opts: ScanLogsOptions, acc: Accumulato
   }
 }
 
-function journalOptions(opts: ScanLogsOptions): Parameters<typeof eachJournalLine>[0] {
+export function journalOptions(opts: ScanLogsOptions): Parameters<typeof eachJournalLine>[0] {
   const j: Parameters<typeof eachJournalLine>[0] = {};
   if (opts.journalctl) j.command = opts.journalctl;
   if (opts.since) j.since = opts.since;
@@ -110,69 +105,8 @@ function journalOptions(opts: ScanLogsOptions): Parameters<typeof eachJournalLin
   return j;
 }
 
-function oneLine(err: unknown): string {
+export function oneLine(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   const text = e.code && e.syscall ? `${e.code}: ${e.message.replace(/^\w+: /, "")}` : String(e.message ?? err);
   return text.split("\n")[0] as string;
-}
-
-const MAX_PATHS = 1000;
-/** Kinds that only suggest a leak: reported apart, never counted as the signature. */
-const WEAK: ReadonlySet<SignatureKind> = new Set<SignatureKind>(["slub-possible"]);
-
-/** Folds hits into per-kind findings in O(kinds) memory. */
-class Accumulator {
-  total = 0;
-  private readonly byKind = new Map<SignatureKind, LogFinding & { seen: Set<string> }>();
-  private readonly now: Date;
-  constructor(private readonly opts: ScanLogsOptions) {
-    this.now = opts.now ?? new Date();
-  }
-
-  add(source: string, hit: LineHit): void {
-    const time = lineTime(hit.text, this.now);
-    if (time && this.opts.since && time < this.opts.since) return;
-    const f = this.finding(hit.match.kind);
-    const component = hit.match.component ?? "unknown";
-    if (!WEAK.has(hit.match.kind)) this.total += 1;
-    f.count += 1;
-    f.components[component] = (f.components[component] ?? 0) + 1;
-    if (hit.match.errno) f.errnos[hit.match.errno] = (f.errnos[hit.match.errno] ?? 0) + 1;
-    const key = hit.match.path ?? hit.match.cache;
-    if (key && f.seen.size < MAX_PATHS) f.seen.add(key);
-    if (time) this.widen(f, time.toISOString());
-    else f.undated += 1;
-    if (f.samples.length < (this.opts.maxSamples ?? 3)) f.samples.push(sample(source, hit, component, time));
-  }
-
-  /** The strong findings, or (weak = true) the possible ones. */
-  findings(weak: boolean): LogFinding[] {
-    return [...this.byKind.values()]
-      .filter((f) => WEAK.has(f.kind) === weak)
-      .map(({ seen, ...f }) => ({ ...f, paths: seen.size }))
-      .sort((a, b) => b.count - a.count);
-  }
-
-  private widen(f: LogFinding, iso: string): void {
-    if (f.first === undefined || iso < f.first) f.first = iso;
-    if (f.last === undefined || iso > f.last) f.last = iso;
-  }
-
-  private finding(kind: SignatureKind): LogFinding & { seen: Set<string> } {
-    let f = this.byKind.get(kind);
-    if (!f) {
-      f = { kind, count: 0, undated: 0, components: {}, errnos: {}, paths: 0, samples: [], seen: new Set() };
-      this.byKind.set(kind, f);
-    }
-    return f;
-  }
-}
-
-function sample(source: string, hit: LineHit, component: string, time: Date | undefined): LogSample {
-  // Excerpts travel (serve's /api, explain's evidence): secrets in them are hidden first.
-  const text = redactSecrets(hit.text);
-  const line = text.length > 400 ? `${text.slice(0, 397)}...` : text;
-  const s: LogSample = { source, lineNumber: hit.lineNumber, component, line };
-  if (time) s.time = time.toISOString();
-  return s;
 }

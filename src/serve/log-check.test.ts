@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { copyFixture } from "../testing/fixtures.js";
-import type { LogReport } from "../logs/scan-logs.js";
-import { LogCheck, FIRST_LOOK_BACK_MS } from "./log-check.js";
+import * as os from "node:os";
+import { Host } from "../host/host.js";
+import { LogCheck, FIRST_LOOK_BACK_MS, KEEP_FINDING_MS } from "./log-check.js";
 import { startServe, getText, metricValue, waitFor } from "./testing.js";
 
 // The article's dockerd line (cgroup-leak-article.md), its syslog time replaced by `at`.
@@ -13,24 +14,38 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 const syslogTime = (d: Date): string => `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${d.toTimeString().slice(0, 8)}`;
 const line = (at: Date): string => `${syslogTime(at)} ${ARTICLE}\n`;
 
-const report = (count: number, undated: number): LogReport => ({
-  sources: [{ name: "/var/log/messages", type: "file", ok: true, lines: 10 }], total: count,
-  findings: count === 0 ? [] : [{ kind: "mkdir-enospc", count, undated, components: {}, errnos: {}, paths: 1, samples: [] }],
-});
+const DMESG = "[8643296.448116] mkdir /sys/fs/cgroup/memory/kubepods/pod9: no space left on device\n";
 
-test("LogCheck: the first check looks back 24 h and counts all; later ones count dated lines only; a hit stays a finding for 24 h", () => {
-  const c = new LogCheck();
-  const t0 = 1_000_000_000_000;
-  assert.equal(c.since(t0).getTime(), t0 - FIRST_LOOK_BACK_MS);
-  assert.equal(c.fold(report(3, 1), t0).newLines, 3);
-  assert.equal(c.since(t0 + 60_000).getTime(), t0, "the next check starts where this one was");
-  c.fold(report(0, 0), t0 + 1500);
-  assert.equal(c.since(t0 + 2000).getTime(), t0 + 1000, "from the start of that check's second: syslog has whole seconds");
-  c.fold(report(0, 0), t0 + 30_000);
-  assert.equal(c.fold(report(2, 1), t0 + 60_000).newLines, 1, "the undated line was counted already");
-  const quiet = c.fold(report(0, 0), t0 + 120_000);
-  assert.deepEqual([quiet.newLines, quiet.forFindings.total], [0, 2], "the last hit still feeds the findings");
-  assert.equal(c.fold(report(0, 0), t0 + 60_000 + 24 * 3_600_000).forFindings.total, 0, "a day later it no longer does");
+test("LogCheck: the first check looks back 24 h; a new line counts once, dated or not; a hit stays 24 h", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-test-logcheck-"));
+  try {
+    const messages = path.join(root, "var/log/messages");
+    fs.mkdirSync(path.dirname(messages), { recursive: true });
+    const t0 = Date.now();
+    fs.writeFileSync(messages, line(new Date(t0 - FIRST_LOOK_BACK_MS - 3_600_000)) + line(new Date(t0 - 60_000)));
+    const c = new LogCheck();
+    const host = new Host(root);
+    const sources = [{ type: "file" as const, path: "/var/log/messages" }];
+    const at = async (ms: number): Promise<[number, number]> => {
+      const r = await c.read(host, sources, t0 + ms);
+      return [r.newLines, r.forFindings.total];
+    };
+    assert.deepEqual(await at(0), [1, 1], "the line of 25 h ago is outside the first window");
+    assert.deepEqual(await at(30_000), [0, 1], "nothing new; the hit still feeds the findings");
+    fs.appendFileSync(messages, DMESG + line(new Date(t0 + 40_000)));
+    assert.deepEqual(await at(60_000), [2, 3], "an undated line is new once, not at every check");
+    assert.deepEqual(await at(90_000), [0, 3]);
+    fs.renameSync(messages, `${messages}.1`);
+    fs.appendFileSync(`${messages}.1`, line(new Date(t0 + 95_000)));
+    fs.writeFileSync(messages, line(new Date(t0 + 100_000)));
+    assert.deepEqual(await at(120_000), [2, 5], "rotated: the old file finished, the new one read");
+    assert.deepEqual(await at(KEEP_FINDING_MS + 119_000), [0, 5]);
+    assert.deepEqual(await at(KEEP_FINDING_MS + 120_000), [0, 0], "a day after the last hit the finding goes");
+    fs.appendFileSync(messages, line(new Date(t0 + KEEP_FINDING_MS + 130_000)));
+    assert.deepEqual(await at(KEEP_FINDING_MS + 150_000), [1, 1], "a new spell counts from its own start");
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test("serve reads the host's /var/log/messages at each walk: the article's dockerd line counts and makes the log-signature finding", async () => {
@@ -50,14 +65,11 @@ test("serve reads the host's /var/log/messages at each walk: the article's docke
       const v = metricValue((await getText(`${s.url}/metrics`)).text, "cgleak_log_signature_lines_total");
       return v !== undefined && v >= 2 ? v : undefined;
     });
-    // A line in the second a walk ran may be counted by that walk and the next (never missed); after
-    // that second has passed, later walks add nothing.
-    await new Promise((r) => setTimeout(r, 2500));
-    const settled = metricValue((await getText(`${s.url}/metrics`)).text, "cgleak_log_signature_lines_total") as number;
-    assert.ok(settled >= counted && settled <= 3, `counted ${counted}, then ${settled}`);
+    // The logs are tailed: the appended line counts once, in the walk that first reads it.
+    assert.equal(counted, 2);
     await new Promise((r) => setTimeout(r, 1500)); // three more walks
     const later = (await getText(`${s.url}/metrics`)).text;
-    assert.equal(metricValue(later, "cgleak_log_signature_lines_total"), settled, "old lines are not counted again");
+    assert.equal(metricValue(later, "cgleak_log_signature_lines_total"), 2, "old lines are not counted again");
     assert.ok(later.includes('cgleak_finding{finding="log-signature"'), "the finding stays while the lines are recent");
   } finally {
     await s.stop();

@@ -1,37 +1,33 @@
-import type { LogReport } from "../logs/scan-logs.js";
+import type { Host } from "../host/host.js";
+import type { LogReport, LogSource } from "../logs/scan-logs.js";
+import { LogTailer } from "../logs/tail.js";
 
-/** The first check looks this far back; later ones from the previous check on. */
+/** The first check looks this far back; later ones read only what was written since. */
 export const FIRST_LOOK_BACK_MS = 24 * 3_600_000;
 /** A signature seen stays a finding this long after its last check, though later checks find nothing new. */
 export const KEEP_FINDING_MS = 24 * 3_600_000;
 
 /**
- * The log side of serve's walks: which window to read, how many new lines a check adds to
- * cgleak_log_signature_lines_total, and which LogReport the findings get.
+ * The log side of serve's walks. The logs are tailed (LogTailer): a check reads only the bytes and
+ * journal entries new since the previous one, so each matching line counts once in
+ * cgleak_log_signature_lines_total, dated or not. The findings get everything read since the first
+ * check's window opened (the same counts and times a full read would give) while the last match is
+ * under KEEP_FINDING_MS old; after that quiet spell the count starts again.
  */
 export class LogCheck {
-  private lastCheckMs: number | null = null;
-  private lastHit: { report: LogReport; atMs: number } | null = null;
+  private tailer: LogTailer | null = null;
+  private lastHitMs: number | null = null;
 
-  /**
-   * Syslog times have whole seconds: from the previous check's second on, so a line written in the
-   * second a check ran is never missed (it may be counted by both checks: for an alert, a double
-   * count is harmless and a miss is not).
-   */
-  since(nowMs: number): Date {
-    return new Date(this.lastCheckMs === null ? nowMs - FIRST_LOOK_BACK_MS : Math.floor(this.lastCheckMs / 1000) * 1000);
-  }
-
-  /**
-   * New lines: every match on the first check; afterwards only dated ones, since a line without a
-   * time (dmesg style) cannot be placed after the previous check and would be counted every walk.
-   */
-  fold(report: LogReport, nowMs: number): { newLines: number; forFindings: LogReport } {
-    const first = this.lastCheckMs === null;
-    this.lastCheckMs = nowMs;
-    const newLines = first ? report.total : report.findings.reduce((n, f) => n + f.count - f.undated, 0);
-    if (report.total > 0) this.lastHit = { report, atMs: nowMs };
-    const keep = this.lastHit !== null && report.total === 0 && nowMs - this.lastHit.atMs < KEEP_FINDING_MS;
-    return { newLines, forFindings: keep ? (this.lastHit as { report: LogReport }).report : report };
+  async read(host: Host, sources: LogSource[], nowMs: number): Promise<{ newLines: number; forFindings: LogReport }> {
+    const tailer = (this.tailer ??= new LogTailer({ host, since: new Date(nowMs - FIRST_LOOK_BACK_MS) }));
+    const fresh = await tailer.check(sources, new Date(nowMs));
+    if (fresh.findings.length > 0 || (fresh.possible?.length ?? 0) > 0) this.lastHitMs = nowMs;
+    const recent = this.lastHitMs !== null && nowMs - this.lastHitMs < KEEP_FINDING_MS;
+    if (!recent && this.lastHitMs !== null) {
+      // Only lines read from now on count; a minute of slack for the writers' clocks.
+      tailer.restart(new Date(Math.floor(nowMs / 1000) * 1000 - 60_000));
+      this.lastHitMs = null;
+    }
+    return { newLines: fresh.total, forFindings: recent ? tailer.running() : fresh };
   }
 }

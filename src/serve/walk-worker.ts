@@ -7,7 +7,7 @@ import { parentPort } from "node:worker_threads";
 import { Host } from "../host/host.js";
 import { runScan, type ScanOptions } from "../scan.js";
 import { defaultLogSources } from "../logs/sources.js";
-import { scanLogs, type LogReport } from "../logs/scan-logs.js";
+import type { LogReport } from "../logs/scan-logs.js";
 import { LogCheck } from "./log-check.js";
 
 const check = new LogCheck();
@@ -29,6 +29,6 @@ async function walk(m: { root: string; scan: ScanOptions }): Promise<object> {
 async function readLogs(host: Host, now: number): Promise<{ logs: LogReport | null; logLines: number }> {
   const sources = defaultLogSources(host);
   if (sources.length === 0) return { logs: null, logLines: 0 };
-  const r = check.fold(await scanLogs(sources, { host, since: check.since(now), now: new Date(now) }), now);
+  const r = await check.read(host, sources, now);
   return { logs: r.forFindings, logLines: r.newLines };
 }
