@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Host } from "./host/host.js";
-import type { DyingState } from "./serve/trace.js";
+import { DYING_STATE_KEY, type DyingState } from "./store/dying-state.js";
 import { runScan, withAssessment, type ScanOptions } from "./scan.js";
 import type { ScanReport, Snapshot } from "./analyze/report.js";
 import { kernelModel } from "./knowledge/kernel-model.js";
@@ -12,7 +12,7 @@ import type { ToolVersion } from "./parsers/runtime-version.js";
 import { parseCmdline } from "./parsers/cmdline.js";
 import { assess } from "./analyze/assess.js";
 import type { NamedDying } from "./analyze/findings/dying-workloads.js";
-import { readBootId } from "./serve/cheap.js";
+import { readBootId } from "./collect/boot-id.js";
 
 export interface ExplainOptions {
   scan: ScanOptions;
@@ -57,7 +57,6 @@ const NOT_TRACED = "not traced: run cgleak serve --trace";
 /** The dying set `serve --trace` stored, when there is one for this boot; else why not. */
 async function readNamedDying(host: Host, db: string | undefined): Promise<{ dying: NamedDying | null; note: string }> {
   const { openStore, DEFAULT_DB_PATH } = await import("./store/store.js");
-  const { DYING_STATE_KEY } = await import("./serve/trace.js");
   const path = db ?? DEFAULT_DB_PATH;
   if (!existsSync(path)) return { dying: null, note: `${NOT_TRACED} (no store at ${path})` };
   let state: DyingState | undefined;

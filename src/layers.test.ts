@@ -47,14 +47,8 @@ const KNOWN = new Set([
   "collect/static-versions.ts -> node:fs",
   "collect/tracefs.ts -> node:fs",
   "collect/walk.ts -> node:fs",
-  // Test helpers that still live in production folders (they belong in src/testing/).
-  "kube/testing.ts -> testing",
-  "serve/testing.ts -> testing",
-  "web/page-check.ts -> store",
   // Present and decide in the wrong layer.
-  "sinks/trace-text.ts -> kube",
   "collect/dying-tracer.ts -> analyze",
-  "explain.ts -> serve",
 ]);
 
 function layerOf(rel: string): string {

@@ -27,7 +27,5 @@ export function readCheapCount(host: Host, h: CgroupHierarchy): CheapCount {
   return { total: st.nrDescendants + 1 + st.nrDyingDescendants, dying: null };
 }
 
-/** The boot id; a fixture host without one gets a fixed stand-in so its samples stay one series. */
-export function readBootId(host: Host): string {
-  return host.readTextIfExists("/proc/sys/kernel/random/boot_id")?.trim() || "unknown";
-}
+// daemon.ts and sampler.ts import it from here; its home is collect/.
+export { readBootId } from "../collect/boot-id.js";

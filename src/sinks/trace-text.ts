@@ -2,7 +2,6 @@ import { groupByWorkload, dyingBeforeTracing, type DyingSet } from "../analyze/d
 import type { Attribution } from "../analyze/attribution.js";
 import { workloadOf } from "../analyze/findings/dying-workloads.js";
 import type { PodName, PodSource } from "../kube/pod-cache.js";
-import { podNamesNote } from "../kube/pod-cache.js";
 
 /** What `cgleak trace` prints at each interval (the JSON form is this object, one per line). */
 export interface TraceReport {
@@ -98,4 +97,12 @@ export function age(seconds: number): string {
   if (t < 60) return `${t}s`;
   if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
   return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** One line for a report: where the pod names come from, or why there are none. */
+export function podNamesNote(src: PodSource | null): string {
+  if (src === null) return "pod names: not asked (--kube names the namespace, pod and owner of each pod UID)";
+  const n = src.names.size;
+  if (src.status.state === "away") return `pod names: the API server is away (${src.status.error}): pods not seen before are named from their paths only (${n} names cached)`;
+  return src.status.state === "synced" ? `pod names from the API server (${n} pods cached)` : `pod names: listing this node's pods (${n} cached so far)`;
 }
