@@ -37,14 +37,8 @@ const NO_IO = new Set(["parsers", "knowledge", "analyze", "sinks", "fleet", "col
 const IO = /^node:(fs|child_process|fs\/promises)$/;
 
 const KNOWN = new Set([
-  // Collectors that go around Host: the walk (fts-style chdir for speed), the tracer, the version readers.
-  "collect/charge-reader.ts -> node:fs",
-  "collect/exec-version.ts -> node:child_process",
-  "collect/exec-version.ts -> node:fs",
+  // Collectors that go around Host: the walk (fts-style chdir for speed), the tracer.
   "collect/tracefs.ts -> node:child_process",
-  "collect/process-binaries.ts -> node:fs",
-  "collect/runtimes.ts -> node:fs",
-  "collect/static-versions.ts -> node:fs",
   "collect/tracefs.ts -> node:fs",
   "collect/walk.ts -> node:fs",
   // Present and decide in the wrong layer.
