@@ -6,7 +6,7 @@ import type { CgroupHierarchy } from "../collect/mounts.js";
 import { collectMemcg } from "../collect/memcg.js";
 import { readSubtreeCharges } from "../collect/charges.js";
 import { dyingCount, sleepMs } from "./dying.js";
-import { writeKnob } from "./repro-pin.js";
+import { writeKnob } from "./knob.js";
 import { inCgroupDir, TargetRefused } from "./target.js";
 import { walkCgroupDirs } from "../collect/walk.js";
 import { parseMemoryStat } from "../parsers/memory-stat.js";

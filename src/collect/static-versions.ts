@@ -4,7 +4,8 @@ import type { HostReadError } from "../host/errors.js";
 import { elfRodata, parseGoBuildInfo } from "../parsers/go-buildinfo.js";
 import { versionFromBuildInfo, versionFromStrings } from "../parsers/binary-version.js";
 import { parseDpkgStatus } from "../parsers/dpkg-status.js";
-import { parseVersion, type Tool, type ToolVersion } from "../parsers/runtime-version.js";
+import type { Tool, ToolVersion } from "../parsers/runtime-version.js";
+import { parseVersion } from "../parsers/version.js";
 
 /** Runtime binaries are 10-200 MB; anything larger is not one, and is never read whole. */
 const MAX_BINARY = 512 << 20;
