@@ -80,3 +80,10 @@ test("layers: only a composition root (src/cli/, a worker thread's entry, dev to
 test("layers: no circle of load-time value imports (each would leave one side half-initialised)", () => {
   assert.deepEqual(importCycles(sources()), []);
 });
+
+const HELPER = /^(?:node:assert(?:\/strict)?|node:test)$|(?:^|\/)testing\//;
+
+test("layers: test helpers live only in src/testing/ (left out of the package), not beside the code", () => {
+  const helpers = sources().filter((f) => !["testing", "bench", "lab"].includes(layerOf(f)));
+  assert.deepEqual(helpers.filter((f) => imports(read(f)).some((s) => HELPER.test(s))), []);
+});
