@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import type { Scratch } from "./scratch.js";
 import { settledDying, yieldToSignals } from "./dying.js";
 import { Progress } from "./progress.js";
-import { runInside, rmdirRetry, pinnedBytes, verdictOf } from "./repro.js";
+import { runInside, pinnedBytes, verdictOf } from "./repro.js";
+import { rmdirRetry } from "./rmdir.js";
 import { dropCachesValue } from "./reclaim.js";
 import { writeKnob } from "./knob.js";
 
