@@ -1,5 +1,5 @@
 import type { Host } from "./host/host.js";
-import { NoMemoryControllerError } from "./host/errors.js";
+import { NoMemoryControllerError, type HostReadError } from "./host/errors.js";
 import { collectNode, type NodeFacts } from "./collect/node.js";
 import { collectMemcg, type MemcgFacts } from "./collect/memcg.js";
 import { collectControllers, type ControllerFacts } from "./collect/controllers.js";
@@ -14,7 +14,7 @@ import { boundSwapPinnedIds } from "./collect/swap-ids.js";
 import { memoryMissingReason } from "./analyze/boot-line.js";
 import type { BootParams } from "./parsers/cmdline.js";
 import type { SettledDying } from "./analyze/debounce.js";
-import { parseProcCgroups, memorySubsys } from "./parsers/proc-cgroups.js";
+import { readMemorySubsys } from "./collect/memory-subsys.js";
 import { assertWithinKernelBounds } from "./analyze/bounds.js";
 import type { RuntimeVerdict } from "./knowledge/runtime-facts.js";
 import type { LogReport } from "./logs/scan-logs.js";
@@ -69,12 +69,9 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
 /** The memory line of /proc/cgroups, for the reason there is no memory controller; null when unreadable. */
 function memoryLine(host: Host): { present: boolean; enabled: boolean } | null {
   try {
-    const text = host.readTextIfExists("/proc/cgroups");
-    if (text === undefined) return null;
-    const mem = memorySubsys(parseProcCgroups(text, "/proc/cgroups"));
-    return mem ? { present: true, enabled: mem.enabled } : { present: false, enabled: false };
-  } catch {
-    return null;
+    return { present: true, enabled: readMemorySubsys(host).enabled };
+  } catch (err) {
+    return (err as HostReadError).code === "ENOMEM_CTRL" ? { present: false, enabled: false } : null;
   }
 }
 

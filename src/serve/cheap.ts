@@ -1,6 +1,5 @@
 import type { Host } from "../host/host.js";
-import { readMemorySubsys } from "../collect/memory-subsys.js";
-import { parseCgroupStat } from "../parsers/cgroup-stat.js";
+import { readKernelTotal } from "../collect/kernel-total.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
 
 /** What one cheap read tells: a single small file, well under a millisecond whatever the tree size. */
@@ -11,20 +10,11 @@ export interface CheapCount {
   dying: number | null;
 }
 
-/**
- * v1: /proc/cgroups memory num_cgroups. v2: the root cgroup.stat; before 6.12 it has no memory
- * counts, so every cgroup counts (descendants + the root + dying), as the scan's fallback does.
- */
+/** The kernel total (collect/kernel-total.ts, its one reader) without a walk: one small file. */
 export function readCheapCount(host: Host, h: CgroupHierarchy): CheapCount {
-  if (h.version === 1) {
-    return { total: readMemorySubsys(host).numCgroups, dying: null };
-  }
-  const file = `${h.mountPoint}/cgroup.stat`;
-  const st = parseCgroupStat(host.readText(file), file);
-  if (st.nrSubsysMemory !== undefined && st.nrDyingSubsysMemory !== undefined) {
-    return { total: st.nrSubsysMemory + st.nrDyingSubsysMemory, dying: st.nrDyingSubsysMemory };
-  }
-  return { total: st.nrDescendants + 1 + st.nrDyingDescendants, dying: null };
+  const t = readKernelTotal(host, h);
+  // Before 6.12 nr_dying_descendants counts every controller's dying cgroups: not a memcg count.
+  return { total: t.total, dying: t.live === undefined ? null : t.dying ?? null };
 }
 
 // daemon.ts and sampler.ts import it from here; its home is collect/.

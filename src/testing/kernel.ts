@@ -2,6 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { removeTree } from "../actions/rmdir.js";
+import { Host } from "../host/host.js";
+import { readMemorySubsys } from "../collect/memory-subsys.js";
 
 /** Where this machine mounts the v1 memory controller, if it does. */
 export const MEMCG_V1 = "/sys/fs/cgroup/memory";
@@ -23,9 +25,7 @@ export function uniqueName(tag: string): string {
 
 /** memory num_cgroups from the real /proc/cgroups: live + dying memcgs. */
 export function kernelMemcgTotal(): number {
-  const line = fs.readFileSync("/proc/cgroups", "utf8").split("\n").find((l) => l.startsWith("memory\t"));
-  if (!line) throw new Error("no memory line in /proc/cgroups");
-  return Number(line.split("\t")[2]);
+  return readMemorySubsys(new Host("/")).numCgroups;
 }
 
 /**
