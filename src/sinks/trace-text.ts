@@ -27,6 +27,7 @@ export interface TraceReport {
 export function traceReport(set: DyingSet, startedAt: number, now: number, kernelDying: number | null, pods: PodSource | null = null): TraceReport {
   const named = set.size;
   const s = (ms: number): number => Math.round(ms / 100) / 10;
+  const podOf = (a: Attribution): PodName | undefined => (a.podUid === undefined ? undefined : pods?.names.get(a.podUid));
   return {
     time: new Date(now).toISOString(),
     tracingSeconds: s(now - startedAt),
@@ -38,8 +39,9 @@ export function traceReport(set: DyingSet, startedAt: number, now: number, kerne
     lostEvents: set.lostEvents,
     lastLossAt: set.lastLossAt === null ? null : new Date(set.lastLossAt).toISOString(),
     podNames: podNamesNote(pods),
-    groups: mergeNamed(groupByWorkload(set.list(), now).map((g) => {
-      const pod = g.attribution.podUid === undefined ? undefined : pods?.names.get(g.attribution.podUid);
+    // Pods named to the same owner (a Deployment's or a Job's many pods) are one group.
+    groups: groupByWorkload(set.list(), now, (a) => ownerOrPath(a, podOf(a))).map((g) => {
+      const pod = podOf(g.attribution);
       return {
         ...g.attribution,
         ...(pod ? { pod, workload: workloadOf(g.attribution, pod).workload } : {}),
@@ -48,25 +50,12 @@ export function traceReport(set: DyingSet, startedAt: number, now: number, kerne
         newestAgeSeconds: s(g.newestAgeMs),
         cgroups: g.cgroups.map((c) => ({ id: c.id, path: c.path, ageSeconds: s(now - c.rmdirAt) })),
       };
-    })),
+    }),
   };
 }
 
-/** Pods named to the same owner (a Deployment's or a Job's many pods) become one group. */
-function mergeNamed(groups: TraceReport["groups"]): TraceReport["groups"] {
-  const out = new Map<string, TraceReport["groups"][number]>();
-  for (const g of groups) {
-    const m = out.get(g.workload);
-    if (m === undefined) {
-      out.set(g.workload, g);
-      continue;
-    }
-    m.count += g.count;
-    m.oldestAgeSeconds = Math.max(m.oldestAgeSeconds, g.oldestAgeSeconds);
-    m.newestAgeSeconds = Math.min(m.newestAgeSeconds, g.newestAgeSeconds);
-    m.cgroups.push(...g.cgroups);
-  }
-  return [...out.values()].sort((a, b) => b.count - a.count || b.oldestAgeSeconds - a.oldestAgeSeconds);
+function ownerOrPath(a: Attribution, pod: PodName | undefined): string {
+  return pod ? workloadOf(a, pod).workload : a.workload;
 }
 
 const SHOWN_PER_GROUP = 5;
