@@ -1,5 +1,6 @@
 import { groupByWorkload, dyingBeforeTracing, type DyingSet } from "../analyze/dying-set.js";
 import type { Attribution } from "../analyze/attribution.js";
+import { formatAge } from "../analyze/format.js";
 import { workloadOf } from "../analyze/findings/dying-workloads.js";
 import type { PodName, PodSource } from "../kube/pod-cache.js";
 
@@ -63,7 +64,7 @@ const SHOWN_PER_GROUP = 5;
 export function renderTraceText(r: TraceReport): string {
   const before = r.dyingBeforeTracing === null ? "unknown" : String(r.dyingBeforeTracing);
   const lines = [
-    `${r.time}  tracing for ${age(r.tracingSeconds)}, memory hierarchy ${r.hierarchy}${r.hierarchy === 0 ? " (cgroup2)" : ""}`,
+    `${r.time}  tracing for ${formatAge(r.tracingSeconds)}, memory hierarchy ${r.hierarchy}${r.hierarchy === 0 ? " (cgroup2)" : ""}`,
     `dying memcgs named: ${r.named}   dying since before tracing: ${before}   of those released since: ${r.releasedUnnamed}`,
     r.podNames,
   ];
@@ -72,20 +73,11 @@ export function renderTraceText(r: TraceReport): string {
   }
   if (r.groups.length > 0) lines.push(`${"WORKLOAD".padEnd(60)} ${"DYING".padStart(6)}  ${"OLDEST".padStart(8)}  ${"NEWEST".padStart(8)}`);
   for (const g of r.groups) {
-    lines.push(`${g.workload.padEnd(60)} ${String(g.count).padStart(6)}  ${age(g.oldestAgeSeconds).padStart(8)}  ${age(g.newestAgeSeconds).padStart(8)}`);
-    for (const c of g.cgroups.slice(0, SHOWN_PER_GROUP)) lines.push(`  ${c.path}  (id ${c.id}, dying ${age(c.ageSeconds)})`);
+    lines.push(`${g.workload.padEnd(60)} ${String(g.count).padStart(6)}  ${formatAge(g.oldestAgeSeconds).padStart(8)}  ${formatAge(g.newestAgeSeconds).padStart(8)}`);
+    for (const c of g.cgroups.slice(0, SHOWN_PER_GROUP)) lines.push(`  ${c.path}  (id ${c.id}, dying ${formatAge(c.ageSeconds)})`);
     if (g.cgroups.length > SHOWN_PER_GROUP) lines.push(`  … and ${g.cgroups.length - SHOWN_PER_GROUP} more`);
   }
   return lines.join("\n") + "\n\n";
-}
-
-/** 0.4s, 12s, 3m05s, 2h01m */
-export function age(seconds: number): string {
-  if (seconds < 10) return `${seconds.toFixed(1)}s`;
-  const t = Math.floor(seconds);
-  if (t < 60) return `${t}s`;
-  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
-  return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
 }
 
 /** One line for a report: where the pod names come from, or why there are none. */
