@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { toReadError, type Host } from "../host/host.js";
+import type { Host } from "../host/host.js";
+import { toReadError } from "../host/kernel-file.js";
 import { HostWriteError } from "../host/errors.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
 import { collectMemcg } from "../collect/memcg.js";

@@ -89,7 +89,9 @@ export interface WorkloadGroup {
  * or by the name `nameOf` gives its attribution (a pod's owner, a metric's label pair). The one
  * grouping of dying memcgs by workload: the trace, /api/dying, its metric and the finding use it.
  */
-export function groupByWorkload(cgroups: DyingCgroup[], nowMs: number, nameOf = (a: Attribution): string => a.workload): WorkloadGroup[] {
+export function groupByWorkload(
+  cgroups: DyingCgroup[], nowMs: number, nameOf = (a: Attribution): string => a.workload,
+): WorkloadGroup[] {
   const groups = new Map<string, WorkloadGroup>();
   for (const c of cgroups) {
     const a = attribute(c.path);

@@ -46,7 +46,8 @@ export function readKernelTotal(host: Host, h: CgroupHierarchy, live?: number): 
   const dying = st.nrDyingDescendants;
   return {
     total: (live ?? st.nrDescendants + 1) + dying,
-    source: `${live === undefined ? "cgroup.stat nr_descendants + 1" : "live memcgs"} + cgroup.stat nr_dying_descendants (kernel before 6.12)`,
+    source: `${live === undefined ? "cgroup.stat nr_descendants + 1" : "live memcgs"}`
+      + " + cgroup.stat nr_dying_descendants (kernel before 6.12)",
     dying,
     dyingSource: "cgroup.stat nr_dying_descendants (all controllers: kernel before 6.12)",
     at: null,

@@ -49,7 +49,8 @@ export async function collectRuntimes(host: Host, opts: RuntimesOptions = {}): P
   // All reads first: they are synchronous, and would stall the timers of probes already started.
   const statics = files.map((f) => readBinaryVersion(host, f));
   const timeoutMs = opts.timeoutMs ?? 5000;
-  const read = await Promise.all(statics.map((tv, i) => (tv.version === "unknown" && opts.exec ? probe(host, files[i]!, timeoutMs) : tv)));
+  const run = (tv: ToolVersion, i: number) => (tv.version === "unknown" && opts.exec ? probe(host, files[i]!, timeoutMs) : tv);
+  const read = await Promise.all(statics.map(run));
   const known = new Set(read.filter((v) => v.version !== "unknown").map((v) => v.tool));
   const packages = dpkgVersions(host).filter((v) => !overridden.has(v.tool) && !known.has(v.tool));
   const versions = [...(opts.overrides ?? []), ...read, ...packages];
@@ -87,14 +88,16 @@ export function findBinaries(host: Host, tool: Tool, dirs: string[]): BinaryToRe
 
 /** `<bin> --version`, run unprivileged (--exec-versions only). Garbage, a crash or a hang give "unknown" with the reason. */
 export async function probe(host: Host, f: BinaryToRead, timeoutMs: number): Promise<ToolVersion> {
-  const unknown = (reason: string, origin = `${f.shown} --version (--exec-versions)`): ToolVersion => ({ tool: f.tool, version: "unknown", reason: `${f.shown}: ${reason}`, origin });
+  const unknown = (reason: string, origin = `${f.shown} --version (--exec-versions)`): ToolVersion =>
+    ({ tool: f.tool, version: "unknown", reason: `${f.shown}: ${reason}`, origin });
   if (!host.isExecutable(f.path)) return unknown("not executable");
   const run = await runVersionSandboxed(host.path(f.path), timeoutMs);
   const origin = `${f.shown} --version, run ${run.sandbox} (--exec-versions)`;
   if (run.error) return unknown(run.error, origin);
   const tv = parseToolVersion(f.tool, run.output);
   tv.origin = origin;
-  if (tv.version === "unknown") tv.reason = `${f.shown}: ${tv.reason ?? "unrecognised output"}${run.code ? ` (exit code ${run.code})` : ""}`;
+  const exit = run.code ? ` (exit code ${run.code})` : "";
+  if (tv.version === "unknown") tv.reason = `${f.shown}: ${tv.reason ?? "unrecognised output"}${exit}`;
   return tv;
 }
 

@@ -25,11 +25,13 @@ test("static: a FIFO, a directory and a huge sparse file are refused without rea
     spawnSync("mkfifo", [path.join(dir, "fifo")]);
     fs.writeFileSync(path.join(dir, "huge"), "");
     fs.truncateSync(path.join(dir, "huge"), 600 << 20);
-    assert.match(readBinaryVersion(new Host(dir), { tool: "runc", path: "/fifo", shown: "/usr/bin/runc", magicLink: false }).reason ?? "", /not a regular file/);
-    assert.match(readBinaryVersion(new Host(dir), { tool: "runc", path: "/", shown: "/usr/bin/runc", magicLink: false }).reason ?? "", /not a regular file/);
-    assert.match(readBinaryVersion(new Host(dir), { tool: "runc", path: "/huge", shown: "/usr/bin/runc", magicLink: false }).reason ?? "", /larger than any runtime binary/);
+    const why = (at: string): string =>
+      readBinaryVersion(new Host(dir), { tool: "runc", path: at, shown: "/usr/bin/runc", magicLink: false }).reason ?? "";
+    assert.match(why("/fifo"), /not a regular file/);
+    assert.match(why("/"), /not a regular file/);
+    assert.match(why("/huge"), /larger than any runtime binary/);
     fs.symlinkSync("/etc/hostname", path.join(dir, "link"));
-    assert.match(readBinaryVersion(new Host(dir), { tool: "runc", path: "/link", shown: "/usr/bin/runc", magicLink: false }).reason ?? "", /cannot open: ELOOP/, "a link swapped in after resolution is not followed");
+    assert.match(why("/link"), /cannot open: ELOOP/, "a link swapped in after resolution is not followed");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

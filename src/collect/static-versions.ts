@@ -21,7 +21,8 @@ export interface BinaryToRead { tool: Tool; path: string; shown: string; magicLi
  * the host root; the open neither follows a link swapped in since (but a magic link) nor waits on a FIFO.
  */
 export function readBinaryVersion(host: Host, f: BinaryToRead): ToolVersion {
-  const unknown = (reason: string): ToolVersion => ({ tool: f.tool, version: "unknown", reason: `${f.shown}: ${reason}`, origin: `${f.shown} (read, not run)` });
+  const unknown = (reason: string): ToolVersion =>
+    ({ tool: f.tool, version: "unknown", reason: `${f.shown}: ${reason}`, origin: `${f.shown} (read, not run)` });
   let file: BinaryFile;
   try {
     file = host.openBinary(f.path, f.magicLink);
@@ -48,7 +49,8 @@ function versionOf(f: BinaryToRead, file: BinaryFile): ToolVersion | string {
     return { tool: f.tool, version: strings, origin: `${f.shown} (version string linked into the binary, not run)` };
   }
   if (strings) return `several version strings in the binary (${strings.ambiguous.join(", ")})`;
-  return bi ? `Go build info (${bi.goVersion}, ${bi.path ?? "no path"}) names no version` : "no Go build info and no version string found";
+  if (!bi) return "no Go build info and no version string found";
+  return `Go build info (${bi.goVersion}, ${bi.path ?? "no path"}) names no version`;
 }
 
 function scanStrings(tool: Tool, read: (o: number, n: number) => Buffer, size: number): ReturnType<typeof versionFromStrings> {

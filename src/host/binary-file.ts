@@ -15,13 +15,15 @@ export interface BinaryFile {
  * Throws an errno error (ENOTREG when it is not a regular file).
  */
 export function openBinaryFile(real: string, follow: boolean): BinaryFile {
-  const fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (follow ? 0 : fs.constants.O_NOFOLLOW));
+  const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
+  const fd = fs.openSync(real, O_RDONLY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW));
   const st = fs.fstatSync(fd);
   if (!st.isFile()) {
     fs.closeSync(fd);
     throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
   }
-  return { size: st.size, read: (offset, length) => readAt(fd, offset, length, st.size), close: () => fs.closeSync(fd) };
+  const read = (offset: number, length: number): Buffer => readAt(fd, offset, length, st.size);
+  return { size: st.size, read, close: () => fs.closeSync(fd) };
 }
 
 function readAt(fd: number, offset: number, length: number, size: number): Buffer {

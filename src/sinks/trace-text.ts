@@ -28,7 +28,8 @@ export interface TraceReport {
 export function traceReport(set: DyingSet, startedAt: number, now: number, kernelDying: number | null, pods: PodSource | null = null): TraceReport {
   const named = set.size;
   const s = (ms: number): number => Math.round(ms / 100) / 10;
-  const podOf = (a: Attribution): PodName | undefined => (a.podUid === undefined ? undefined : pods?.names.get(a.podUid));
+  const podOf = (a: Attribution): PodName | undefined =>
+    (a.podUid === undefined ? undefined : pods?.names.get(a.podUid));
   return {
     time: new Date(now).toISOString(),
     tracingSeconds: s(now - startedAt),
