@@ -53,3 +53,11 @@ export function readKernelTotal(host: Host, h: CgroupHierarchy, live?: number): 
     at: null,
   };
 }
+
+/**
+ * The kernel's own count of dying memcgs, where it keeps one for memory alone (v2 on 6.12+); null
+ * on v1 (a walk must subtract) and before 6.12 (nr_dying_descendants mixes every controller's).
+ */
+export function memoryDying(t: KernelTotal): number | null {
+  return t.live === undefined ? null : t.dying ?? null;
+}

@@ -1,5 +1,5 @@
 import type { Host } from "../host/host.js";
-import { readKernelTotal } from "../collect/kernel-total.js";
+import { memoryDying, readKernelTotal } from "../collect/kernel-total.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
 
 /** What one cheap read tells: a single small file, well under a millisecond whatever the tree size. */
@@ -13,8 +13,7 @@ export interface CheapCount {
 /** The kernel total (collect/kernel-total.ts, its one reader) without a walk: one small file. */
 export function readCheapCount(host: Host, h: CgroupHierarchy): CheapCount {
   const t = readKernelTotal(host, h);
-  // Before 6.12 nr_dying_descendants counts every controller's dying cgroups: not a memcg count.
-  return { total: t.total, dying: t.live === undefined ? null : t.dying ?? null };
+  return { total: t.total, dying: memoryDying(t) };
 }
 
 // daemon.ts and sampler.ts import it from here; its home is collect/.
