@@ -1,18 +1,16 @@
 import { existsSync } from "node:fs";
 import type { Host } from "./host/host.js";
-import type { DyingState } from "./serve/trace.js";
-import { runScan, withAssessment, type ScanOptions } from "./scan.js";
-import type { ScanReport, Snapshot } from "./analyze/report.js";
-import { kernelModel } from "./knowledge/kernel-model.js";
+import { DYING_STATE_KEY, type DyingState } from "./store/dying-state.js";
+import { scanNode, withAssessment, type ScanOptions } from "./scan.js";
+import type { ScanReport } from "./analyze/report.js";
 import { classifyRuntimes } from "./knowledge/runtime-facts.js";
 import { collectRuntimes } from "./collect/runtimes.js";
 import { scanLogs, type LogReport, type LogSource } from "./logs/scan-logs.js";
 import { defaultLogSources } from "./logs/sources.js";
 import type { ToolVersion } from "./parsers/runtime-version.js";
-import { parseCmdline } from "./parsers/cmdline.js";
 import { assess } from "./analyze/assess.js";
 import type { NamedDying } from "./analyze/findings/dying-workloads.js";
-import { readBootId } from "./serve/cheap.js";
+import { readBootId } from "./collect/boot-id.js";
 
 export interface ExplainOptions {
   scan: ScanOptions;
@@ -37,15 +35,12 @@ export type ExplainReport = Omit<ScanReport, "explain"> & { explain: ScanReport[
  * node object; run only with --exec-versions), and the logs. Anything that cannot be read becomes part of a finding, never a crash.
  */
 export async function runExplain(host: Host, opts: ExplainOptions): Promise<ExplainReport> {
-  const report = runScan(host, opts.scan);
+  const { snapshot, model, boot } = scanNode(host, opts.scan);
   const runtimes = await collectRuntimes(host, { overrides: [...opts.overrides, ...(opts.nodeInfo ?? []).filter((n) => !opts.overrides.some((o) => o.tool === n.tool))], timeoutMs: opts.probeTimeoutMs ?? 5000, exec: opts.execVersions === true });
   const sources = opts.logs ?? defaultLogSources(host);
   const logs: LogReport | null = sources.length === 0 ? null : await scanLogs(sources, { host, ...(opts.since ? { since: opts.since } : {}) });
-  const boot = report.kernel.cmdline === null ? null : parseCmdline(report.kernel.cmdline, "/proc/cmdline");
-  const model = kernelModel(report.kernel.release, boot ?? undefined);
-  const { findings: _f, explain: _e, ids: _i, status: _s, assessment: _a, ...snapshot } = report;
   const verdicts = classifyRuntimes(runtimes.versions);
-  const diagnosed = withAssessment(snapshot satisfies Snapshot, model, boot, verdicts, logs);
+  const diagnosed = withAssessment(snapshot, model, boot, verdicts, logs);
   const traced = await readNamedDying(host, opts.db);
   if (traced.dying === null) return { ...diagnosed, explain: { ...diagnosed.explain, trace: traced.note } };
   const again = assess({ snapshot, model, boot, runtimes: verdicts, logs, dying: traced.dying });
@@ -57,7 +52,6 @@ const NOT_TRACED = "not traced: run cgleak serve --trace";
 /** The dying set `serve --trace` stored, when there is one for this boot; else why not. */
 async function readNamedDying(host: Host, db: string | undefined): Promise<{ dying: NamedDying | null; note: string }> {
   const { openStore, DEFAULT_DB_PATH } = await import("./store/store.js");
-  const { DYING_STATE_KEY } = await import("./serve/trace.js");
   const path = db ?? DEFAULT_DB_PATH;
   if (!existsSync(path)) return { dying: null, note: `${NOT_TRACED} (no store at ${path})` };
   let state: DyingState | undefined;

@@ -1,16 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { importCycles, imports, layerOf, read, sources, target } from "./testing/source-graph.js";
 
 /**
  * docs/CONVENTIONS.md's layers, as a rule the build checks: which folder may import which. Type-only
  * imports are free (they vanish at build time). `KNOWN` lists the crossings that exist today, each a
  * debt to pay: a new crossing fails, and so does a listed one that is gone (the list only shrinks).
  */
-const SRC = fileURLToPath(new URL("../src/", import.meta.url));
-
 const ALLOWED: Record<string, string[]> = {
   host: [],
   parsers: ["host"],
@@ -37,61 +33,25 @@ const NO_IO = new Set(["parsers", "knowledge", "analyze", "sinks", "fleet", "col
 const IO = /^node:(fs|child_process|fs\/promises)$/;
 
 const KNOWN = new Set([
-  // Collectors that go around Host: the walk (fts-style chdir for speed), the tracer, the version readers.
-  "collect/charge-reader.ts -> node:fs",
-  "collect/exec-version.ts -> node:child_process",
-  "collect/exec-version.ts -> node:fs",
+  // Collectors that go around Host: the walk (fts-style chdir for speed), the tracer.
   "collect/tracefs.ts -> node:child_process",
-  "collect/process-binaries.ts -> node:fs",
-  "collect/runtimes.ts -> node:fs",
-  "collect/static-versions.ts -> node:fs",
   "collect/tracefs.ts -> node:fs",
   "collect/walk.ts -> node:fs",
-  // Test helpers that still live in production folders (they belong in src/testing/).
-  "kube/testing.ts -> testing",
-  "serve/testing.ts -> testing",
-  "web/page-check.ts -> store",
   // Present and decide in the wrong layer.
-  "sinks/trace-text.ts -> kube",
   "collect/dying-tracer.ts -> analyze",
-  "explain.ts -> serve",
 ]);
-
-function layerOf(rel: string): string {
-  const parts = rel.split("/");
-  return parts.length === 1 ? (parts[0] as string).replace(/\.(ts|js)$/, "") : (parts[0] as string);
-}
-
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(p));
-    else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") && !e.name.endsWith(".d.ts")) out.push(p);
-  }
-  return out;
-}
-
-/** Value imports only: `import type` and `export type` lines are skipped. */
-function imports(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gm)) out.push(m[1] as string);
-  for (const m of text.matchAll(/await import\("([^"]+)"\)/g)) out.push(m[1] as string);
-  return out;
-}
 
 function crossings(): string[] {
   const found: string[] = [];
-  for (const file of sources(SRC)) {
-    const rel = path.relative(SRC, file).split(path.sep).join("/");
+  for (const rel of sources()) {
     const layer = layerOf(rel);
     if (FREE.has(layer)) continue;
-    for (const spec of imports(fs.readFileSync(file, "utf8"))) {
+    for (const spec of imports(read(rel))) {
       if (IO.test(spec) && NO_IO.has(layer)) found.push(`${rel} -> ${spec}`);
       if (!spec.startsWith(".")) continue;
-      const target = layerOf(path.relative(SRC, path.resolve(path.dirname(file), spec)).split(path.sep).join("/"));
-      if (target === layer || ALLOWED[layer]?.includes(target)) continue;
-      found.push(`${rel} -> ${target}`);
+      const to = layerOf(target(rel, spec));
+      if (to === layer || ALLOWED[layer]?.includes(to)) continue;
+      found.push(`${rel} -> ${to}`);
     }
   }
   return [...new Set(found)].sort();
@@ -101,4 +61,30 @@ test("layers: no import crosses docs/CONVENTIONS.md's layers beyond the known de
   const found = crossings();
   assert.deepEqual(found.filter((c) => !KNOWN.has(c)), [], "new layer crossings");
   assert.deepEqual([...KNOWN].filter((c) => !found.includes(c)), [], "paid debts: remove them from KNOWN");
+});
+
+/**
+ * Only a composition root builds the Host: cli/ (main.ts and the commands), and the dev tools.
+ * A worker thread is a root of its own: it is sent the root as a string (a Host does not cross
+ * postMessage) and builds its Host from it.
+ */
+const COMPOSERS = new Set(["cli", "testing", "bench", "build", "lab"]);
+const THREAD_ROOTS = new Set(["serve/walk-worker.ts"]);
+
+test("layers: only a composition root (src/cli/, a worker thread's entry, dev tools) builds a Host", () => {
+  const building = sources().filter((f) => !COMPOSERS.has(layerOf(f)) && /\bnew Host\(/.test(read(f)));
+  assert.deepEqual(building.filter((f) => !THREAD_ROOTS.has(f)), [], "Host built outside a composition root");
+  const gone = [...THREAD_ROOTS].filter((f) => !building.includes(f));
+  assert.deepEqual(gone, [], "THREAD_ROOTS lists a file that no longer builds a Host");
+});
+
+test("layers: no circle of load-time value imports (each would leave one side half-initialised)", () => {
+  assert.deepEqual(importCycles(sources()), []);
+});
+
+const HELPER = /^(?:node:assert(?:\/strict)?|node:test)$|(?:^|\/)testing\//;
+
+test("layers: test helpers live only in src/testing/ (left out of the package), not beside the code", () => {
+  const helpers = sources().filter((f) => !["testing", "bench", "lab"].includes(layerOf(f)));
+  assert.deepEqual(helpers.filter((f) => imports(read(f)).some((s) => HELPER.test(s))), []);
 });

@@ -1,12 +1,12 @@
 import type { Host } from "./host/host.js";
-import { NoMemoryControllerError } from "./host/errors.js";
+import { NoMemoryControllerError, type HostReadError } from "./host/errors.js";
 import { collectNode, type NodeFacts } from "./collect/node.js";
 import { collectMemcg, type MemcgFacts } from "./collect/memcg.js";
 import { collectControllers, type ControllerFacts } from "./collect/controllers.js";
 import { podUidOf } from "./collect/pins.js";
 import { add, NO_CHARGE, type Charge } from "./collect/charge-reader.js";
 import { subtreeOf } from "./collect/subtrees.js";
-import { kernelModel, type KernelModel } from "./knowledge/kernel-model.js";
+import { nodeModel, type KernelModel } from "./knowledge/kernel-model.js";
 import { dyingCost, type DyingCost } from "./analyze/dying-cost.js";
 import type { Checked, PinReport, ScanReport, Snapshot, Thresholds } from "./analyze/report.js";
 import { assess } from "./analyze/assess.js";
@@ -14,7 +14,7 @@ import { boundSwapPinnedIds } from "./collect/swap-ids.js";
 import { memoryMissingReason } from "./analyze/boot-line.js";
 import type { BootParams } from "./parsers/cmdline.js";
 import type { SettledDying } from "./analyze/debounce.js";
-import { parseProcCgroups, memorySubsys } from "./parsers/proc-cgroups.js";
+import { readMemorySubsys } from "./collect/memory-subsys.js";
 import { assertWithinKernelBounds } from "./analyze/bounds.js";
 import type { RuntimeVerdict } from "./knowledge/runtime-facts.js";
 import type { LogReport } from "./logs/scan-logs.js";
@@ -39,10 +39,18 @@ export const DEFAULT_THRESHOLDS: Thresholds = { warn: 0.7, crit: 0.9, dyingWarn:
 
 /** A scan of one node: collect, then analyse. Throws HostReadError / ParseError when the host cannot be read. */
 export function runScan(host: Host, opts: ScanOptions): ScanReport {
+  const s = scanNode(host, opts);
+  return withAssessment(s.snapshot, s.model, s.boot, opts.runtimes ?? null, opts.logs ?? null);
+}
+
+/** What a scan read, with the kernel model it read it by: explain assesses it again with more evidence. */
+export interface ScannedNode { snapshot: Snapshot; model: KernelModel; boot: BootParams | null }
+
+export function scanNode(host: Host, opts: ScanOptions): ScannedNode {
   const now = opts.now ?? Date.now;
   const started = process.hrtime.bigint();
   const node = collectNode(host);
-  const model = kernelModel(node.release, node.boot ?? undefined);
+  const model = nodeModel(node);
   if (node.memory === null) {
     throw new NoMemoryControllerError(node.mounts.source, memoryMissingReason(memoryLine(host), node.boot, model.memcgV1Optional.value));
   }
@@ -63,18 +71,15 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
   const snapshot = buildSnapshot(host, node, memcg, ctl, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
   // With swap on, swap entries can keep dying memcgs' IDs: bound how many (v2; read only where dying ones are).
   if ((node.meminfo.swapTotalBytes ?? 0) > 0 && memcg.dying > 0) snapshot.swapPinnedIds = boundSwapPinnedIds(host, node.memory);
-  return withAssessment(snapshot, model, node.boot, opts.runtimes ?? null, opts.logs ?? null);
+  return { snapshot, model, boot: node.boot };
 }
 
 /** The memory line of /proc/cgroups, for the reason there is no memory controller; null when unreadable. */
 function memoryLine(host: Host): { present: boolean; enabled: boolean } | null {
   try {
-    const text = host.readTextIfExists("/proc/cgroups");
-    if (text === undefined) return null;
-    const mem = memorySubsys(parseProcCgroups(text, "/proc/cgroups"));
-    return mem ? { present: true, enabled: mem.enabled } : { present: false, enabled: false };
-  } catch {
-    return null;
+    return { present: true, enabled: readMemorySubsys(host).enabled };
+  } catch (err) {
+    return (err as HostReadError).code === "ENOMEM_CTRL" ? { present: false, enabled: false } : null;
   }
 }
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { Host } from "../host/host.js";
 import { needsRootMemcgV1, uniqueName, removeCgroupTree } from "../testing/kernel.js";
 import { findEmptyCgroups, removeEmptyCgroups, globToRegExp } from "./clean-empty.js";
-import { sleepMs } from "./dying.js";
+import { sleepMs } from "./rmdir.js";
 
 const skip = needsRootMemcgV1();
 const host = new Host("/");

@@ -10,10 +10,6 @@ export function yieldToSignals(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /**
  * Dying count once asynchronous freeing has settled: empty memcgs go within ~1 s here
  * (docs/lab-results.md §2), so wait at least `minMs`, then until two readings 300 ms apart agree.

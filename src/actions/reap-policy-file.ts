@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { DEFAULT_POLICY, REAP_METHODS, type ReapMethod, type ReapPolicy } from "./reap-policy.js";
+import { parseDuration } from "../parsers/duration.js";
 
 /**
  * The policy as a file (a ConfigMap key in Kubernetes): JSON, every key optional, sizes as
@@ -29,7 +30,6 @@ export function readPolicyFile(file: string, base: ReapPolicy = DEFAULT_POLICY):
 type Setter = (p: ReapPolicy, v: unknown) => string | null;
 
 const SIZE: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-const TIME: Record<string, number> = { "": 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 function size(v: unknown): number | null {
   if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
@@ -39,8 +39,7 @@ function size(v: unknown): number | null {
 
 function duration(v: unknown): number | null {
   if (typeof v === "number" && v > 0) return v;
-  const m = typeof v === "string" ? /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v.trim()) : null;
-  return m ? Number(m[1]) * (TIME[m[2] as string] as number) : null;
+  return typeof v === "string" ? parseDuration(v) ?? null : null;
 }
 
 const bytes = (k: "targetPinnedBytes" | "budgetBytes" | "stepBytes"): Setter => (p, v) => {

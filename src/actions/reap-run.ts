@@ -1,6 +1,6 @@
 import type { Host } from "../host/host.js";
 import { collectNode } from "../collect/node.js";
-import { kernelModel } from "../knowledge/kernel-model.js";
+import { nodeModel } from "../knowledge/kernel-model.js";
 import { refuseOnWorkingNode } from "./guard.js";
 import { methodUnavailable, type ReapPolicy } from "./reap-policy.js";
 import { LimitJournal } from "./reap-state.js";
@@ -40,7 +40,7 @@ export async function openReaper(host: Host, o: Omit<ReapRunOptions, "passes">):
   }
   const journal = new LimitJournal(o.stateFile);
   if (!o.dryRun) for (const line of await journal.restoreAll(o.policy.writeTimeoutMs)) o.say(line);
-  const model = kernelModel(node.release);
+  const model = nodeModel(node);
   return {
     host, h, policy: o.policy, journal, dryRun: o.dryRun, stuck: new Map(), observeMs: o.observeMs, under,
     dyingHoldIds: model.dyingHoldIds.value === true, kmemLeak: model.kmemForkLeak.value === true,

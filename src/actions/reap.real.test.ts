@@ -8,7 +8,7 @@ import { DEFAULT_POLICY, type ReapPolicy } from "./reap-policy.js";
 import { openReaper } from "./reap-run.js";
 import { reapPass, type ReapContext } from "./reap.js";
 import type { PassReport } from "./reap-report.js";
-import { sleepMs } from "./dying.js";
+import { sleepMs } from "./rmdir.js";
 
 const skip = needsRootMemcgV1();
 const N = 1000;

@@ -1,6 +1,6 @@
 import type { Host } from "../host/host.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
-import { readMemorySubsys } from "../collect/memory-subsys.js";
+import { readKernelTotal } from "../collect/kernel-total.js";
 import { dyingCount, settledDying } from "./dying.js";
 import { MEMCG_ID_CAP } from "../analyze/ids.js";
 import { resolveMethod, type ReapPolicy } from "./reap-policy.js";
@@ -63,7 +63,7 @@ function overTarget(c: ReapContext, dying: number, targets: ReapTarget[]): strin
   if (dying > p.targetDying) return `${dying} dying memcgs > target ${p.targetDying}`;
   if (pinned > p.targetPinnedBytes) return `${pinned} reclaimable bytes pinned > target ${p.targetPinnedBytes}`;
   if (c.dyingHoldIds && c.h.version === 1) {
-    const share = readMemorySubsys(c.host).numCgroups / MEMCG_ID_CAP;
+    const share = readKernelTotal(c.host, c.h).total / MEMCG_ID_CAP;
     if (share > p.targetIdShare) return `IDs in use ${(share * 100).toFixed(1)} % of the cap > target ${(p.targetIdShare * 100).toFixed(0)} % (dying memcgs hold IDs on this kernel)`;
   }
   return null;

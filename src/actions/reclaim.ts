@@ -1,12 +1,14 @@
 import { readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { toReadError, type Host } from "../host/host.js";
+import type { Host } from "../host/host.js";
+import { toReadError } from "../host/kernel-file.js";
 import { HostWriteError } from "../host/errors.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
 import { collectMemcg } from "../collect/memcg.js";
 import { readSubtreeCharges } from "../collect/charges.js";
-import { dyingCount, sleepMs } from "./dying.js";
-import { writeKnob } from "./repro-pin.js";
+import { dyingCount } from "./dying.js";
+import { sleepMs } from "./rmdir.js";
+import { writeKnob } from "./knob.js";
 import { inCgroupDir, TargetRefused } from "./target.js";
 import { walkCgroupDirs } from "../collect/walk.js";
 import { parseMemoryStat } from "../parsers/memory-stat.js";

@@ -3,8 +3,10 @@ import { spawnSync } from "node:child_process";
 import type { Scratch } from "./scratch.js";
 import { settledDying, yieldToSignals } from "./dying.js";
 import { Progress } from "./progress.js";
-import { runInside, rmdirRetry, pinnedBytes, verdictOf } from "./repro.js";
+import { runInside, pinnedBytes, verdictOf } from "./repro.js";
+import { rmdirRetry } from "./rmdir.js";
 import { dropCachesValue } from "./reclaim.js";
+import { writeKnob } from "./knob.js";
 
 export type PinMode = "page-cache" | "shmem";
 /**
@@ -132,17 +134,5 @@ function applyAction(s: Scratch, action: ReleaseName, parent: string, files: str
     }
     case "force-empty-before-rmdir":
       return undefined; // applied to each memcg before its rmdir
-  }
-}
-
-/** Writes a cgroup/proc knob; EAGAIN/EBUSY are results to report (no swap), not crashes. */
-export function writeKnob(file: string, value: string): string | undefined {
-  try {
-    fs.writeFileSync(file, value);
-    return undefined;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === "EAGAIN" || e.code === "EBUSY" || e.code === "EINTR") return `${file.split("/").pop()}: ${e.code} (the kernel could not reclaim everything)`;
-    throw err;
   }
 }

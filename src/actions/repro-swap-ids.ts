@@ -1,8 +1,9 @@
 import * as fs from "node:fs";
 import type { Scratch } from "./scratch.js";
 import { settledDying, yieldToSignals } from "./dying.js";
-import { runInside, rmdirRetry } from "./repro.js";
-import { writeKnob } from "./repro-pin.js";
+import { runInside } from "./repro.js";
+import { rmdirRetry } from "./rmdir.js";
+import { writeKnob } from "./knob.js";
 import { fill, isIdExhaustion, type FillResult } from "./fill.js";
 import { walkCgroupDirs } from "../collect/walk.js";
 import { boundSwapPinnedIds } from "../collect/swap-ids.js";

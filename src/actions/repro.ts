@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import type { Scratch } from "./scratch.js";
 import { dyingCount, settledDying, yieldToSignals } from "./dying.js";
 import { Progress } from "./progress.js";
+import { rmdirRetry } from "./rmdir.js";
 import { readSubtreeCharges } from "../collect/charges.js";
 
 export type Verdict = "leaks" | "does not leak" | "inconclusive";
@@ -93,19 +94,6 @@ function joinForkLeave(dir: string, home: string): void {
 export function runInside(dir: string, script: string, ...args: string[]): void {
   const r = spawnSync("sh", ["-c", `echo $$ > "$1/cgroup.procs" || exit 10; ${script}`, "sh", dir, ...args], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`helper shell in ${dir} failed (exit ${r.status}): ${r.stderr.trim()}`);
-}
-
-/** A process that has just exited may still be counted for a moment. */
-export function rmdirRetry(dir: string): void {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      fs.rmdirSync(dir);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EBUSY" || attempt >= 20) throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-    }
-  }
 }
 
 function readNumber(file: string): number | undefined {

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import type { Host } from "../host/host.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
+import { removeTree } from "./rmdir.js";
 
 /**
  * A scratch memcg tree `cgleak-<tag>-<pid>-<rand>` plus a temp directory, both removed on
@@ -87,33 +88,5 @@ export class Scratch {
     }
     removeTree(this.dir, problems);
     return problems;
-  }
-}
-
-/** rmdir deepest first; cgroupfs refuses rmdir of a directory with children. */
-export function removeTree(dir: string, problems: string[]): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") problems.push(`${dir}: ${(err as Error).message}`);
-    return;
-  }
-  for (const e of entries) if (e.isDirectory()) removeTree(`${dir}/${e.name}`, problems);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      fs.rmdirSync(dir);
-      return;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return;
-      // a process that just exited may still be counted for a moment
-      if (code === "EBUSY" && attempt < 20) {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-        continue;
-      }
-      problems.push(`rmdir ${dir}: ${(err as Error).message}`);
-      return;
-    }
   }
 }

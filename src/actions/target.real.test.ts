@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { runCli } from "../testing/fixtures.js";
 import { MEMCG_V1, needsRootMemcgV1, removeCgroupTree, uniqueName } from "../testing/kernel.js";
-import { sleepMs } from "./dying.js";
+import { sleepMs } from "./rmdir.js";
 
 /** reclaim --force-empty on the real kernel (issue 20 item 2): it says, refuses and asks. */
 const skip = needsRootMemcgV1();

@@ -84,15 +84,22 @@ export interface WorkloadGroup {
   cgroups: DyingCgroup[];
 }
 
-/** Groups dying cgroups by the workload their path names, most first. */
-export function groupByWorkload(cgroups: DyingCgroup[], nowMs: number): WorkloadGroup[] {
+/**
+ * Groups dying cgroups by workload, most first (then oldest first): by the workload the path names,
+ * or by the name `nameOf` gives its attribution (a pod's owner, a metric's label pair). The one
+ * grouping of dying memcgs by workload: the trace, /api/dying, its metric and the finding use it.
+ */
+export function groupByWorkload(
+  cgroups: DyingCgroup[], nowMs: number, nameOf = (a: Attribution): string => a.workload,
+): WorkloadGroup[] {
   const groups = new Map<string, WorkloadGroup>();
   for (const c of cgroups) {
     const a = attribute(c.path);
     const age = Math.max(0, nowMs - c.rmdirAt);
-    const g = groups.get(a.workload);
+    const name = nameOf(a);
+    const g = groups.get(name);
     if (g === undefined) {
-      groups.set(a.workload, { workload: a.workload, attribution: a, count: 1, oldestAgeMs: age, newestAgeMs: age, cgroups: [c] });
+      groups.set(name, { workload: name, attribution: a, count: 1, oldestAgeMs: age, newestAgeMs: age, cgroups: [c] });
       continue;
     }
     g.count++;

@@ -1,7 +1,7 @@
 import type { Sample } from "./sample.js";
 import { theilSen, type SenFit } from "./theil-sen.js";
 import { MEMCG_COSTS } from "../knowledge/costs.js";
-import { formatBytes, formatCount } from "./format.js";
+import { formatBytes, formatCount, formatDays, formatPerDay } from "./format.js";
 
 export interface Forecast {
   /** The ID-consuming series rises significantly: the lower bound of the slope's 95 % CI > 0 and the rise over the window ≥ MIN_RISE. */
@@ -177,17 +177,11 @@ function median(v: number[]): number {
 
 function basis(s: Series, fit: SenFit | null, f: Forecast, cap: number): string {
   const since = f.window.resetAt ? ` since the ${lastReset(s.points)?.why} at ${f.window.resetAt}` : "";
-  const dying = f.dying?.ratePerSecond != null ? `; dying memcgs (no ID held) ${perDay(f.dying.ratePerSecond)}/day, ${formatBytes(Math.max(0, f.dying.bytesPerDay ?? 0))}/day of memory` : "";
+  const dying = f.dying?.ratePerSecond != null ? `; dying memcgs (no ID held) ${formatPerDay(f.dying.ratePerSecond)}/day, ${formatBytes(Math.max(0, f.dying.bytesPerDay ?? 0))}/day of memory` : "";
   if (!fit) return `Too few samples of ${s.name}${since} for a rate (need ${MIN_POINTS} over ${MIN_SPAN_MS / 60_000} min, have ${s.points.length} in the window)${dying}.`;
-  const rate = `${perDay(fit.slope)}/day (95 % CI ${perDay(fit.low)} to ${perDay(fit.high)})`;
+  const rate = `${formatPerDay(fit.slope)}/day (95 % CI ${formatPerDay(fit.low)} to ${formatPerDay(fit.high)})`;
   if (!f.leaking) return `${cap0(s.name)} show no significant rise${since}: ${rate} over ${fit.n} points${dying}.`;
-  const days = (x: number | null): string => ((x ?? 0) / 86_400).toFixed(1);
-  return `${cap0(s.name)} rise ${rate}${since}: the cap of ${formatCount(cap)} in ${days(f.secondsToCap)} days (${days(f.secondsToCapLow)} to ${days(f.secondsToCapHigh)})${dying}.`;
-}
-
-function perDay(ratePerSecond: number): string {
-  const d = ratePerSecond * 86_400;
-  return `${d >= 0 ? "+" : "−"}${Math.abs(d) < 10 ? Math.abs(d).toFixed(1) : formatCount(Math.abs(d))}`;
+  return `${cap0(s.name)} rise ${rate}${since}: the cap of ${formatCount(cap)} in ${formatDays(f.secondsToCap)} days (${formatDays(f.secondsToCapLow)} to ${formatDays(f.secondsToCapHigh)})${dying}.`;
 }
 
 function cap0(s: string): string {

@@ -30,3 +30,23 @@ export function formatDuration(seconds: number): string {
   if (s < 172_800) return `${Math.round(s / 360) / 10} h`;
   return `${Math.round(s / 8640) / 10} days`;
 }
+
+/** The same, compact, for a column: 0.4s, 12s, 3m05s, 2h01m. */
+export function formatAge(seconds: number): string {
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
+  const t = Math.floor(seconds);
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
+  return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** Seconds as days, one decimal (how far off the ID cap is); none as 0.0. */
+export function formatDays(seconds: number | null): string {
+  return ((seconds ?? 0) / 86_400).toFixed(1);
+}
+
+/** A per-second rate as a signed per-day amount (the caller says "/day"): +1,234 or −0.5. */
+export function formatPerDay(ratePerSecond: number): string {
+  const d = ratePerSecond * 86_400;
+  return `${d < 0 ? "−" : "+"}${Math.abs(d) < 10 ? Math.abs(d).toFixed(1) : formatCount(Math.abs(d))}`;
+}

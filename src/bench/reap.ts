@@ -17,7 +17,7 @@ import { reapPass } from "../actions/reap.js";
 import { writeKnobAsync, syncWithTimeout } from "../actions/reap-write.js";
 import { nodeCachedBytes } from "../actions/reap-report.js";
 import { formatBytes } from "../analyze/format.js";
-import { sleepMs } from "../actions/dying.js";
+import { sleepMs } from "../actions/rmdir.js";
 
 const N = 1000;
 const BYTES = 65536;

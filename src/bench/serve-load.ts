@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { openStore } from "../store/store.js";
 import type { Sample } from "../analyze/sample.js";
 import { fixtureRoot } from "../testing/fixtures.js";
-import { startServe } from "../serve/testing.js";
+import { startServe } from "../testing/serve.js";
 
 const CLIENTS = 48;
 const MAX_REQUESTS = 100;

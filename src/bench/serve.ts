@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { MEMCG_V1, needsRootMemcgV1, removeCgroupTree } from "../testing/kernel.js";
-import { startServe, getText, metricValue, sleep, waitFor } from "../serve/testing.js";
+import { startServe, getText, metricValue, sleep, waitFor } from "../testing/serve.js";
 
 const root = path.join(MEMCG_V1, `cgleak-bench-serve-${process.pid}`);
 const WINDOW_S = Number(process.env.CGLEAK_BENCH_SECONDS ?? 120);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { copyFixture, TESTDATA } from "../testing/fixtures.js";
-import { checkFixture, runCheck } from "../kube/testing.js";
+import { checkFixture, runCheck } from "../testing/kube-check.js";
 import { clip, MAX_LINE } from "./check.js";
 
 const FIXTURES = fs.readdirSync(path.join(TESTDATA, "hosts"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);

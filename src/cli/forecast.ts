@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Forecast } from "../analyze/forecast.js";
-import { formatBytes, formatCount, formatDuration } from "../analyze/format.js";
+import { formatBytes, formatCount, formatDays, formatDuration, formatPerDay } from "../analyze/format.js";
 import { MEMCG_ID_CAP } from "../analyze/ids.js";
 import { durationArg } from "./options.js";
 import type { Exit } from "./common.js";
@@ -85,26 +85,20 @@ function riskOf(state: unknown): StoredRisk {
 function render(d: Doc, now: number): string {
   const f = d.forecast;
   const age = d.lastSampleAt ? `last sample ${formatDuration((now - Date.parse(d.lastSampleAt)) / 1000)} ago` : "no samples yet: is cgleak serve running?";
-  const days = (s: number | null): string => ((s ?? 0) / 86_400).toFixed(1);
   const range = f.window.firstSample ? `${f.window.firstSample} to ${f.window.lastSample}` : "none";
   const risk = d.risk.atRiskNow === true ? `YES: ${d.risk.why}` : d.risk.atRiskNow === false ? `no: ${d.risk.why}` : `unknown: ${d.risk.why}`;
   const lines = [
     `cgleak forecast from ${d.db}: window ${f.window.from} to ${f.window.to}; ${formatCount(f.window.samples)} samples in it (${range}), ${age}`,
     `  at risk now    ${risk}${d.risk.at ? ` (assessed ${d.risk.at}, status ${String(d.risk.level).toUpperCase()})` : ""}`,
-    `  leaking        ${f.leaking ? "YES" : "no"}${f.ratePerSecond === null ? " (no rate: too few samples)" : `, ${perDay(f.ratePerSecond)}/day (${perDay(f.rateLow ?? 0)} to ${perDay(f.rateHigh ?? 0)})`}`,
-    f.leaking ? `  ID cap ${formatCount(MEMCG_ID_CAP)}  in ${days(f.secondsToCap)} days (${days(f.secondsToCapLow)} to ${days(f.secondsToCapHigh)}), around ${f.capAt}` : `  ID cap ${formatCount(MEMCG_ID_CAP)}  ${d.risk.atRiskNow === true ? "no rising trend, but the node is at risk now (above)" : "not approaching at the current trend"}`,
+    `  leaking        ${f.leaking ? "YES" : "no"}${f.ratePerSecond === null ? " (no rate: too few samples)" : `, ${formatPerDay(f.ratePerSecond)}/day (${formatPerDay(f.rateLow ?? 0)} to ${formatPerDay(f.rateHigh ?? 0)})`}`,
+    f.leaking ? `  ID cap ${formatCount(MEMCG_ID_CAP)}  in ${formatDays(f.secondsToCap)} days (${formatDays(f.secondsToCapLow)} to ${formatDays(f.secondsToCapHigh)}), around ${f.capAt}` : `  ID cap ${formatCount(MEMCG_ID_CAP)}  ${d.risk.atRiskNow === true ? "no rising trend, but the node is at risk now (above)" : "not approaching at the current trend"}`,
     `  reset          ${f.window.resetAt ?? "none in the window"}`,
     `  dying hold IDs ${String(d.dyingHoldIds.value)} (${d.dyingHoldIds.from})`,
   ];
   if (f.dying && f.dying.ratePerSecond !== null) {
-    lines.push(`  dying memcgs   ${perDay(f.dying.ratePerSecond)}/day, ${formatBytes(Math.max(0, f.dying.bytesPerDay ?? 0))}/day of kernel memory and pinned cache`);
+    lines.push(`  dying memcgs   ${formatPerDay(f.dying.ratePerSecond)}/day, ${formatBytes(Math.max(0, f.dying.bytesPerDay ?? 0))}/day of kernel memory and pinned cache`);
   }
   lines.push(`  ${f.basis}`);
   return lines.join("\n") + "\n";
-}
-
-function perDay(ratePerSecond: number): string {
-  const d = ratePerSecond * 86_400;
-  return `${d < 0 ? "−" : "+"}${Math.abs(d) < 10 ? Math.abs(d).toFixed(1) : formatCount(Math.abs(d))}`;
 }
 

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fixtureRoot, runCli, TESTDATA } from "../testing/fixtures.js";
 import { assertGolden, stableMetrics, stableScanJson } from "../testing/golden.js";
-import { startServe, getText, waitFor } from "../serve/testing.js";
+import { startServe, getText, waitFor } from "../testing/serve.js";
 
 /**
  * What each fixture host prints, as files under testdata/golden/ (node_exporter's end-to-end test):

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { scanLogs } from "../logs/scan-logs.js";
 import type { LogReport, LogSource } from "../logs/scan-logs.js";
 import { parseSince } from "../logs/time.js";
+import { MEMCG_ID_CAP } from "../analyze/ids.js";
 
 interface LogsFlags {
   journal?: boolean;
@@ -50,8 +51,8 @@ async function runLogs(files: string[], flags: LogsFlags): Promise<number> {
 }
 
 const EXPLAIN: Record<string, string> = {
-  "mkdir-enospc": "memcg mkdir failed with ENOSPC: the 65535 memory-cgroup IDs are used up (leaked memcgs on older kernels)",
-  "mkdir-ebusy": "memcg mkdir failed with EBUSY: the 65535 memory-cgroup IDs are used up (xarray kernels, 6.x)",
+  "mkdir-enospc": `memcg mkdir failed with ENOSPC: the ${MEMCG_ID_CAP} memory-cgroup IDs are used up (leaked memcgs on older kernels)`,
+  "mkdir-ebusy": `memcg mkdir failed with EBUSY: the ${MEMCG_ID_CAP} memory-cgroup IDs are used up (xarray kernels, 6.x)`,
   "mkdir-enomem": "memcg mkdir failed with ENOMEM: the kernel could not allocate a memory cgroup",
   "failed-create-pod-container": "kubelet could not create pod memory cgroups (FailedCreatePodContainer)",
   "slub-memcg": "kernel slab allocation failed in a per-memcg cache (kmem accounting on; runc#1725)",

@@ -1,6 +1,4 @@
-import * as fs from "node:fs";
 import type { Host } from "../host/host.js";
-import { isVanished, ParseError } from "../host/errors.js";
 import { pickMemoryStat } from "../parsers/memory-stat.js";
 import { parseCgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy } from "./mounts.js";
@@ -68,7 +66,8 @@ export class ChargeReader {
   read(rel: string): Stat | undefined {
     const stat = this.file(rel, "memory.stat");
     this.reads++;
-    const text = readSmall(this.relative ? (rel === "" ? "memory.stat" : `${rel}/memory.stat`) : this.host.path(stat), stat);
+    const relative = rel === "" ? "memory.stat" : `${rel}/memory.stat`;
+    const text = this.relative ? this.host.readSmallIfExists(stat, relative) : this.host.readSmallIfExists(stat);
     if (text === undefined) return undefined;
     const v1 = this.h.version === 1;
     const kv = pickMemoryStat(text, stat, v1 ? V1_WANTED : V2_WANTED, v1 ? V1_REQUIRED : V2_REQUIRED);
@@ -114,36 +113,6 @@ export class ChargeReader {
 
   private file(rel: string, name: string): string {
     return rel === "" ? `${this.h.mountPoint}/${name}` : `${this.h.mountPoint}/${rel}/${name}`;
-  }
-}
-
-const BUF = Buffer.allocUnsafe(16 * 1024);
-
-/**
- * A small kernel file in one open, read and close: the descent reads one per memcg on the pinned
- * paths, and readFileSync's fstat and second read cost as much again. A cgroup file's read returns
- * less than asked only at its end. undefined when the cgroup vanished.
- */
-/** `name` is the host path errors say (the read may go by a path relative to the hierarchy). */
-function readSmall(file: string, name: string): string | undefined {
-  let fd: number;
-  try {
-    // O_NONBLOCK and a type check: a FIFO or device planted where memory.stat belongs is refused, never waited on.
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch (err) {
-    if (isVanished(err) || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
-    throw err;
-  }
-  try {
-    if (!fs.fstatSync(fd).isFile()) throw new ParseError(name, 0, "expected a regular file (a kernel interface file), found something else");
-    const n = fs.readSync(fd, BUF, 0, BUF.length, null);
-    if (n < BUF.length) return BUF.toString("latin1", 0, n);
-    return BUF.toString("latin1", 0, n) + fs.readFileSync(fd, "latin1");
-  } catch (err) {
-    if (isVanished(err)) return undefined;
-    throw err;
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

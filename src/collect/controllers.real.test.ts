@@ -7,6 +7,7 @@ import { Host } from "../host/host.js";
 import { runScan, DEFAULT_THRESHOLDS } from "../scan.js";
 import { NOTABLE_DYING_CSS } from "../analyze/findings/dying-controllers.js";
 import { needsRootMemcgV1, removeCgroupTree, uniqueName } from "../testing/kernel.js";
+import { sleepMs } from "../actions/rmdir.js";
 
 /**
  * Dying cgroups in every controller this kernel mounts: a process that exited but was not reaped
@@ -43,7 +44,7 @@ function waitFor(ok: () => boolean, ms = 5000): boolean {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (ok()) return true;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    sleepMs(50);
   }
   return ok();
 }

@@ -1,6 +1,6 @@
 import type { Host } from "../host/host.js";
 import { HostReadError } from "../host/errors.js";
-import { readMemorySubsys } from "./memory-subsys.js";
+import { memoryDying, readKernelTotal } from "./kernel-total.js";
 import { parseCgroupStat } from "../parsers/cgroup-stat.js";
 import { readCgroupMounts, type CgroupHierarchy } from "./mounts.js";
 import { walkCgroupDirs } from "./walk.js";
@@ -18,7 +18,7 @@ export function dyingCount(host: Host, h: CgroupHierarchy, rel = ""): number {
     return st.nrDyingSubsysMemory ?? st.nrDyingDescendants;
   }
   const live = walkCgroupDirs(host.path(h.mountPoint), () => {}).dirs;
-  return readMemorySubsys(host).numCgroups - live;
+  return readKernelTotal(host, h).total - live;
 }
 
 /**
@@ -38,7 +38,5 @@ export function kernelDyingMemcgs(host: Host): number | null {
     }
   }
   const v2 = hs.find((h) => h.version === 2);
-  if (v2 === undefined) return null;
-  const file = `${v2.mountPoint}/cgroup.stat`;
-  return parseCgroupStat(host.readText(file), file).nrDyingSubsysMemory ?? null;
+  return v2 === undefined ? null : memoryDying(readKernelTotal(host, v2));
 }

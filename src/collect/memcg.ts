@@ -1,7 +1,6 @@
 import type { Host } from "../host/host.js";
-import { readMemorySubsys } from "./memory-subsys.js";
+import { readKernelTotal, type KernelTotal } from "./kernel-total.js";
 import { ParseError } from "../host/errors.js";
-import { parseCgroupStat, type CgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy } from "./mounts.js";
 import { walkCgroupDirs, type WalkEntry } from "./walk.js";
 import { childrenAreSubtreeRoots, subtreeOf } from "./subtrees.js";
@@ -72,7 +71,7 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
   };
   // The kernel's count is read on both sides of the walk: a memcg made or freed meanwhile moves one
   // read but not the other, so only a count below the walk's on both sides is impossible.
-  const readTotal = (live: number): Total => (h.version === 1 ? v1Total(host) : v2Total(host, h, live));
+  const readTotal = (live: number): KernelTotal => readKernelTotal(host, h, live);
   const before = readTotal(0);
   const walk = walkOrRetell(host, host.path(h.mountPoint), visit, descend);
   const walkSeconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -140,47 +139,11 @@ function walkOrRetell(host: Host, root: string, visit: (e: WalkEntry) => void, d
   }
 }
 
-interface Total { total: number; source: string; dying?: number; dyingSource: string; at: { file: string; line: number } | null; live?: number }
-
-function v1Total(host: Host): Total {
-  const mem = readMemorySubsys(host);
-  return {
-    total: mem.numCgroups,
-    source: "/proc/cgroups memory num_cgroups",
-    dyingSource: "/proc/cgroups num_cgroups minus live directories",
-    at: { file: "/proc/cgroups", line: mem.line },
-  };
-}
-
 /** The kernel counts every live memcg the walk found (v1 num_cgroups, v2 nr_subsys_memory). */
-function assertNotBelowLive(after: Total, before: Total, live: number, mountPoint: string): void {
-  const kernelLive = (t: Total): number => t.live ?? t.total;
+function assertNotBelowLive(after: KernelTotal, before: KernelTotal, live: number, mountPoint: string): void {
+  const kernelLive = (t: KernelTotal): number => t.live ?? t.total;
   if (Math.max(kernelLive(before), kernelLive(after)) >= live) return;
   const at = after.at as { file: string; line: number };
   const what = after.live === undefined ? "num_cgroups" : "nr_subsys_memory";
   throw new ParseError(at.file, at.line, `${what} ${kernelLive(after)} is below the ${live} memory cgroups under ${mountPoint}, and the kernel counts every one of them`);
 }
-
-function v2Total(host: Host, h: CgroupHierarchy, live: number): Total {
-  const file = `${h.mountPoint}/cgroup.stat`;
-  const st: CgroupStat = parseCgroupStat(host.readText(file), file);
-  if (st.nrSubsysMemory !== undefined && st.nrDyingSubsysMemory !== undefined) {
-    return {
-      total: st.nrSubsysMemory + st.nrDyingSubsysMemory,
-      source: "cgroup.stat nr_subsys_memory + nr_dying_subsys_memory",
-      dying: st.nrDyingSubsysMemory,
-      dyingSource: "cgroup.stat nr_dying_subsys_memory",
-      at: { file, line: 0 },
-      live: st.nrSubsysMemory,
-    };
-  }
-  const dying = st.nrDyingDescendants;
-  return {
-    total: live + dying,
-    source: "live memcgs + cgroup.stat nr_dying_descendants (kernel before 6.12)",
-    dying,
-    dyingSource: "cgroup.stat nr_dying_descendants (all controllers: kernel before 6.12)",
-    at: null,
-  };
-}
-

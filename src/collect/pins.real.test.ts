@@ -9,6 +9,7 @@ import { Host } from "../host/host.js";
 import { runScan, DEFAULT_THRESHOLDS } from "../scan.js";
 import type { ScanReport } from "../analyze/report.js";
 import { MEMCG_V1, needsRootMemcgV1, removeCgroupTree, runInCgroup, syncAndDropCaches, uniqueName } from "../testing/kernel.js";
+import { sleepMs } from "../actions/rmdir.js";
 
 /**
  * Dying memcgs at depths 1-3, under a live pod and under a dying pod, pinning page cache, tmpfs
@@ -63,7 +64,7 @@ function precreate(names: string[], kib: number): void {
 
 /** The memcg stats are flushed every 2 s (mm/memcontrol.c FLUSH_TIME): wait for one flush. */
 function settle(): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+  sleepMs(2500);
 }
 
 /**

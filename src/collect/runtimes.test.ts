@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Host } from "../host/host.js";
-import { collectRuntimes, resolveUnderRoot } from "./runtimes.js";
+import { collectRuntimes } from "./runtimes.js";
 import { parseVersionOverrides } from "../knowledge/runtime-facts.js";
 import type { ToolVersion } from "../parsers/runtime-version.js";
 
@@ -118,9 +118,9 @@ test("runtimes: overrides replace probing; missing tools are listed; PATH dirs c
 
 test("runtimes: absolute symlinks resolve inside the host root, never outside", () => {
   const host = new Host(root);
-  assert.equal(resolveUnderRoot(host, "/opt/bin/crio"), path.join(root, "usr/libexec/crio/crio"));
-  assert.equal(resolveUnderRoot(host, "/bin/runc"), path.join(root, "usr/bin/runc"));
-  assert.equal(resolveUnderRoot(host, "/nope/runc"), undefined);
+  assert.equal(host.realpathUnderRoot("/opt/bin/crio"), "/usr/libexec/crio/crio");
+  assert.equal(host.realpathUnderRoot("/bin/runc"), "/usr/bin/runc");
+  assert.equal(host.realpathUnderRoot("/nope/runc"), undefined);
 });
 
 test("runtimes: this real host (/) gives Debian's runc version from the file, without running it", { skip: fs.existsSync("/usr/sbin/runc") ? false : "runc not installed here" }, async () => {

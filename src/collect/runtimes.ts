@@ -1,10 +1,9 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Host } from "../host/host.js";
 import { parseToolVersion, TOOLS, type Tool, type ToolVersion } from "../parsers/runtime-version.js";
-import { readBinaryVersion, dpkgVersions } from "./static-versions.js";
+import { readBinaryVersion, dpkgVersions, type BinaryToRead } from "./static-versions.js";
 import { runningBinaries } from "./process-binaries.js";
-import { runVersionSandboxed } from "./exec-version.js";
+import { runVersionSandboxed } from "../host/exec.js";
 
 /** Binary names per tool: Docker 17.x shipped its runc as docker-runc. */
 const NAMES: Record<Tool, string[]> = {
@@ -37,20 +36,21 @@ export interface RuntimesReport {
  * Finds runc, containerd, dockerd, crio and kubelet under the host root and learns their versions
  * without running anything from the host: the binaries' bytes (Go build info, linked version
  * strings), the running processes' /proc/<pid>/exe, and dpkg's database. Only with `exec` is a
- * binary run, and then unprivileged (exec-version.ts).
+ * binary run, and then unprivileged (host/exec.ts).
  */
 export async function collectRuntimes(host: Host, opts: RuntimesOptions = {}): Promise<RuntimesReport> {
   const overridden = new Set((opts.overrides ?? []).map((o) => o.tool));
   const dirs = unique([...(opts.pathEnv ?? "").split(":").filter((d) => d.startsWith("/")), ...USUAL_DIRS]);
-  const resolve = (p: string) => resolveUnderRoot(host, p);
   const seen = new Set<string>();
-  const files = [
-    ...TOOLS.flatMap((tool) => findBinaries(host, tool, dirs).map((p) => ({ tool, real: resolve(p) ?? "", shown: p, magicLink: false }))),
-    ...runningBinaries(host, resolve),
-  ].filter((f) => !overridden.has(f.tool) && f.real !== "" && firstSight(seen, f.real));
+  const files: BinaryToRead[] = [
+    ...TOOLS.flatMap((tool) => findBinaries(host, tool, dirs)),
+    ...runningBinaries(host),
+  ].filter((f) => !overridden.has(f.tool) && firstSight(host, seen, f.path));
   // All reads first: they are synchronous, and would stall the timers of probes already started.
-  const statics = files.map((f) => readBinaryVersion(f.tool, f.real, f.shown, f.magicLink));
-  const read = await Promise.all(statics.map((tv, i) => (tv.version === "unknown" && opts.exec ? probe(files[i]!.tool, files[i]!.shown, files[i]!.real, opts.timeoutMs ?? 5000) : tv)));
+  const statics = files.map((f) => readBinaryVersion(host, f));
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const run = (tv: ToolVersion, i: number) => (tv.version === "unknown" && opts.exec ? probe(host, files[i]!, timeoutMs) : tv);
+  const read = await Promise.all(statics.map(run));
   const known = new Set(read.filter((v) => v.version !== "unknown").map((v) => v.tool));
   const packages = dpkgVersions(host).filter((v) => !overridden.has(v.tool) && !known.has(v.tool));
   const versions = [...(opts.overrides ?? []), ...read, ...packages];
@@ -59,76 +59,50 @@ export async function collectRuntimes(host: Host, opts: RuntimesOptions = {}): P
 }
 
 /** One result per file: merged /usr, a symlink and /proc/<pid>/exe can all name one binary. */
-function firstSight(seen: Set<string>, real: string): boolean {
+function firstSight(host: Host, seen: Set<string>, hostPath: string): boolean {
   let id: string;
   try {
-    const st = fs.statSync(real);
+    const st = host.stat(hostPath);
     id = `${st.dev}:${st.ino}`;
   } catch {
-    id = real;
+    id = hostPath;
   }
   if (seen.has(id)) return false;
   seen.add(id);
   return true;
 }
 
-/** Host paths of the tool's binaries, one per real file (merged /usr makes /bin/x and /usr/bin/x the same). */
-export function findBinaries(host: Host, tool: Tool, dirs: string[]): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
+/** The tool's binaries, one per file (merged /usr makes /bin/x and /usr/bin/x the same), shown by the path found. */
+export function findBinaries(host: Host, tool: Tool, dirs: string[]): BinaryToRead[] {
+  const out = new Map<string, BinaryToRead>();
   for (const dir of dirs) {
     for (const name of NAMES[tool]) {
-      const hostPath = path.posix.join(dir, name);
-      const real = resolveUnderRoot(host, hostPath);
-      if (!real || seen.has(real) || !isFile(real)) continue;
-      seen.add(real);
-      out.push(hostPath);
+      const shown = path.posix.join(dir, name);
+      const resolved = host.realpathUnderRoot(shown);
+      if (resolved === undefined || out.has(resolved) || !isFile(host, resolved)) continue;
+      out.set(resolved, { tool, path: resolved, shown, magicLink: false });
     }
   }
-  return out;
+  return [...out.values()];
 }
 
 /** `<bin> --version`, run unprivileged (--exec-versions only). Garbage, a crash or a hang give "unknown" with the reason. */
-export async function probe(tool: Tool, shown: string, real: string, timeoutMs: number): Promise<ToolVersion> {
-  const unknown = (reason: string, origin = `${shown} --version (--exec-versions)`): ToolVersion => ({ tool, version: "unknown", reason: `${shown}: ${reason}`, origin });
-  try {
-    fs.accessSync(real, fs.constants.X_OK);
-  } catch {
-    return unknown("not executable");
-  }
-  const run = await runVersionSandboxed(real, timeoutMs);
-  const origin = `${shown} --version, run ${run.sandbox} (--exec-versions)`;
+export async function probe(host: Host, f: BinaryToRead, timeoutMs: number): Promise<ToolVersion> {
+  const unknown = (reason: string, origin = `${f.shown} --version (--exec-versions)`): ToolVersion =>
+    ({ tool: f.tool, version: "unknown", reason: `${f.shown}: ${reason}`, origin });
+  if (!host.isExecutable(f.path)) return unknown("not executable");
+  const run = await runVersionSandboxed(host.path(f.path), timeoutMs);
+  const origin = `${f.shown} --version, run ${run.sandbox} (--exec-versions)`;
   if (run.error) return unknown(run.error, origin);
-  const tv = parseToolVersion(tool, run.output);
+  const tv = parseToolVersion(f.tool, run.output);
   tv.origin = origin;
-  if (tv.version === "unknown") tv.reason = `${shown}: ${tv.reason ?? "unrecognised output"}${run.code ? ` (exit code ${run.code})` : ""}`;
+  const exit = run.code ? ` (exit code ${run.code})` : "";
+  if (tv.version === "unknown") tv.reason = `${f.shown}: ${tv.reason ?? "unrecognised output"}${exit}`;
   return tv;
 }
 
-/**
- * The real path of a host path, following symlinks inside the host root: an absolute link
- * target ("/usr/bin/runc") means the host's path, not ours. undefined when missing.
- */
-export function resolveUnderRoot(host: Host, hostPath: string, depth = 0): string | undefined {
-  if (depth > 16) return undefined;
-  const parts = hostPath.split("/").filter((p) => p !== "");
-  let cur = "/";
-  for (let i = 0; i < parts.length; i++) {
-    const next = path.posix.join(cur, parts[i]!);
-    let st: fs.Stats;
-    try { st = fs.lstatSync(host.path(next)); } catch { return undefined; }
-    if (st.isSymbolicLink()) {
-      const target = fs.readlinkSync(host.path(next));
-      const abs = target.startsWith("/") ? target : path.posix.join(cur, target);
-      return resolveUnderRoot(host, path.posix.join(abs, ...parts.slice(i + 1)), depth + 1);
-    }
-    cur = next;
-  }
-  return host.path(cur);
-}
-
-function isFile(p: string): boolean {
-  try { return fs.statSync(p).isFile(); } catch { return false; }
+function isFile(host: Host, hostPath: string): boolean {
+  try { return host.stat(hostPath).isFile(); } catch { return false; }
 }
 
 function unique(xs: string[]): string[] {

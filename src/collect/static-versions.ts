@@ -1,45 +1,56 @@
-import * as fs from "node:fs";
 import type { Host } from "../host/host.js";
+import type { BinaryFile } from "../host/binary-file.js";
+import type { HostReadError } from "../host/errors.js";
 import { elfRodata, parseGoBuildInfo } from "../parsers/go-buildinfo.js";
 import { versionFromBuildInfo, versionFromStrings } from "../parsers/binary-version.js";
 import { parseDpkgStatus } from "../parsers/dpkg-status.js";
-import { parseVersion, type Tool, type ToolVersion } from "../parsers/runtime-version.js";
+import type { Tool, ToolVersion } from "../parsers/runtime-version.js";
+import { parseVersion } from "../parsers/version.js";
 
 /** Runtime binaries are 10-200 MB; anything larger is not one, and is never read whole. */
 const MAX_BINARY = 512 << 20;
 const STRING_SCAN = 256 << 20;
 const CHUNK = 8 << 20;
 
+/** A runtime binary to read: where it is (resolved), what to call it, and whether it is a magic link. */
+export interface BinaryToRead { tool: Tool; path: string; shown: string; magicLink: boolean }
+
 /**
  * The tool's version read from the binary's bytes, never by running it: the Go build information
- * (as `go version -m`), else the version string linked into it. `realPath` is already resolved
- * inside the host root; O_NOFOLLOW and O_NONBLOCK keep a swapped link or a FIFO from leading elsewhere.
+ * (as `go version -m`), else the version string linked into it. `f.path` is already resolved inside
+ * the host root; the open neither follows a link swapped in since (but a magic link) nor waits on a FIFO.
  */
-export function readBinaryVersion(tool: Tool, realPath: string, hostPath: string, magicLink = false): ToolVersion {
-  const origin = `${hostPath} (read, not run)`;
-  const unknown = (reason: string): ToolVersion => ({ tool, version: "unknown", reason: `${hostPath}: ${reason}`, origin });
-  let fd: number;
+export function readBinaryVersion(host: Host, f: BinaryToRead): ToolVersion {
+  const unknown = (reason: string): ToolVersion =>
+    ({ tool: f.tool, version: "unknown", reason: `${f.shown}: ${reason}`, origin: `${f.shown} (read, not run)` });
+  let file: BinaryFile;
   try {
-    // A /proc/<pid>/exe magic link must be followed: it is how the running file is reached.
-    fd = fs.openSync(realPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (magicLink ? 0 : fs.constants.O_NOFOLLOW));
+    file = host.openBinary(f.path, f.magicLink);
   } catch (err) {
-    return unknown(`cannot open: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const e = err as HostReadError;
+    return unknown(e.code === "ENOTREG" ? "not a regular file" : `cannot open: ${e.code}`);
   }
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return unknown("not a regular file");
-    if (st.size > MAX_BINARY) return unknown(`${st.size} bytes: larger than any runtime binary, not read`);
-    const read = (offset: number, length: number) => readAt(fd, offset, length, st.size);
-    const bi = parseGoBuildInfo(read, st.size);
-    const found = bi && versionFromBuildInfo(tool, bi);
-    if (found) return { tool, version: found.version, origin: `${hostPath} (${found.how}, not run)` };
-    const strings = scanStrings(tool, read, st.size);
-    if (strings && "raw" in strings) return { tool, version: strings, origin: `${hostPath} (version string linked into the binary, not run)` };
-    const why = strings ? `several version strings in the binary (${strings.ambiguous.join(", ")})` : bi ? `Go build info (${bi.goVersion}, ${bi.path ?? "no path"}) names no version` : "no Go build info and no version string found";
-    return unknown(why);
+    if (file.size > MAX_BINARY) return unknown(`${file.size} bytes: larger than any runtime binary, not read`);
+    const found = versionOf(f, file);
+    return typeof found === "string" ? unknown(found) : found;
   } finally {
-    fs.closeSync(fd);
+    file.close();
   }
+}
+
+/** The version, else why none was found (each way of reading is tried once: the scan can be 256 MiB). */
+function versionOf(f: BinaryToRead, file: BinaryFile): ToolVersion | string {
+  const bi = parseGoBuildInfo(file.read, file.size);
+  const found = bi && versionFromBuildInfo(f.tool, bi);
+  if (found) return { tool: f.tool, version: found.version, origin: `${f.shown} (${found.how}, not run)` };
+  const strings = scanStrings(f.tool, file.read, file.size);
+  if (strings && "raw" in strings) {
+    return { tool: f.tool, version: strings, origin: `${f.shown} (version string linked into the binary, not run)` };
+  }
+  if (strings) return `several version strings in the binary (${strings.ambiguous.join(", ")})`;
+  if (!bi) return "no Go build info and no version string found";
+  return `Go build info (${bi.goVersion}, ${bi.path ?? "no path"}) names no version`;
 }
 
 function scanStrings(tool: Tool, read: (o: number, n: number) => Buffer, size: number): ReturnType<typeof versionFromStrings> {
@@ -69,13 +80,6 @@ function pick(chunk: Buffer): string {
   return out;
 }
 
-function readAt(fd: number, offset: number, length: number, size: number): Buffer {
-  if (!Number.isSafeInteger(offset) || offset < 0 || offset >= size) return Buffer.alloc(0);
-  const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset, 16 << 20)));
-  const n = fs.readSync(fd, buf, 0, buf.length, offset);
-  return buf.subarray(0, n);
-}
-
 /** Debian/Ubuntu packages that ship each tool. containerd.io also ships runc, at a version its name does not say. */
 const DPKG: Record<string, Tool> = {
   runc: "runc", containerd: "containerd", "containerd.io": "containerd", "docker.io": "dockerd", "docker-ce": "dockerd",
@@ -86,8 +90,8 @@ const DPKG: Record<string, Tool> = {
 export function dpkgVersions(host: Host): ToolVersion[] {
   let text: string | undefined;
   try {
-    // A FIFO or device planted here would block or never end: only a regular file is read.
-    text = fs.statSync(host.path("/var/lib/dpkg/status")).isFile() ? host.readTextIfExists("/var/lib/dpkg/status") : undefined;
+    // Host refuses a FIFO or device planted here (it would block or never end): then no packages.
+    text = host.readTextIfExists("/var/lib/dpkg/status");
   } catch {
     return [];
   }

@@ -6,12 +6,12 @@ import * as path from "node:path";
 import * as net from "node:net";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fixtureRoot } from "../testing/fixtures.js";
-import { KUBE_CLI } from "../kube/testing.js";
+import { KUBE_CLI } from "../testing/kube-check.js";
 import { rankFleet, type FleetAnswers } from "./rank.js";
 
 const PROMETHEUS = "/usr/bin/prometheus";
-const serveTesting = await import("../serve/testing.js").catch(() => null);
-const skip = !fs.existsSync(PROMETHEUS) ? `${PROMETHEUS} not installed (Debian package prometheus)` : serveTesting === null ? "cgleak serve is not built yet (src/serve/testing.ts)" : false;
+const serveTesting = await import("../testing/serve.js").catch(() => null);
+const skip = !fs.existsSync(PROMETHEUS) ? `${PROMETHEUS} not installed (Debian package prometheus)` : serveTesting === null ? "cgleak serve is not built yet (src/testing/serve.ts)" : false;
 const NODES = ["centos7-v1-near-cap", "run-scope-leak", "hybrid-v1-memory"];
 
 test("fleet: ranks nodes by headroom then time to the cap, top finding by severity", () => {

@@ -56,3 +56,28 @@ test("serve --db on /proc or a cgroup filesystem is refused before start", () =>
   assert.equal(r.status, 2);
   assert.equal(r.stderr, "cgleak serve: --db: /proc/self/cgleak.db is on procfs (/proc/self), a kernel filesystem that holds no database\n");
 });
+
+test("realpathUnderRoot follows links inside the root only: '..' and absolute targets stop at the root", () => {
+  withRoot((root, host) => {
+    fs.mkdirSync(path.join(root, "etc"));
+    fs.writeFileSync(path.join(root, "etc/hostname"), "inside\n");
+    fs.symlinkSync("../../../../etc", path.join(root, "proc/up"));
+    fs.symlinkSync("/etc/hostname", path.join(root, "proc/abs"));
+    assert.equal(host.realpathUnderRoot("/proc/up/hostname"), "/etc/hostname");
+    assert.equal(host.realpathUnderRoot("/proc/abs"), "/etc/hostname");
+    assert.equal(host.readText(host.realpathUnderRoot("/proc/up/hostname") ?? ""), "inside\n");
+    assert.equal(host.realpathUnderRoot("/proc/none"), undefined);
+  });
+});
+
+test("the Host's other reads fail in one line naming the host path", () => {
+  withRoot((root, host) => {
+    assert.throws(() => host.readDir("/nope"), { name: "HostReadError", message: "Cannot read /nope: no such file" });
+    assert.throws(() => host.lstat("/nope"), { message: "Cannot read /nope: no such file" });
+    assert.equal(spawnSync("mkfifo", [path.join(root, "proc/fifo")]).status, 0);
+    assert.throws(() => host.readHead("/proc/fifo"), { message: "Cannot read /proc/fifo: not a regular file" });
+    assert.throws(() => host.openBinary("/proc"), { message: "Cannot read /proc: not a regular file" });
+    assert.deepEqual(host.readDir("/proc").sort(), ["fifo"]);
+    assert.equal(host.isProcfs("/proc"), false, "a plain directory is not procfs");
+  });
+});

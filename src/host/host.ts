@@ -1,6 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HostReadError, isVanished } from "./errors.js";
+import { readKernelFile, toReadError } from "./kernel-file.js";
+import { openBinaryFile, readHead, type BinaryFile } from "./binary-file.js";
+import { readSmallFile } from "./small-file.js";
+import { realpathUnder } from "./resolve.js";
+
+const PROC_SUPER_MAGIC = 0x9fa0;
 
 /**
  * The host as cgleak sees it: every host file is read through one root, like
@@ -54,60 +60,77 @@ export class Host {
   exists(hostPath: string): boolean {
     return fs.existsSync(this.path(hostPath));
   }
-}
 
-/** The most a kernel file cgleak reads may hold: a big node's mountinfo is well under 1 MiB. */
-export const MAX_KERNEL_FILE = 16 * 1024 * 1024;
+  /** The names in a host directory. */
+  readDir(hostPath: string): string[] {
+    return this.attempt(hostPath, () => fs.readdirSync(this.path(hostPath)));
+  }
 
-const CHUNK = 64 * 1024;
-let chunk: Buffer | undefined;
+  stat(hostPath: string): fs.Stats {
+    return this.attempt(hostPath, () => fs.statSync(this.path(hostPath)));
+  }
 
-/**
- * Reads a kernel file to EOF (pseudo-files report size 0 or 4096, so stat's size means nothing),
- * refusing what no kernel file is: a FIFO or a device would block or never end (/dev/zero), and
- * more than MAX_KERNEL_FILE bytes would only cost memory. O_NONBLOCK keeps the open of a FIFO
- * from waiting for a writer; fstat then tells what was opened, without a second lookup.
- */
-export function readKernelFile(file: string, max = MAX_KERNEL_FILE): string {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
-  try {
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-    if (!st.isFile()) throw Object.assign(new Error(`not a regular file (${kindOf(st)})`), { code: "ENOTREG" });
-    chunk ??= Buffer.allocUnsafe(CHUNK);
-    const parts: Buffer[] = [];
-    let total = 0;
-    for (let n = fs.readSync(fd, chunk, 0, CHUNK, null); n > 0; n = fs.readSync(fd, chunk, 0, CHUNK, null)) {
-      total += n;
-      if (total > max) throw Object.assign(new Error(`larger than ${max / 1024 / 1024} MiB, which no kernel file here is`), { code: "ETOOBIG" });
-      parts.push(Buffer.from(chunk.subarray(0, n)));
+  lstat(hostPath: string): fs.Stats {
+    return this.attempt(hostPath, () => fs.lstatSync(this.path(hostPath)));
+  }
+
+  readLink(hostPath: string): string {
+    return this.attempt(hostPath, () => fs.readlinkSync(this.path(hostPath)));
+  }
+
+  /** The host path with its symlinks followed inside the root (never out of it); undefined when missing. */
+  realpathUnderRoot(hostPath: string): string | undefined {
+    return realpathUnder(this.root, hostPath);
+  }
+
+  /** True when the host path is a real procfs (magic links like /proc/<pid>/exe work), not a copied tree. */
+  isProcfs(hostPath: string): boolean {
+    try {
+      return fs.statfsSync(this.path(hostPath)).type === PROC_SUPER_MAGIC;
+    } catch {
+      return false;
     }
-    return parts.length === 1 ? (parts[0] as Buffer).toString("utf8") : Buffer.concat(parts, total).toString("utf8");
-  } finally {
-    fs.closeSync(fd);
+  }
+
+  isExecutable(hostPath: string): boolean {
+    try {
+      fs.accessSync(this.path(hostPath), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The first `max` bytes of a small regular file, not following a last-component link. */
+  readHead(hostPath: string, max = 4096): string {
+    return this.attempt(hostPath, () => readHead(this.path(hostPath), max));
+  }
+
+  /** A regular file opened for reads at offsets (a binary read statically); `follow` for magic links. */
+  openBinary(hostPath: string, follow = false): BinaryFile {
+    return this.attempt(hostPath, () => openBinaryFile(this.path(hostPath), follow));
+  }
+
+  /**
+   * A small kernel file, or undefined when its cgroup vanished. `openAs` is what to open, when
+   * quicker than the full path (relative to a working directory set inside the hierarchy).
+   */
+  readSmallIfExists(hostPath: string, openAs = this.path(hostPath)): string | undefined {
+    try {
+      return readSmallFile(openAs, hostPath);
+    } catch (err) {
+      throw err instanceof Error && err.name === "ParseError" ? err : toReadError(hostPath, err);
+    }
+  }
+
+  private attempt<T>(hostPath: string, read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      throw toReadError(hostPath, err);
+    }
   }
 }
 
-function kindOf(st: fs.Stats): string {
-  return st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a character device" : st.isBlockDevice() ? "a block device" : st.isSocket() ? "a socket" : "not a file";
-}
-
-export function toReadError(hostPath: string, err: unknown): HostReadError {
-  const e = err as NodeJS.ErrnoException;
-  const code = e.code ?? "EUNKNOWN";
-  const detail =
-    code === "ENOENT" ? "no such file"
-    : code === "EACCES" || code === "EPERM" ? "permission denied"
-    : code === "EISDIR" ? "is a directory"
-    : code === "ENOTDIR" ? "not a directory"
-    : code === "ENAMETOOLONG" ? "the path is too long"
-    : code === "ELOOP" ? "too many symbolic links"
-    : code === "ERR_INVALID_ARG_VALUE" ? "the path holds a NUL byte"
-    : code === "ENOTREG" || code === "ETOOBIG" ? (e.message as string)
-    : firstLine(e.message);
-  return new HostReadError(hostPath, code, detail);
-}
-
-function firstLine(s: string | undefined): string {
-  return (s ?? "unknown error").split("\n")[0] as string;
-}
+// Their home is kernel-file.ts; collect/walk.ts imports toReadError from here.
+export { MAX_KERNEL_FILE, readKernelFile, toReadError } from "./kernel-file.js";

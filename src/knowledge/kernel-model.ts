@@ -49,6 +49,11 @@ export function kernelModel(release: string, boot?: BootParams): KernelModel {
   return { release: r, ...(out as { [K in FactName]: Rule<KernelFacts[K]> }), placement: placement(r) };
 }
 
+/** The model of a node as read (its release and boot line): every caller's one way to it. */
+export function nodeModel(kernel: { release: string; boot: BootParams | null }): KernelModel {
+  return kernelModel(kernel.release, kernel.boot ?? undefined);
+}
+
 const KNOWN_DISTROS = new Set(["rhel", "ubuntu", "debian", "amzn"]);
 
 /**

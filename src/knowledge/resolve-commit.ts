@@ -1,4 +1,5 @@
-import { parseVersion, type ToolVersion } from "../parsers/runtime-version.js";
+import type { ToolVersion } from "../parsers/runtime-version.js";
+import { parseVersion } from "../parsers/version.js";
 import { containerdCommit, containerdRuncPin, dockerRuncPin, runcCommit, type CommitRelease } from "./commit-release.js";
 
 /**

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { classifyRuntimes, parseVersionOverrides, RUNTIME_FACTS } from "./runtime-facts.js";
-import { parseVersion, type Tool, type ToolVersion } from "../parsers/runtime-version.js";
+import type { Tool, ToolVersion } from "../parsers/runtime-version.js";
+import { parseVersion } from "../parsers/version.js";
 
 const tv = (tool: Tool, raw: string): ToolVersion => ({ tool, version: parseVersion(raw) ?? "unknown" });
 const kmem = (tool: Tool, raw: string) => classifyRuntimes([tv(tool, raw)])[0]?.enablesKmem;

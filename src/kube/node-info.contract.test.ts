@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { FakeApiServer } from "./fake-apiserver.js";
+import { FakeApiServer } from "../testing/fake-apiserver.js";
 import { readNodeVersions, versionsFromNodeInfo } from "./node-info.js";
 import { classifyRuntimes } from "../knowledge/runtime-facts.js";
 import { kubeClientSkip, loopbackKubeConfig } from "../testing/kube-client.js";

@@ -4,7 +4,8 @@ import * as http from "node:http";
 import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { PodCache, PodNames, podName, podNamesNote, type PodLike } from "./pod-cache.js";
+import { PodCache, PodNames, podName, type PodLike } from "./pod-cache.js";
+import { podNamesNote } from "../sinks/trace-text.js";
 import { kubeClientSkip, loopbackKubeConfig } from "../testing/kube-client.js";
 
 const skip = kubeClientSkip();
@@ -101,7 +102,8 @@ test("contract: API server away: start() returns at once, the status says so, an
 });
 
 test("serve --trace --kube: /api/dying names each dying pod's owner, the store keeps the names, and a restart without the API still names them", async () => {
-  const { ServeTrace, DYING_STATE_KEY } = await import("../serve/trace.js");
+  const { ServeTrace } = await import("../serve/trace.js");
+  const { DYING_STATE_KEY } = await import("../store/dying-state.js");
   const { openStore } = await import("../store/store.js");
   const { Host } = await import("../host/host.js");
   const { fixtureRoot } = await import("../testing/fixtures.js");

@@ -142,14 +142,6 @@ export class PodCache implements PodSource {
   }
 }
 
-/** One line for a report: where the pod names come from, or why there are none. */
-export function podNamesNote(src: PodSource | null): string {
-  if (src === null) return "pod names: not asked (--kube names the namespace, pod and owner of each pod UID)";
-  const n = src.names.size;
-  if (src.status.state === "away") return `pod names: the API server is away (${src.status.error}): pods not seen before are named from their paths only (${n} names cached)`;
-  return src.status.state === "synced" ? `pod names from the API server (${n} pods cached)` : `pod names: listing this node's pods (${n} cached so far)`;
-}
-
 /** What a tracer needs of a pod cache (PodCache, or a stand-in in tests). */
 export interface PodSource {
   readonly names: PodNames;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FakeApiServer } from "./fake-apiserver.js";
+import { FakeApiServer } from "../testing/fake-apiserver.js";
 import { clientKubeApi } from "./client.js";
 import { ReapEvents } from "./reap-event.js";
 import type { PassReport } from "../actions/reap-report.js";

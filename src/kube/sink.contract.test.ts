@@ -6,7 +6,7 @@ import { runScan, DEFAULT_THRESHOLDS } from "../scan.js";
 import { fixtureRoot } from "../testing/fixtures.js";
 import type { ScanReport } from "../analyze/report.js";
 import { createKubeSink } from "./client.js";
-import { FakeApiServer, type Seen } from "./fake-apiserver.js";
+import { FakeApiServer, type Seen } from "../testing/fake-apiserver.js";
 import { CONDITION_TYPE, TAINT_KEY } from "./condition.js";
 import type { KubeSink } from "./sink.js";
 import { kubeClientSkip, loopbackKubeConfig } from "../testing/kube-client.js";

@@ -1,5 +1,6 @@
 import type { GoBuildInfo } from "./go-buildinfo.js";
-import { parseVersion, type Tool, type Version } from "./runtime-version.js";
+import type { Tool, Version } from "./runtime-version.js";
+import { parseVersion } from "./version.js";
 
 /** The -X variables each tool's build sets to its version (Makefiles of runc, containerd, moby, cri-o, kubernetes). */
 const LDFLAG_VARS: Record<Tool, RegExp> = {

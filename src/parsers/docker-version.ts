@@ -1,4 +1,5 @@
-import { parseVersion, type ToolVersion, type Version } from "./runtime-version.js";
+import type { ToolVersion, Version } from "./runtime-version.js";
+import { parseVersion } from "./version.js";
 
 /**
  * Every `docker version` / `docker info` layout people paste:

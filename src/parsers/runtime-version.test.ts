@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { parseToolVersion, parseVersion, type Tool } from "./runtime-version.js";
+import { parseToolVersion, type Tool } from "./runtime-version.js";
+import { parseVersion } from "./version.js";
 import { classifyRuntimes } from "../knowledge/runtime-facts.js";
 
 interface Sample { tool: Tool; output: string; version: string | null; kmem?: boolean | "unknown"; embedded?: Record<string, string>; source: string }

@@ -1,6 +1,5 @@
 import type { Host } from "../host/host.js";
-import { readMemorySubsys } from "../collect/memory-subsys.js";
-import { parseCgroupStat } from "../parsers/cgroup-stat.js";
+import { memoryDying, readKernelTotal } from "../collect/kernel-total.js";
 import type { CgroupHierarchy } from "../collect/mounts.js";
 
 /** What one cheap read tells: a single small file, well under a millisecond whatever the tree size. */
@@ -11,23 +10,11 @@ export interface CheapCount {
   dying: number | null;
 }
 
-/**
- * v1: /proc/cgroups memory num_cgroups. v2: the root cgroup.stat; before 6.12 it has no memory
- * counts, so every cgroup counts (descendants + the root + dying), as the scan's fallback does.
- */
+/** The kernel total (collect/kernel-total.ts, its one reader) without a walk: one small file. */
 export function readCheapCount(host: Host, h: CgroupHierarchy): CheapCount {
-  if (h.version === 1) {
-    return { total: readMemorySubsys(host).numCgroups, dying: null };
-  }
-  const file = `${h.mountPoint}/cgroup.stat`;
-  const st = parseCgroupStat(host.readText(file), file);
-  if (st.nrSubsysMemory !== undefined && st.nrDyingSubsysMemory !== undefined) {
-    return { total: st.nrSubsysMemory + st.nrDyingSubsysMemory, dying: st.nrDyingSubsysMemory };
-  }
-  return { total: st.nrDescendants + 1 + st.nrDyingDescendants, dying: null };
+  const t = readKernelTotal(host, h);
+  return { total: t.total, dying: memoryDying(t) };
 }
 
-/** The boot id; a fixture host without one gets a fixed stand-in so its samples stay one series. */
-export function readBootId(host: Host): string {
-  return host.readTextIfExists("/proc/sys/kernel/random/boot_id")?.trim() || "unknown";
-}
+// daemon.ts and sampler.ts import it from here; its home is collect/.
+export { readBootId } from "../collect/boot-id.js";

@@ -8,7 +8,7 @@ import { fixtureRoot } from "../testing/fixtures.js";
 import { ExportList, LatestTick } from "./exporters.js";
 import { compactionExporter } from "./store-exporter.js";
 import { freezeDeep, type Exporter, type Tick } from "./tick.js";
-import { getText, metricValue, startServe, waitFor } from "./testing.js";
+import { getText, metricValue, startServe, waitFor } from "../testing/serve.js";
 
 function tick(seq: number): Tick {
   return freezeDeep({

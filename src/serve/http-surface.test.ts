@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import { fixtureRoot } from "../testing/fixtures.js";
-import { startServe } from "./testing.js";
+import { startServe } from "../testing/serve.js";
 import { hostAllowed, printable } from "./guard.js";
 import { redactSecrets } from "../logs/redact.js";
 import { thin } from "./api.js";

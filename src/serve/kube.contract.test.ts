@@ -4,9 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fixtureRoot, runCli } from "../testing/fixtures.js";
-import { FakeApiServer, type Seen } from "../kube/fake-apiserver.js";
+import { FakeApiServer, type Seen } from "../testing/fake-apiserver.js";
 import { CONDITION_TYPE, TAINT_KEY } from "../kube/condition.js";
-import { startServe, getText, metricValue, sleep, waitFor } from "./testing.js";
+import { startServe, getText, metricValue, sleep, waitFor } from "../testing/serve.js";
 
 const NODE = "worker-3";
 const NEAR_CAP = fixtureRoot("centos7-v1-near-cap");

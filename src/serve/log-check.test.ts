@@ -6,7 +6,7 @@ import { copyFixture } from "../testing/fixtures.js";
 import * as os from "node:os";
 import { Host } from "../host/host.js";
 import { LogCheck, FIRST_LOOK_BACK_MS, KEEP_FINDING_MS } from "./log-check.js";
-import { startServe, getText, metricValue, waitFor } from "./testing.js";
+import { startServe, getText, metricValue, waitFor } from "../testing/serve.js";
 
 // The article's dockerd line (cgroup-leak-article.md), its syslog time replaced by `at`.
 const ARTICLE = 'VM_16_11_centos dockerd[11419]: time="2018-12-24T11:54:31.195900301+08:00" level=error msg="Handler for POST /v1.31/containers/b98d4aea818bf9d1d1aa84079e1688cd9b4218e008c58a8ef6d6c3c106403e7b/start returned error: OCI runtime create failed: container_linux.go:348: starting container process caused \\"process_linux.go:279: applying cgroup configuration for process caused \\\\\\"mkdir /sys/fs/cgroup/memory/kubepods/burstable/pod79fe803c-072f-11e9-90ca-525400090c71/b98d4aea818bf9d1d1aa84079e1688cd9b4218e008c58a8ef6d6c3c106403e7b: no space left on device\\\\\\"\\": unknown"';

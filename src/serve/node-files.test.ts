@@ -6,8 +6,8 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { copyFixture } from "../testing/fixtures.js";
-import { runCheck } from "../kube/testing.js";
-import { startServe, waitFor } from "./testing.js";
+import { runCheck } from "../testing/kube-check.js";
+import { startServe, waitFor } from "../testing/serve.js";
 
 /**
  * One `cgleak serve` on a fixture host whose kernel counter is rewritten between samples: kured's

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { fixtureRoot } from "../testing/fixtures.js";
-import { startServe, getText, waitFor } from "./testing.js";
+import { startServe, getText, waitFor } from "../testing/serve.js";
 
 const DEPLOY = fileURLToPath(new URL("../../deploy/prometheus/", import.meta.url));
 const RULES = path.join(DEPLOY, "cgleak-rules.yml");

@@ -11,7 +11,7 @@ import { createMetrics, TOP_SUBTREES } from "../sinks/metrics.js";
 import { makeSampler, type TestSamplerOptions } from "../testing/sampler.js";
 import { parseSince } from "./api.js";
 import { listenArg, DEFAULT_PORT } from "../cli/serve.js";
-import { metricValue } from "./testing.js";
+import { metricValue } from "../testing/serve.js";
 
 const scan = { thresholds: DEFAULT_THRESHOLDS, deep: "auto" as const, emptyMinAgeMs: 600_000 };
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { needsRootMemcgV1 } from "../testing/kernel.js";
 import { makeDying, makeLab, readStat, removeLab } from "../testing/reap-setup.js";
-import { startServe, getText, metricValue, waitFor } from "./testing.js";
+import { startServe, getText, metricValue, waitFor } from "../testing/serve.js";
 
 const skip = needsRootMemcgV1();
 

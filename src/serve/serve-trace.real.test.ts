@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { MEMCG_V1, needsRootMemcgV1, removeCgroupTree, runInCgroup, syncAndDropCaches, uniqueName } from "../testing/kernel.js";
 import { CLI } from "../testing/fixtures.js";
-import { startServe, getText, metricValue, waitFor } from "./testing.js";
+import { startServe, getText, metricValue, waitFor } from "../testing/serve.js";
 
 const skip = needsRootMemcgV1();
 const NAME = uniqueName("serve-trace");

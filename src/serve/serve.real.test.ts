@@ -10,7 +10,7 @@ import type { Sample } from "../analyze/sample.js";
 import { createMetrics } from "../sinks/metrics.js";
 import { MEMCG_V1, needsRootMemcgV1, removeCgroupTree, runInCgroup, syncAndDropCaches, uniqueName } from "../testing/kernel.js";
 import { makeSampler } from "../testing/sampler.js";
-import { startServe, getText, metricValue, sleep } from "./testing.js";
+import { startServe, getText, metricValue, sleep } from "../testing/serve.js";
 
 const skip = needsRootMemcgV1();
 const NAME = uniqueName("serve-rate");

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { copyFixture, fixtureRoot } from "../testing/fixtures.js";
-import { startServe, getText, metricValue, sleep, waitFor } from "./testing.js";
+import { startServe, getText, metricValue, sleep, waitFor } from "../testing/serve.js";
 
 const FIXTURE = "centos7-v1-near-cap";
 const promtool = spawnSync("which", ["promtool"]).status === 0;
@@ -158,7 +158,7 @@ test("a full disk: logged once, metrics keep answering, and the samples land onc
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-serve-full-"));
   // A 256 KiB tmpfs in a private mount namespace (gone with the process), nearly filled up.
   const script = `mount -t tmpfs -o size=256k tmpfs ${dir} && head -c 200000 /dev/zero > ${dir}/fill && exec "$@"`;
-  const { SERVE_CLI } = await import("./testing.js");
+  const { SERVE_CLI } = await import("../testing/serve.js");
   const proc = spawn("unshare", ["-m", "sh", "-c", script, "sh", process.execPath, SERVE_CLI, "serve", "--listen", "127.0.0.1:0", "--host-root", fixtureRoot(FIXTURE), "--db", `${dir}/cgleak.db`, "--interval", "100ms"], { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   proc.stderr!.on("data", (d: Buffer) => (err += d.toString()));

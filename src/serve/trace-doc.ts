@@ -1,5 +1,5 @@
 import { groupByWorkload, dyingBeforeTracing, type DyingCgroup } from "../analyze/dying-set.js";
-import { attribute, type Attribution } from "../analyze/attribution.js";
+import type { Attribution } from "../analyze/attribution.js";
 
 export type Qos = "guaranteed" | "burstable" | "besteffort" | "none";
 export type OwnerKind = "pod" | "system" | "other";
@@ -15,14 +15,8 @@ export function workloadLabels(a: Attribution): { qos: Qos; owner_kind: OwnerKin
 }
 
 export function countByWorkload(cgroups: DyingCgroup[]): Array<{ qos: Qos; owner_kind: OwnerKind; count: number }> {
-  const counts = new Map<string, { qos: Qos; owner_kind: OwnerKind; count: number }>();
-  for (const c of cgroups) {
-    const l = workloadLabels(attribute(c.path));
-    const k = `${l.qos}/${l.owner_kind}`;
-    const e = counts.get(k) ?? counts.set(k, { ...l, count: 0 }).get(k)!;
-    e.count++;
-  }
-  return [...counts.values()];
+  const labelPair = (a: Attribution): string => Object.values(workloadLabels(a)).join("/");
+  return groupByWorkload(cgroups, 0, labelPair).map((g) => ({ ...workloadLabels(g.attribution), count: g.count }));
 }
 
 /** The leak rate is fitted over at most this much of the tracing time: recent behaviour matters. */

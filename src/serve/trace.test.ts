@@ -6,7 +6,8 @@ import { openStore } from "../store/store.js";
 import { attribute } from "../analyze/attribution.js";
 import type { DyingCgroup } from "../analyze/dying-set.js";
 import { countByWorkload, dyingDoc, workloadLabels } from "./trace-doc.js";
-import { DYING_STATE_KEY, ServeTrace, type DyingState } from "./trace.js";
+import { ServeTrace } from "./trace.js";
+import { DYING_STATE_KEY, type DyingState } from "../store/dying-state.js";
 
 const UID = "8d3c1f2a-1b2c-4d5e-8f90-123456789abc";
 const SYSTEMD_POD = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID.replace(/-/g, "_")}.slice/cri-containerd-${"a".repeat(64)}.scope`;

@@ -2,19 +2,12 @@ import type { Host } from "../host/host.js";
 import { DyingTracer } from "../collect/dying-tracer.js";
 import type { DyingCgroup, SetChange } from "../analyze/dying-set.js";
 import type { Store } from "../store/store.js";
+import { DYING_STATE_KEY, type DyingState } from "../store/dying-state.js";
 import { countByWorkload, dyingDoc } from "./trace-doc.js";
 import { attribute, type Attribution } from "../analyze/attribution.js";
 import { workloadOf } from "../analyze/findings/dying-workloads.js";
-import { podNamesNote, type PodName, type PodSource } from "../kube/pod-cache.js";
-
-export const DYING_STATE_KEY = "dying";
-
-/** What the store keeps under "dying": enough to name the set again after a restart. */
-export interface DyingState {
-  bootId: string; root: number; sinceMs: number; savedAt: number; entries: DyingCgroup[];
-  /** Pod UID → name (--kube), for the entries' pods: a restart or `cgleak explain` can name them without the API. */
-  pods?: Record<string, PodName>;
-}
+import type { PodName, PodSource } from "../kube/pod-cache.js";
+import { podNamesNote } from "../sinks/trace-text.js";
 
 export interface ServeTraceOptions {
   host: Host;

@@ -1,5 +1,6 @@
 import { Registry, Gauge, Counter, Histogram } from "prom-client";
 import type { ScanReport } from "../analyze/report.js";
+import { MEMCG_ID_CAP } from "../analyze/ids.js";
 import type { Sample } from "../analyze/sample.js";
 import type { Forecast } from "../analyze/forecast.js";
 
@@ -122,7 +123,7 @@ function gauges(version: string): Def[] {
     ["cgleak_cgroups_dying", "Dying cgroups per controller (v1: /proc/cgroups num_cgroups minus the hierarchy's live directories; v2: root cgroup.stat nr_dying_subsys_<ss>, or controller=\"cgroup2\" for the whole hierarchy before 6.12), from the last walk; absent where not counted.", ["controller"], (g, s) => {
       for (const c of r(s)?.controllers ?? []) set(g, c.dying, { controller: c.name });
     }],
-    ["cgleak_memcg_ids_limit", "The memcg ID cap (MEM_CGROUP_ID_MAX, 65535).", [], (g, s) => set(g, r(s)?.ids.cap)],
+    ["cgleak_memcg_ids_limit", `The memcg ID cap (MEM_CGROUP_ID_MAX, ${MEMCG_ID_CAP}).`, [], (g, s) => set(g, r(s)?.ids.cap)],
     ["cgleak_memcg_ids_used", "Memcg IDs in use, low and high bound, from the last walk.", ["bound"], (g, s) => {
       set(g, r(s)?.ids.usedLow, { bound: "low" });
       set(g, r(s)?.ids.usedHigh, { bound: "high" });

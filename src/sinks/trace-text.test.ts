@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { DyingSet } from "../analyze/dying-set.js";
-import { traceReport, renderTraceText, age } from "./trace-text.js";
+import { traceReport, renderTraceText } from "./trace-text.js";
+import { formatAge as age } from "../analyze/format.js";
 
 test("ages read as 0.4s, 12s, 3m05s, 2h01m", () => {
   assert.deepEqual([age(0.4), age(12.3), age(185), age(7260)], ["0.4s", "12s", "3m05s", "2h01m"]);

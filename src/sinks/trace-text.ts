@@ -1,8 +1,8 @@
 import { groupByWorkload, dyingBeforeTracing, type DyingSet } from "../analyze/dying-set.js";
 import type { Attribution } from "../analyze/attribution.js";
+import { formatAge } from "../analyze/format.js";
 import { workloadOf } from "../analyze/findings/dying-workloads.js";
 import type { PodName, PodSource } from "../kube/pod-cache.js";
-import { podNamesNote } from "../kube/pod-cache.js";
 
 /** What `cgleak trace` prints at each interval (the JSON form is this object, one per line). */
 export interface TraceReport {
@@ -28,6 +28,8 @@ export interface TraceReport {
 export function traceReport(set: DyingSet, startedAt: number, now: number, kernelDying: number | null, pods: PodSource | null = null): TraceReport {
   const named = set.size;
   const s = (ms: number): number => Math.round(ms / 100) / 10;
+  const podOf = (a: Attribution): PodName | undefined =>
+    (a.podUid === undefined ? undefined : pods?.names.get(a.podUid));
   return {
     time: new Date(now).toISOString(),
     tracingSeconds: s(now - startedAt),
@@ -39,8 +41,9 @@ export function traceReport(set: DyingSet, startedAt: number, now: number, kerne
     lostEvents: set.lostEvents,
     lastLossAt: set.lastLossAt === null ? null : new Date(set.lastLossAt).toISOString(),
     podNames: podNamesNote(pods),
-    groups: mergeNamed(groupByWorkload(set.list(), now).map((g) => {
-      const pod = g.attribution.podUid === undefined ? undefined : pods?.names.get(g.attribution.podUid);
+    // Pods named to the same owner (a Deployment's or a Job's many pods) are one group.
+    groups: groupByWorkload(set.list(), now, (a) => ownerOrPath(a, podOf(a))).map((g) => {
+      const pod = podOf(g.attribution);
       return {
         ...g.attribution,
         ...(pod ? { pod, workload: workloadOf(g.attribution, pod).workload } : {}),
@@ -49,25 +52,12 @@ export function traceReport(set: DyingSet, startedAt: number, now: number, kerne
         newestAgeSeconds: s(g.newestAgeMs),
         cgroups: g.cgroups.map((c) => ({ id: c.id, path: c.path, ageSeconds: s(now - c.rmdirAt) })),
       };
-    })),
+    }),
   };
 }
 
-/** Pods named to the same owner (a Deployment's or a Job's many pods) become one group. */
-function mergeNamed(groups: TraceReport["groups"]): TraceReport["groups"] {
-  const out = new Map<string, TraceReport["groups"][number]>();
-  for (const g of groups) {
-    const m = out.get(g.workload);
-    if (m === undefined) {
-      out.set(g.workload, g);
-      continue;
-    }
-    m.count += g.count;
-    m.oldestAgeSeconds = Math.max(m.oldestAgeSeconds, g.oldestAgeSeconds);
-    m.newestAgeSeconds = Math.min(m.newestAgeSeconds, g.newestAgeSeconds);
-    m.cgroups.push(...g.cgroups);
-  }
-  return [...out.values()].sort((a, b) => b.count - a.count || b.oldestAgeSeconds - a.oldestAgeSeconds);
+function ownerOrPath(a: Attribution, pod: PodName | undefined): string {
+  return pod ? workloadOf(a, pod).workload : a.workload;
 }
 
 const SHOWN_PER_GROUP = 5;
@@ -75,7 +65,7 @@ const SHOWN_PER_GROUP = 5;
 export function renderTraceText(r: TraceReport): string {
   const before = r.dyingBeforeTracing === null ? "unknown" : String(r.dyingBeforeTracing);
   const lines = [
-    `${r.time}  tracing for ${age(r.tracingSeconds)}, memory hierarchy ${r.hierarchy}${r.hierarchy === 0 ? " (cgroup2)" : ""}`,
+    `${r.time}  tracing for ${formatAge(r.tracingSeconds)}, memory hierarchy ${r.hierarchy}${r.hierarchy === 0 ? " (cgroup2)" : ""}`,
     `dying memcgs named: ${r.named}   dying since before tracing: ${before}   of those released since: ${r.releasedUnnamed}`,
     r.podNames,
   ];
@@ -84,18 +74,17 @@ export function renderTraceText(r: TraceReport): string {
   }
   if (r.groups.length > 0) lines.push(`${"WORKLOAD".padEnd(60)} ${"DYING".padStart(6)}  ${"OLDEST".padStart(8)}  ${"NEWEST".padStart(8)}`);
   for (const g of r.groups) {
-    lines.push(`${g.workload.padEnd(60)} ${String(g.count).padStart(6)}  ${age(g.oldestAgeSeconds).padStart(8)}  ${age(g.newestAgeSeconds).padStart(8)}`);
-    for (const c of g.cgroups.slice(0, SHOWN_PER_GROUP)) lines.push(`  ${c.path}  (id ${c.id}, dying ${age(c.ageSeconds)})`);
+    lines.push(`${g.workload.padEnd(60)} ${String(g.count).padStart(6)}  ${formatAge(g.oldestAgeSeconds).padStart(8)}  ${formatAge(g.newestAgeSeconds).padStart(8)}`);
+    for (const c of g.cgroups.slice(0, SHOWN_PER_GROUP)) lines.push(`  ${c.path}  (id ${c.id}, dying ${formatAge(c.ageSeconds)})`);
     if (g.cgroups.length > SHOWN_PER_GROUP) lines.push(`  … and ${g.cgroups.length - SHOWN_PER_GROUP} more`);
   }
   return lines.join("\n") + "\n\n";
 }
 
-/** 0.4s, 12s, 3m05s, 2h01m */
-export function age(seconds: number): string {
-  if (seconds < 10) return `${seconds.toFixed(1)}s`;
-  const t = Math.floor(seconds);
-  if (t < 60) return `${t}s`;
-  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
-  return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, "0")}m`;
+/** One line for a report: where the pod names come from, or why there are none. */
+export function podNamesNote(src: PodSource | null): string {
+  if (src === null) return "pod names: not asked (--kube names the namespace, pod and owner of each pod UID)";
+  const n = src.names.size;
+  if (src.status.state === "away") return `pod names: the API server is away (${src.status.error}): pods not seen before are named from their paths only (${n} names cached)`;
+  return src.status.state === "synced" ? `pod names from the API server (${n} pods cached)` : `pod names: listing this node's pods (${n} cached so far)`;
 }

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fixtureRoot, runCli } from "../testing/fixtures.js";
-import { startServe } from "../serve/testing.js";
+import { startServe } from "../testing/serve.js";
 import { lockDatabase } from "./lock.js";
 
 /** Two serve on one database are refused, not interleaved (issue 20 item 10). */

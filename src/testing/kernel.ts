@@ -1,6 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
+import { removeTree } from "../actions/rmdir.js";
+import { Host } from "../host/host.js";
+import { readMemorySubsys } from "../collect/memory-subsys.js";
 
 /** Where this machine mounts the v1 memory controller, if it does. */
 export const MEMCG_V1 = "/sys/fs/cgroup/memory";
@@ -22,9 +25,7 @@ export function uniqueName(tag: string): string {
 
 /** memory num_cgroups from the real /proc/cgroups: live + dying memcgs. */
 export function kernelMemcgTotal(): number {
-  const line = fs.readFileSync("/proc/cgroups", "utf8").split("\n").find((l) => l.startsWith("memory\t"));
-  if (!line) throw new Error("no memory line in /proc/cgroups");
-  return Number(line.split("\t")[2]);
+  return readMemorySubsys(new Host("/")).numCgroups;
 }
 
 /**
@@ -37,17 +38,11 @@ export function runInCgroup(cgroup: string, script: string): string {
   return r.stdout;
 }
 
-/** Removes a cgroup tree deepest first; cgroupfs only allows rmdir of empty directories. */
+/** Removes a cgroup tree deepest first (actions/rmdir.ts), throwing what it could not remove. */
 export function removeCgroupTree(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) removeCgroupTree(path.join(dir, e.name));
-  }
-  try {
-    fs.rmdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-  }
+  const problems: string[] = [];
+  removeTree(dir, problems);
+  if (problems.length > 0) throw new Error(problems.join("; "));
 }
 
 /** Frees dying memcgs pinned by page cache: the files are deleted first, then sync and drop caches. */

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { MEMCG_V1, uniqueName } from "./kernel.js";
-import { removeTree } from "../actions/scratch.js";
+import { removeTree } from "../actions/rmdir.js";
 
 /**
  * The reaper's proving ground on the real v1 kernel, all under one unique top-level cgroup:

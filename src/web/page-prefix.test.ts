@@ -5,7 +5,7 @@ import * as http from "node:http";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
-import { startServe, type Served } from "../serve/testing.js";
+import { startServe, type Served } from "../testing/serve.js";
 import { copyFixture } from "../testing/fixtures.js";
 
 /**

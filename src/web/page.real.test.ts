@@ -4,10 +4,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser } from "playwright-core";
-import { startServe, waitFor, type Served } from "../serve/testing.js";
+import { startServe, waitFor, type Served } from "../testing/serve.js";
 import { fixtureRoot } from "../testing/fixtures.js";
 import { needsRootMemcgV1 } from "../testing/kernel.js";
-import { checkPage, seedLeak, ARTIFACTS } from "./page-check.js";
+import { checkPage, seedLeak, ARTIFACTS } from "../testing/page-check.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const noBrowser = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;

@@ -64,7 +64,7 @@ test("explain --db: reads the dying set serve --trace stored, and says 'not trac
     assert.equal(none.status, 0, none.stderr);
     assert.match(JSON.parse(none.stdout).explain.trace, /^not traced: run cgleak serve --trace/);
     const { openStore } = await import("../../store/store.js");
-    const { DYING_STATE_KEY } = await import("../../serve/trace.js");
+    const { DYING_STATE_KEY } = await import("../../store/dying-state.js");
     const store = openStore(db);
     const empty = runCli(["explain", "--db", db, "--host-root", fixtureRoot("hybrid-v1-memory"), "--no-logs", "--json"]);
     assert.match(JSON.parse(empty.stdout).explain.trace, /holds no dying set/);

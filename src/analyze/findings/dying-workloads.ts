@@ -1,6 +1,6 @@
 import type { DiagnosisInput } from "../diagnose.js";
 import type { Finding } from "../finding.js";
-import type { DyingCgroup } from "../dying-set.js";
+import { groupByWorkload, type DyingCgroup } from "../dying-set.js";
 import type { PodName } from "../../kube/pod-cache.js";
 import { attribute, type Attribution } from "../attribution.js";
 import { formatCount } from "../format.js";
@@ -35,16 +35,14 @@ export function workloadOf(a: Attribution, pod: PodName | undefined): Pick<Workl
 }
 
 export function countWorkloads(entries: DyingCgroup[], pods: Record<string, PodName>): WorkloadCount[] {
-  const out = new Map<string, WorkloadCount>();
-  for (const c of entries) {
-    const a = attribute(c.path);
-    const w = workloadOf(a, a.podUid === undefined ? undefined : pods[a.podUid]);
-    const g = out.get(w.workload) ?? out.set(w.workload, { ...w, count: 0, podUids: [], oldestRmdirAt: c.rmdirAt }).get(w.workload)!;
-    g.count++;
-    g.oldestRmdirAt = Math.min(g.oldestRmdirAt, c.rmdirAt);
-    if (a.podUid !== undefined && !g.podUids.includes(a.podUid)) g.podUids.push(a.podUid);
-  }
-  return [...out.values()].sort((x, y) => y.count - x.count || x.oldestRmdirAt - y.oldestRmdirAt);
+  const podOf = (a: Attribution): PodName | undefined => (a.podUid === undefined ? undefined : pods[a.podUid]);
+  const now = entries.reduce((m, c) => Math.max(m, c.rmdirAt), 0);
+  return groupByWorkload(entries, now, (a) => workloadOf(a, podOf(a)).workload).map((g) => ({
+    ...workloadOf(g.attribution, podOf(g.attribution)),
+    count: g.count,
+    podUids: [...new Set(g.cgroups.map((c) => attribute(c.path).podUid).filter((u) => u !== undefined))],
+    oldestRmdirAt: now - g.oldestAgeMs,
+  }));
 }
 
 /** A group this large, and this much of the dying, is a leak to stop at its source. */

@@ -1,6 +1,9 @@
 import * as fs from "node:fs";
 import { spawn } from "node:child_process";
 
+// The one place cgleak runs a program found on the host (--exec-versions, opt-in): src/host/ is the
+// layer that touches the host's files and processes, and collectors reach it through host/ only.
+
 /** Our own util-linux tools, never the host's: the host tree is not trusted. */
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => fs.existsSync(p));
 const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((p) => fs.existsSync(p));

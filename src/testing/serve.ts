@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { CLI } from "../testing/fixtures.js";
+import { CLI } from "./fixtures.js";
 
 /** The built CLI, run the way a user runs it. */
 export const SERVE_CLI = CLI;

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { CLI, fixtureRoot, type CliRun } from "../testing/fixtures.js";
+import { CLI, fixtureRoot, type CliRun } from "./fixtures.js";
 
 export const KUBE_CLI = CLI;
 
