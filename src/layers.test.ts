@@ -41,11 +41,9 @@ const KNOWN = new Set([
   "collect/charge-reader.ts -> node:fs",
   "collect/exec-version.ts -> node:child_process",
   "collect/exec-version.ts -> node:fs",
-  "collect/tracefs.ts -> node:child_process",
   "collect/process-binaries.ts -> node:fs",
   "collect/runtimes.ts -> node:fs",
   "collect/static-versions.ts -> node:fs",
-  "collect/tracefs.ts -> node:fs",
   "collect/walk.ts -> node:fs",
   // Test helpers that still live in production folders (they belong in src/testing/).
   "kube/testing.ts -> testing",
@@ -53,7 +51,6 @@ const KNOWN = new Set([
   "web/page-check.ts -> store",
   // Present and decide in the wrong layer.
   "sinks/trace-text.ts -> kube",
-  "collect/dying-tracer.ts -> analyze",
   "explain.ts -> serve",
 ]);
 

@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import { spawn } from "node:child_process";
 import { Host } from "../host/host.js";
-import { DyingTracer } from "../collect/dying-tracer.js";
+import { DyingTracer, memoryHierarchyId } from "../collect/dying-tracer.js";
+import { DyingSet } from "../analyze/dying-set.js";
 import { MEMCG_V1, needsRootMemcgV1, uniqueName, removeCgroupTree } from "../testing/kernel.js";
 
 /**
@@ -29,7 +30,8 @@ function churn(dir: string, rate: number, secs: number): Promise<number> {
 }
 
 async function measure(parent: string, rate: number, secs: number, print = true): Promise<void> {
-  const tracer = new DyingTracer(new Host("/"));
+  const host = new Host("/");
+  const tracer = new DyingTracer(host, new DyingSet(memoryHierarchyId(host)));
   let dying = 0;
   let released = 0;
   let lost = 0;

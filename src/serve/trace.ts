@@ -1,5 +1,6 @@
 import type { Host } from "../host/host.js";
-import { DyingTracer } from "../collect/dying-tracer.js";
+import type { DyingTracer } from "../collect/dying-tracer.js";
+import { dyingTracer } from "../actions/tracer.js";
 import type { DyingCgroup, SetChange } from "../analyze/dying-set.js";
 import type { Store } from "../store/store.js";
 import { countByWorkload, dyingDoc } from "./trace-doc.js";
@@ -47,7 +48,7 @@ export class ServeTrace {
   private storedPods: Record<string, PodName> = {};
 
   constructor(private readonly o: ServeTraceOptions) {
-    this.tracer = new DyingTracer(o.host);
+    this.tracer = dyingTracer(o.host, (l) => o.log(`trace: ${l}`));
     this.tracer.on("change", (c: SetChange) => this.changed(c));
     this.tracer.on("lost", (l: { count: number }) => {
       for (const c of this.tracer.dyingSet()) this.unconfirmed.add(key(c));
