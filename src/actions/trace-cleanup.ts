@@ -36,7 +36,9 @@ export function removeDeadTracers(host: Host, base: string, prefix: string, self
   }
   for (const m of mounts) {
     const what = `tracefs mount ${m.mountPoint}`;
-    settle(host, prefix, m.instanceName, self, what, log, () => unmountPrivate(m.mountPoint));
+    settle(host, prefix, m.instanceName, self, what, log, () => {
+      if (!unmountPrivate(m.mountPoint)) throw new Error("umount failed, lazily too");
+    });
   }
 }
 

@@ -11,6 +11,8 @@ test("a maker of another boot is dead; of another pid namespace, unknown (never 
   assert.equal(ownerFate(self, { ...other, bootId: "0".repeat(32) }, 7000).fate, "dead");
   const f = ownerFate(self, { ...other, pidNs: 4026532000 }, null);
   assert.deepEqual(f, { fate: "unknown", why: "made in another pid namespace (4026532000, ours is 4026531836)" });
+  assert.equal(ownerFate(self, { ...other, pidNs: 0 }, null).fate, "unknown", "a namespace not known proves nothing");
+  assert.equal(ownerFate({ ...self, pidNs: 0 }, { ...other, pidNs: 0 }, null).fate, "unknown");
 });
 
 test("same boot and namespace: no such pid or a later start is dead; the same start is alive", () => {

@@ -13,6 +13,9 @@ export type OwnerFate =
 export function ownerFate(self: InstanceOwner, owner: InstanceOwner, ownerStart: number | null): OwnerFate {
   // tracefs lives in memory: an instance from another boot cannot be here, but if it is, its maker is gone.
   if (owner.bootId !== self.bootId) return { fate: "dead", why: "made before this boot" };
+  if (owner.pidNs === 0 || self.pidNs === 0) {
+    return { fate: "unknown", why: "its maker's or our pid namespace is unknown (/proc/1 unreadable)" };
+  }
   if (owner.pidNs !== self.pidNs) {
     return { fate: "unknown", why: `made in another pid namespace (${owner.pidNs}, ours is ${self.pidNs})` };
   }

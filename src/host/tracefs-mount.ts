@@ -31,14 +31,16 @@ export function mountPrivate(instanceName: string): string {
   return dir;
 }
 
-export function unmountPrivate(dir: string): void {
+/** Unmounts a private mount and removes its directory; false when even a lazy umount failed. */
+export function unmountPrivate(dir: string): boolean {
   // Lazy as a fallback: a busy private mount must still leave the mount table on exit.
-  if (spawnSync("umount", [dir]).status !== 0) spawnSync("umount", ["-l", dir]);
+  const done = spawnSync("umount", [dir]).status === 0 || spawnSync("umount", ["-l", dir]).status === 0;
   try {
     fs.rmdirSync(dir);
   } catch {
     // Still mounted (busy): leave the directory rather than fail the exit path.
   }
+  return done;
 }
 
 /** The instance names under a tracefs mount. */

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { parseProcPidStat } from "./proc-pid-stat.js";
+import { parseNsPid } from "./proc-pid-status.js";
 import { ParseError } from "../host/errors.js";
 
 // Verbatim from this machine's kernel 6.18 (`cat /proc/self/stat`), then a comm with ") (" in it.
@@ -18,4 +19,13 @@ test("a short or garbled line is a ParseError naming the file", () => {
     (e: unknown) => e instanceof ParseError &&
       /^Cannot parse \/proc\/26922\/stat line 1: expected a numeric pid/.test(e.message));
   assert.throws(() => parseProcPidStat("garbage", "/proc/x/stat"), ParseError);
+});
+
+test("NSpid: one pid when the procfs is the process's own namespace, one per level if nested; none before 4.1", () => {
+  const status = (ns: string): string => `Name:\tnode\nTgid:\t16975\nNgid:\t0\nPid:\t16975\n${ns}Uid:\t0\t0\t0\t0\n`;
+  assert.deepEqual(parseNsPid(status("NSpid:\t16975\n"), "/proc/self/status"), [16975]);
+  assert.deepEqual(parseNsPid(status("NSpid:\t16975\t7\n"), "/proc/self/status"), [16975, 7]);
+  assert.equal(parseNsPid(status(""), "/proc/self/status"), undefined);
+  assert.throws(() => parseNsPid(status("NSpid:\tx\n"), "/proc/self/status"),
+    (e: unknown) => e instanceof ParseError && e.message.startsWith("Cannot parse /proc/self/status line 5:"));
 });
