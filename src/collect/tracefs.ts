@@ -24,9 +24,9 @@ export function openTracefs(host: Host, instanceName: string): Tracefs {
   return { base: dir, mountedAt: dir };
 }
 
-/** A new instance named `name` on `fs`; a failure unmounts what openTracefs mounted. */
-export function openInstance(fs: Tracefs, name: string, opts: TraceInstanceOptions): TraceInstance {
-  return TraceInstance.create(fs.base, name, fs.mountedAt, opts);
+/** A new instance named `name` on `tracefs`; a failure unmounts what openTracefs mounted. */
+export function openInstance(tracefs: Tracefs, name: string, opts: TraceInstanceOptions): TraceInstance {
+  return TraceInstance.create(tracefs.base, name, tracefs.mountedAt, opts);
 }
 
 /**

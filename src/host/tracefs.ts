@@ -88,7 +88,7 @@ export class TraceInstance {
     });
   }
 
-  /** Disables the events, removes the instance, unmounts what open() mounted. Idempotent, sync. */
+  /** Disables the events, removes the instance, unmounts the private mount it was given. Idempotent, sync. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
