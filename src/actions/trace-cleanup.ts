@@ -1,7 +1,7 @@
 import type { Host } from "../host/host.js";
 import { listInstances, removeInstance, unmountPrivate } from "../host/tracefs-mount.js";
 import { privateMounts } from "../collect/tracefs.js";
-import { startTimeOf } from "../collect/trace-owner.js";
+import { processNow } from "../collect/trace-owner.js";
 import { parseInstanceName, type InstanceOwner } from "../parsers/trace-instance-name.js";
 import { ownerFate, type OwnerFate } from "../analyze/trace-owner.js";
 
@@ -48,12 +48,14 @@ function settle(host: Host, prefix: string, name: string, self: InstanceOwner, w
   const owner = parseInstanceName(prefix, name);
   if (owner === undefined) return;
   try {
-    const fate = owner === "legacy" ? LEGACY : ownerFate(self, owner, startTimeOf(host, owner.pid));
+    const fate = owner === "legacy" ? LEGACY : ownerFate(self, owner, processNow(host, owner.pid));
     if (fate.fate === "alive") return;
     if (fate.fate === "unknown") return log(`left ${what}: cannot tell whether its maker runs: ${fate.why}`);
     remove();
     log(`removed ${what} a dead cgleak left: ${fate.why}`);
   } catch (err) {
+    // Another tracer starting now may have removed it first.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
     log(`cannot remove ${what}: ${(err as Error).message}`);
   }
 }

@@ -6,9 +6,10 @@ import { formatInstanceName, parseInstanceName, compactBootId, nsInode } from ".
 const BOOT = "49fb9bb9163d42539e7c5b716207f09e";
 const self = { pid: 100, startTime: 5000, pidNs: 4026531836, bootId: BOOT };
 const other = { pid: 200, startTime: 7000, pidNs: 4026531836, bootId: BOOT };
+const run = (startTime: number): { startTime: number; zombie: boolean } => ({ startTime, zombie: false });
 
 test("a maker of another boot is dead; of another pid namespace, unknown (never removed)", () => {
-  assert.equal(ownerFate(self, { ...other, bootId: "0".repeat(32) }, 7000).fate, "dead");
+  assert.equal(ownerFate(self, { ...other, bootId: "0".repeat(32) }, run(7000)).fate, "dead");
   const f = ownerFate(self, { ...other, pidNs: 4026532000 }, null);
   assert.deepEqual(f, { fate: "unknown", why: "made in another pid namespace (4026532000, ours is 4026531836)" });
   assert.equal(ownerFate(self, { ...other, pidNs: 0 }, null).fate, "unknown", "a namespace not known proves nothing");
@@ -17,8 +18,9 @@ test("a maker of another boot is dead; of another pid namespace, unknown (never 
 
 test("same boot and namespace: no such pid or a later start is dead; the same start is alive", () => {
   assert.deepEqual(ownerFate(self, other, null), { fate: "dead", why: "pid 200 no longer runs" });
-  assert.equal(ownerFate(self, other, 9000).fate, "dead");
-  assert.deepEqual(ownerFate(self, other, 7000), { fate: "alive" });
+  assert.equal(ownerFate(self, other, run(9000)).fate, "dead");
+  assert.deepEqual(ownerFate(self, other, run(7000)), { fate: "alive" });
+  assert.equal(ownerFate(self, other, { startTime: 7000, zombie: true }).fate, "dead", "exited, not yet reaped");
   assert.deepEqual(ownerFate(self, self, null), { fate: "alive" }, "our own instance, however /proc reads");
 });
 

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Host } from "../host/host.js";
 import { tempHost } from "../testing/fixtures.js";
-import { selfOwner, startTimeOf } from "./trace-owner.js";
+import { selfOwner, processNow } from "./trace-owner.js";
 import { privateMounts } from "./tracefs.js";
 
 const BOOT = "49fb9bb9-163d-4253-9e7c-5b716207f09e\n";
@@ -18,7 +18,7 @@ function withHost(nspid: string, links: Record<string, string>, run: (h: Host) =
     "proc/sys/kernel/random/boot_id": BOOT,
     "proc/self/stat": stat(42, 777),
     "proc/self/status": `Name:\tnode\nPid:\t42\nNSpid:\t${nspid}\n`,
-    "proc/77/stat": stat(77, 900),
+    "proc/77/stat": stat(77, 900).replace(" S ", " Z "),
     "proc/self/mountinfo": `60 26 0:13 / ${MOUNT} rw,relatime - tracefs nodev rw\n` +
       "61 26 0:13 / /tmp/cgleak-tracefs-AbC123 rw,relatime - tracefs nodev rw\n" +
       "62 26 0:13 / /sys/kernel/tracing rw,relatime - tracefs nodev rw\n",
@@ -42,10 +42,10 @@ test("selfOwner: our own namespace when NSpid has one level; the procfs's pid 1'
   withHost("42\t7", { "proc/self/ns/pid": "pid:[4026531836]" }, (h) => assert.equal(selfOwner(h).pidNs, 0));
 });
 
-test("startTimeOf reads field 22 of a running pid, null for none; privateMounts reads the names mounts carry", () => {
+test("processNow: start time and zombie state, null for no pid; privateMounts reads the names mounts carry", () => {
   withHost("42", {}, (h) => {
-    assert.equal(startTimeOf(h, 77), 900);
-    assert.equal(startTimeOf(h, 78), null);
+    assert.deepEqual(processNow(h, 77), { startTime: 900, zombie: true });
+    assert.equal(processNow(h, 78), null);
     assert.deepEqual(privateMounts(h), [
       { mountPoint: MOUNT, instanceName: "cgleak-42-777-4026531836-49fb9bb9163d42539e7c5b716207f09e" },
     ]);

@@ -1,4 +1,5 @@
 import type { Host } from "../host/host.js";
+import type { ProcNow } from "../analyze/trace-owner.js";
 import { ParseError } from "../host/errors.js";
 import { readLink } from "../host/tracefs-mount.js";
 import { parseProcPidStat } from "../parsers/proc-pid-stat.js";
@@ -39,9 +40,11 @@ function procfsPidNs(host: Host): number {
   return ino;
 }
 
-/** The start time of the process `pid` in our pid namespace now, or null when no such process runs. */
-export function startTimeOf(host: Host, pid: number): number | null {
+/** The process `pid` of our pid namespace now (start time, state), or null when no such process is. */
+export function processNow(host: Host, pid: number): ProcNow | null {
   const file = `/proc/${pid}/stat`;
   const text = host.readTextIfExists(file);
-  return text === undefined ? null : parseProcPidStat(text, file).startTime;
+  if (text === undefined) return null;
+  const st = parseProcPidStat(text, file);
+  return { startTime: st.startTime, zombie: st.state === "Z" || st.state === "X" };
 }

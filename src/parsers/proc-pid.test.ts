@@ -9,9 +9,9 @@ const CAT = "26922 (cat) R 26915 26915 17283 0 -1 4194304 100 0 0 0 0 0 0 0 20 0
   "18446744073709551615 94071724548096 94071724567977 140722079608704 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
 
 test("reads the pid and field 22 (starttime), also past a comm holding spaces and parentheses", () => {
-  assert.deepEqual(parseProcPidStat(CAT, "/proc/26922/stat"), { pid: 26922, startTime: 2168085 });
+  assert.deepEqual(parseProcPidStat(CAT, "/proc/26922/stat"), { pid: 26922, startTime: 2168085, state: "R" });
   const odd = CAT.replace("(cat)", "(a) (b c)");
-  assert.deepEqual(parseProcPidStat(odd, "/proc/26922/stat"), { pid: 26922, startTime: 2168085 });
+  assert.deepEqual(parseProcPidStat(odd, "/proc/26922/stat"), { pid: 26922, startTime: 2168085, state: "R" });
 });
 
 test("a short or garbled line is a ParseError naming the file", () => {
