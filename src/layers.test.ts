@@ -33,12 +33,8 @@ const NO_IO = new Set(["parsers", "knowledge", "analyze", "sinks", "fleet", "col
 const IO = /^node:(fs|child_process|fs\/promises)$/;
 
 const KNOWN = new Set([
-  // Collectors that go around Host: the walk (fts-style chdir for speed), the tracer.
-  "collect/tracefs.ts -> node:child_process",
-  "collect/tracefs.ts -> node:fs",
+  // Collectors that go around Host: the walk (fts-style chdir for speed).
   "collect/walk.ts -> node:fs",
-  // Present and decide in the wrong layer.
-  "collect/dying-tracer.ts -> analyze",
 ]);
 
 function crossings(): string[] {

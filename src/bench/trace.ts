@@ -1,12 +1,18 @@
 import * as fs from "node:fs";
 import { spawn } from "node:child_process";
 import { Host } from "../host/host.js";
-import { DyingTracer } from "../collect/dying-tracer.js";
+import { DyingTracer, memoryHierarchyId } from "../collect/dying-tracer.js";
+import { DyingSet } from "../analyze/dying-set.js";
 import { MEMCG_V1, needsRootMemcgV1, uniqueName, removeCgroupTree } from "../testing/kernel.js";
+import { mountPrivate, unmountPrivate } from "../host/tracefs-mount.js";
+import { selfOwner } from "../collect/trace-owner.js";
+import { formatInstanceName } from "../parsers/trace-instance-name.js";
+import { removeDeadTracers } from "../actions/trace-cleanup.js";
 
 /**
  * CPU cost of `cgleak trace` (issue 8): the tracer runs here and a child process churns empty
  * memcgs (mkdir + rmdir) at a fixed rate, so process.cpuUsage() counts the tracer alone.
+ * Then what a start pays to remove the instances killed tracers left (issue #20 item 11).
  * Usage: node dist/bench/trace.js [seconds per rate, default 10]
  */
 const SECONDS = Number(process.argv[2] ?? 10);
@@ -29,7 +35,8 @@ function churn(dir: string, rate: number, secs: number): Promise<number> {
 }
 
 async function measure(parent: string, rate: number, secs: number, print = true): Promise<void> {
-  const tracer = new DyingTracer(new Host("/"));
+  const host = new Host("/");
+  const tracer = new DyingTracer(host, new DyingSet(memoryHierarchyId(host)));
   let dying = 0;
   let released = 0;
   let lost = 0;
@@ -53,6 +60,28 @@ async function measure(parent: string, rate: number, secs: number, print = true)
     `CPU ${ms.toFixed(0)} ms / ${wall.toFixed(1)} s = ${((ms / 1000 / wall) * 100).toFixed(2)}% of a CPU (sys ${(cpu.system / 1000).toFixed(0)} ms), ${lines > 0 ? ((ms * 1000) / lines).toFixed(1) : "-"} µs/line`);
 }
 
+/** `n` instances named for dead makers (pids past PID_MAX_LIMIT, 2^22) under a bench prefix; times their removal. */
+function measureCleanup(n: number): void {
+  const host = new Host("/");
+  const prefix = `cgleak-bench-${process.pid}`;
+  const self = selfOwner(host);
+  const mine = mountPrivate(formatInstanceName(`${prefix}-runner`, self));
+  const dir = (name: string): string => `${mine}/instances/${name}`;
+  const names = Array.from({ length: n }, (_, i) => formatInstanceName(prefix, { ...self, pid: (1 << 22) + 1 + i }));
+  try {
+    for (const name of names) fs.mkdirSync(dir(name));
+    let lines = 0;
+    const t0 = process.hrtime.bigint();
+    removeDeadTracers(host, mine, prefix, self, () => lines++);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    console.log(`cleanup: ${lines} of ${n} dead instances removed in ${ms.toFixed(0)} ms, ` +
+      `${(ms / n).toFixed(1)} ms each`);
+  } finally {
+    for (const name of names) if (fs.existsSync(dir(name))) fs.rmdirSync(dir(name));
+    unmountPrivate(mine);
+  }
+}
+
 const skip = needsRootMemcgV1();
 if (skip) {
   console.error(`bench trace: ${skip}`);
@@ -63,6 +92,7 @@ fs.mkdirSync(parent);
 try {
   await measure(parent, 1000, 2, false); // JIT warm-up, not reported
   for (const rate of RATES) await measure(parent, rate, SECONDS);
+  measureCleanup(20);
 } finally {
   removeCgroupTree(parent);
 }

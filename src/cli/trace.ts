@@ -1,7 +1,7 @@
-import { Option, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { Host } from "../host/host.js";
-import { DyingTracer } from "../collect/dying-tracer.js";
-import { TracefsUnavailable } from "../collect/tracefs.js";
+import { dyingTracer } from "../actions/tracer.js";
+import { TracefsUnavailable } from "../host/tracefs.js";
 import { kernelDyingMemcgs } from "../collect/dying-count.js";
 import { traceReport, renderTraceText } from "../sinks/trace-text.js";
 import { durationArg } from "./options.js";
@@ -14,6 +14,7 @@ interface TraceFlags {
   duration?: number;
   interval: number;
   kube?: boolean;
+  instancePrefix: string;
 }
 
 /**
@@ -29,6 +30,8 @@ export function register(program: Command, exit: Exit = (c) => void (process.exi
     .option("--json", "print one JSON report per interval (JSON Lines)")
     .option("--duration <duration>", "stop after this long (default: until Ctrl-C or SIGTERM)", durationArg)
     .addOption(new Option("--interval <duration>", "print every this long").argParser(durationArg).default(2000, "2s"))
+    .addOption(new Option("--instance-prefix <prefix>", "tracefs instance name prefix (tests: touch no one else's)")
+      .argParser(instancePrefix).default("cgleak").hideHelp())
     .option("--kube", "name pods by namespace, name and owner from a cache of this node's pods (NODE_NAME; in-cluster config or KUBECONFIG)")
     .action(async (f: TraceFlags) => {
       let pods: PodSource | null = null;
@@ -51,6 +54,11 @@ export function register(program: Command, exit: Exit = (c) => void (process.exi
 
 class KubeStartError extends Error {}
 
+function instancePrefix(v: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v)) throw new InvalidArgumentError("letters, digits, '.', '_' and '-' only");
+  return v;
+}
+
 /** The pod cache, started without waiting for the API: the tracer never waits for it. */
 async function openPods(): Promise<PodSource> {
   const { kubeConfigSource, StartupError } = await import("../serve/kube-start.js");
@@ -67,7 +75,8 @@ async function openPods(): Promise<PodSource> {
 }
 
 async function runTrace(host: Host, f: TraceFlags, pods: PodSource | null): Promise<void> {
-  const tracer = new DyingTracer(host);
+  const log = (l: string): void => void process.stderr.write(`cgleak trace: ${l}\n`);
+  const tracer = dyingTracer(host, log, { instancePrefix: f.instancePrefix });
   tracer.on("warning", (msg: string) => process.stderr.write(`cgleak trace: skipped a line: ${msg}\n`));
   tracer.on("lost", (l: { count: number }) => process.stderr.write(`cgleak trace: the kernel dropped ${l.count} trace events\n`));
   tracer.start();

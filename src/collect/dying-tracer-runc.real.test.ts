@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Host } from "../host/host.js";
-import { DyingTracer } from "./dying-tracer.js";
-import { groupByWorkload, type SetChange } from "../analyze/dying-set.js";
+import { DyingTracer, memoryHierarchyId } from "./dying-tracer.js";
+import { DyingSet, groupByWorkload, type SetChange } from "../analyze/dying-set.js";
 import { needsRootMemcgV1, uniqueName, removeCgroupTree } from "../testing/kernel.js";
 
 const has = (bin: string): boolean => spawnSync("sh", ["-c", `command -v ${bin}`]).status === 0;
@@ -42,7 +42,8 @@ test("a churn of runc containers is named and attributed to its cgroup parent", 
   const state = path.join(base, "state");
   // Writers leave a file in the rootfs (ext4 page cache pins their memcg); `true` ones pin nothing.
   const scripts = ["echo 0 > /tmp/f0", "echo 1 > /tmp/f1", "echo 2 > /tmp/f2", "echo 3 > /tmp/f3", "true", "true"];
-  const tracer = new DyingTracer(new Host("/"));
+  const host = new Host("/");
+  const tracer = new DyingTracer(host, new DyingSet(memoryHierarchyId(host)));
   const removed = new Set<string>();
   tracer.on("change", (c: SetChange) => {
     if (c.type === "dying" && c.cgroup.path.startsWith(`/${name}/`)) removed.add(c.cgroup.path);

@@ -3,11 +3,12 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { Host } from "../host/host.js";
-import { DyingTracer } from "./dying-tracer.js";
-import type { SetChange } from "../analyze/dying-set.js";
+import { DyingTracer, memoryHierarchyId } from "./dying-tracer.js";
+import { DyingSet, type SetChange } from "../analyze/dying-set.js";
 import { MEMCG_V1, needsRootMemcgV1, uniqueName, runInCgroup, removeCgroupTree } from "../testing/kernel.js";
 
 const skip = needsRootMemcgV1();
+const HOST = new Host("/");
 
 /** Polls the tracer until `done` holds or `ms` pass; returns whether it held. */
 async function until(tracer: DyingTracer, done: () => boolean, ms: number): Promise<boolean> {
@@ -23,7 +24,7 @@ test("names exactly the memcgs pinned by page cache as dying; empty ones are rel
   const name = uniqueName("trace");
   const parent = `${MEMCG_V1}/${name}`;
   const files = `/tmp/${name}`;
-  const tracer = new DyingTracer(new Host("/"));
+  const tracer = new DyingTracer(HOST, new DyingSet(memoryHierarchyId(HOST)));
   const released = new Set<string>();
   tracer.on("change", (c: SetChange) => {
     if (c.type === "released") released.add(c.cgroup.path);
@@ -62,7 +63,7 @@ test("names exactly the memcgs pinned by page cache as dying; empty ones are rel
 test("detects events the kernel dropped when the ring buffer overflows", { skip }, () => {
   const parent = `${MEMCG_V1}/${uniqueName("lost")}`;
   // A 4 KiB buffer read only once: 3,000 mkdir + rmdir (+ release) overflow it.
-  const tracer = new DyingTracer(new Host("/"), { pollMs: 600_000, statsEveryMs: 0, bufferKb: 4 });
+  const tracer = new DyingTracer(HOST, new DyingSet(memoryHierarchyId(HOST)), { pollMs: 600_000, statsEveryMs: 0, bufferKb: 4 });
   let reported = 0;
   tracer.on("lost", (l: { count: number }) => (reported += l.count));
   try {

@@ -3,26 +3,31 @@ import type { Host } from "../host/host.js";
 import { ParseError } from "../host/errors.js";
 import { parseProcCgroups, memorySubsys } from "../parsers/proc-cgroups.js";
 import { parseTraceLine } from "../parsers/trace-event.js";
-import { DyingSet, type DyingCgroup, type SetChange } from "../analyze/dying-set.js";
-import { TraceInstance, TracefsUnavailable } from "./tracefs.js";
+import type { DyingSet, DyingCgroup, SetChange } from "../analyze/dying-set.js";
+import { TracefsUnavailable, type TraceInstance } from "../host/tracefs.js";
+import { formatInstanceName, type InstanceOwner } from "../parsers/trace-instance-name.js";
+import { lostCount, openInstance, openTracefs } from "./tracefs.js";
+import { selfOwner } from "./trace-owner.js";
 
 export const CGROUP_EVENTS = ["cgroup/cgroup_mkdir", "cgroup/cgroup_rmdir", "cgroup/cgroup_release"];
 
 export interface DyingTracerOptions {
-  /** Hierarchy id to keep (tracepoint `root=`); default: the memory controller's, from /proc/cgroups. */
-  root?: number;
+  /** The instance name's prefix (default "cgleak"); tests use their own so they touch no one else's. */
+  instancePrefix?: string;
+  /** Runs once tracefs is found and before the instance is made (removes what dead makers left); must not throw. */
+  beforeOpen?: (tracefsBase: string, self: InstanceOwner) => void;
   pollMs?: number;
   statsEveryMs?: number;
   bufferKb?: number;
 }
 
 /**
- * Streams the cgroup tracepoints of a private tracefs instance into a DyingSet.
+ * Streams the cgroup tracepoints of a private tracefs instance into the DyingSet it is given (built
+ * by the caller for `memoryHierarchyId(host)`, the hierarchy the kernel filter keeps).
  * Emits "change" (SetChange), "lost" ({ count, total }) and "warning" (string: a line it could
  * not parse). Cleans up on stop(), and on process exit as a safety net (uncaught exceptions too).
  */
 export class DyingTracer extends EventEmitter {
-  readonly set: DyingSet;
   startedAt = 0;
   private inst: TraceInstance | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -33,14 +38,18 @@ export class DyingTracer extends EventEmitter {
   private wallOffsetMs = 0;
   private readonly onExit = (): void => this.stop();
 
-  constructor(private readonly host: Host, private readonly opts: DyingTracerOptions = {}) {
+  constructor(private readonly host: Host, readonly set: DyingSet, private readonly opts: DyingTracerOptions = {}) {
     super();
-    this.set = new DyingSet(opts.root ?? memoryHierarchyId(host));
   }
 
+  /** Opens the instance, named for its owner (src/parsers/trace-instance-name.ts). Throws TracefsUnavailable. */
   start(): void {
     if (this.inst !== null) return;
-    this.inst = TraceInstance.open(this.host, {
+    const self = selfOwner(this.host); // read before mounting: a failure here leaves no mount behind
+    const name = formatInstanceName(this.opts.instancePrefix ?? "cgleak", self);
+    const tracefs = openTracefs(this.host, name);
+    this.opts.beforeOpen?.(tracefs.base, self);
+    this.inst = openInstance(tracefs, name, {
       events: CGROUP_EVENTS,
       filter: `root == ${this.set.root}`, // other hierarchies never reach the buffer
       bufferKb: this.opts.bufferKb ?? 512,
@@ -109,7 +118,7 @@ export class DyingTracer extends EventEmitter {
 
   private checkStats(): void {
     this.lastStats = Date.now();
-    if (this.inst !== null) this.noteLost("stats", this.inst.lostCount());
+    if (this.inst !== null) this.noteLost("stats", lostCount(this.inst));
   }
 
   // Markers and stats count the same losses: the larger total is the best estimate.

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import * as os from "node:os";
 import { needsRootMemcgV1 } from "../testing/kernel.js";
 import { Host } from "../host/host.js";
-import { TraceInstance, TracefsUnavailable } from "./tracefs.js";
+import { openTracefs } from "./tracefs.js";
+import { TracefsUnavailable } from "../host/tracefs.js";
 import { CLI } from "../testing/fixtures.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -67,10 +68,10 @@ test("the instance and its private mount are gone after SIGTERM and after SIGINT
 });
 
 test("the instance is gone after an uncaught exception in the tracing process", { skip }, async () => {
-  const tracer = path.join(here, "dying-tracer.js");
+  const tracer = path.join(here, "../actions/tracer.js");
   const host = path.join(here, "../host/host.js");
-  const script = `import { DyingTracer } from ${JSON.stringify(tracer)}; import { Host } from ${JSON.stringify(host)};
-    const t = new DyingTracer(new Host("/")); t.start(); console.log("started");
+  const script = `import { dyingTracer } from ${JSON.stringify(tracer)}; import { Host } from ${JSON.stringify(host)};
+    const t = dyingTracer(new Host("/"), () => {}); t.start(); console.log("started");
     setTimeout(() => { throw new Error("boom"); }, 300);`;
   await checkCleanExit(["--input-type=module", "-e", script], () => {});
 });
@@ -90,7 +91,7 @@ test("refuses cleanly on a kernel without tracefs", { skip: process.getuid?.() !
     fs.mkdirSync(path.join(root, "proc/self"), { recursive: true });
     fs.writeFileSync(path.join(root, "proc/self/mountinfo"), "22 1 0:21 / /sys rw,relatime shared:7 - sysfs sysfs rw\n");
     fs.writeFileSync(path.join(root, "proc/filesystems"), "nodev\tsysfs\nnodev\tproc\n");
-    assert.throws(() => TraceInstance.open(new Host(root), { events: [] }), (e: unknown) =>
+    assert.throws(() => openTracefs(new Host(root), "cgleak-test"), (e: unknown) =>
       e instanceof TracefsUnavailable && e.message === "this kernel has no tracefs (/proc/filesystems lists none)");
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import type { Host } from "../host/host.js";
-import { DyingTracer } from "../collect/dying-tracer.js";
+import type { DyingTracer } from "../collect/dying-tracer.js";
+import { dyingTracer } from "../actions/tracer.js";
 import type { DyingCgroup, SetChange } from "../analyze/dying-set.js";
 import type { Store } from "../store/store.js";
 import { DYING_STATE_KEY, type DyingState } from "../store/dying-state.js";
@@ -41,7 +42,7 @@ export class ServeTrace {
   private readonly released: Array<(seconds: number) => void> = [];
 
   constructor(private readonly o: ServeTraceOptions) {
-    this.tracer = new DyingTracer(o.host);
+    this.tracer = dyingTracer(o.host, (l) => o.log(`trace: ${l}`));
     this.tracer.on("change", (c: SetChange) => this.changed(c));
     this.tracer.on("lost", (l: { count: number }) => {
       for (const c of this.tracer.dyingSet()) this.unconfirmed.add(key(c));
