@@ -46,7 +46,6 @@ const KNOWN = new Set([
   "collect/runtimes.ts -> node:fs",
   "collect/static-versions.ts -> node:fs",
   "collect/tracefs.ts -> node:fs",
-  "collect/walk.ts -> node:fs",
   // Test helpers that still live in production folders (they belong in src/testing/).
   "kube/testing.ts -> testing",
   "serve/testing.ts -> testing",

@@ -8,7 +8,7 @@ import { readSubtreeCharges } from "../collect/charges.js";
 import { dyingCount, sleepMs } from "./dying.js";
 import { writeKnob } from "./repro-pin.js";
 import { inCgroupDir, TargetRefused } from "./target.js";
-import { walkCgroupDirs } from "../collect/walk.js";
+import { walkCgroupDirs } from "../host/walk.js";
 import { parseMemoryStat } from "../parsers/memory-stat.js";
 
 export type ReclaimAction =

@@ -4,7 +4,7 @@ import { settledDying, yieldToSignals } from "./dying.js";
 import { runInside, rmdirRetry } from "./repro.js";
 import { writeKnob } from "./repro-pin.js";
 import { fill, isIdExhaustion, type FillResult } from "./fill.js";
-import { walkCgroupDirs } from "../collect/walk.js";
+import { walkCgroupDirs } from "../host/walk.js";
 import { boundSwapPinnedIds } from "../collect/swap-ids.js";
 import { MEMCG_ID_CAP } from "../analyze/ids.js";
 

@@ -3,7 +3,7 @@ import { readMemorySubsys } from "./memory-subsys.js";
 import { ParseError } from "../host/errors.js";
 import { parseCgroupStat, type CgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy } from "./mounts.js";
-import { walkCgroupDirs, type WalkEntry } from "./walk.js";
+import { walkCgroupDirs, type WalkEntry } from "../host/walk.js";
 import { childrenAreSubtreeRoots, subtreeOf } from "./subtrees.js";
 import { findPins, type Pin, type PinScan } from "./pins.js";
 import { subtreeFacts, type SubtreeFacts } from "./subtree-facts.js";

@@ -1,6 +1,6 @@
 import type { Host } from "../host/host.js";
 import type { CgroupHierarchy } from "./mounts.js";
-import type { WalkEntry } from "./walk.js";
+import type { WalkEntry } from "../host/walk.js";
 import { ChargeReader, below, clamp, isZero, minus, type Charge, type Stat } from "./charge-reader.js";
 
 export type { Charge } from "./charge-reader.js";
