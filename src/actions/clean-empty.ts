@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import type { Host } from "../host/host.js";
 import { readCgroupMounts, type CgroupHierarchy } from "../collect/mounts.js";
-import { walkCgroupDirs, type WalkEntry } from "../collect/walk.js";
+import { walkCgroupDirs, type WalkEntry } from "../host/walk.js";
 import { parentOf } from "../collect/subtrees.js";
 import { parseCgroupEvents } from "../parsers/cgroup-events.js";
 import { childName, inCgroupDir, splitTarget, TargetRefused } from "./target.js";

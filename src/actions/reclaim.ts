@@ -10,7 +10,7 @@ import { dyingCount } from "./dying.js";
 import { sleepMs } from "./rmdir.js";
 import { writeKnob } from "./knob.js";
 import { inCgroupDir, TargetRefused } from "./target.js";
-import { walkCgroupDirs } from "../collect/walk.js";
+import { walkCgroupDirs } from "../host/walk.js";
 import { parseMemoryStat } from "../parsers/memory-stat.js";
 
 export type ReclaimAction =

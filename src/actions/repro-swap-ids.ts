@@ -5,7 +5,7 @@ import { runInside } from "./repro.js";
 import { rmdirRetry } from "./rmdir.js";
 import { writeKnob } from "./knob.js";
 import { fill, isIdExhaustion, type FillResult } from "./fill.js";
-import { walkCgroupDirs } from "../collect/walk.js";
+import { walkCgroupDirs } from "../host/walk.js";
 import { boundSwapPinnedIds } from "../collect/swap-ids.js";
 import { MEMCG_ID_CAP } from "../analyze/ids.js";
 

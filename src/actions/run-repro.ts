@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import type { Host } from "../host/host.js";
 import { collectNode } from "../collect/node.js";
-import { walkCgroupDirs } from "../collect/walk.js";
+import { walkCgroupDirs } from "../host/walk.js";
 import { formatBytes, formatCount } from "../analyze/format.js";
 import { MEMCG_ID_CAP } from "../analyze/ids.js";
 import { Scratch } from "./scratch.js";

@@ -10,7 +10,10 @@ import { fileURLToPath } from "node:url";
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
 const all = fs.readdirSync(dir).filter((f) => f.endsWith(".js") && f !== "main.js" && !f.startsWith("_") && !f.endsWith(".test.js")).map((f) => f.slice(0, -3)).sort();
-const names = wanted.length > 0 ? wanted : all;
+// After a benchmark's name, other words are its arguments (`npm run bench -- scan 10k+`).
+const known = wanted.filter((w) => all.includes(w));
+const args = known.length > 0 ? wanted.filter((w) => !all.includes(w)) : [];
+const names = wanted.length === 0 ? all : known.length > 0 ? known : wanted;
 let failed = 0;
 for (const name of names) {
   if (!all.includes(name)) {
@@ -19,7 +22,7 @@ for (const name of names) {
     continue;
   }
   process.stdout.write(`\n## bench ${name}\n`);
-  const r = spawnSync(process.execPath, [path.join(dir, `${name}.js`)], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, [path.join(dir, `${name}.js`), ...args], { stdio: "inherit" });
   if (r.status !== 0) failed++;
 }
 if (failed > 0) process.exitCode = 1;

@@ -1,25 +1,24 @@
 /**
- * The scan's speed and memory on the real kernel: 10,000 and 60,000 live memcgs (100 or 600
- * parents of 99 leaves, as in docs/lab-results.md §5), removed afterwards even on failure or Ctrl-C.
+ * The scan's speed and memory on the real kernel (issue #17): 10,000 and 60,000 live memcgs (100 or
+ * 600 parents of 99 leaves, as in docs/lab-results.md §5), and a kubelet-like tree of 10,000 live
+ * memcgs with 1,000 dying containers under live pods (src/bench/_scan-tree.ts), each removed
+ * afterwards even on failure or Ctrl-C.
  * Reports the median walk, the median whole `cgleak scan --json` process (the bin, as installed),
  * the median `find <mount> -type d | wc -l`, their ratios, and the scan process's peak RSS.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Host } from "../host/host.js";
 import { runScan, DEFAULT_THRESHOLDS } from "../scan.js";
-import { MEMCG_V1, needsRootMemcgV1, removeCgroupTree } from "../testing/kernel.js";
+import { MEMCG_V1, needsRootMemcgV1 } from "../testing/kernel.js";
+import { buildFlat, buildKubepods, removeTree } from "./_scan-tree.js";
 import { CLI } from "../testing/fixtures.js";
 
 const RUNS = 11;
 /** `npm run bench -- scan 10k+` runs only the scenarios whose label starts with it. */
 const only = process.argv.slice(2).find((a) => a !== "scan");
 const root = path.join(MEMCG_V1, `cgleak-bench-${process.pid}`);
-/**
- * Where the dying containers' pages live: tmpfs (shmem), which other engineers' drop_caches cannot
- * free mid-benchmark; deleting the files frees the dying containers.
- */
+/** Where the dying containers' pages live (see src/bench/_scan-tree.ts). */
 const FILES = `/dev/shm/cgleak-bench-${process.pid}-files`;
 
 /**
@@ -28,47 +27,6 @@ const FILES = `/dev/shm/cgleak-bench-${process.pid}-files`;
  * line of JS: ~40 ms per start here, nothing a scan needs. Both figures are printed.
  */
 const NODE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"));
-
-function build(parents: number): void {
-  fs.mkdirSync(root);
-  for (let p = 0; p < parents; p++) {
-    const dir = path.join(root, `p${p}`);
-    fs.mkdirSync(dir);
-    for (let c = 0; c < 99; c++) fs.mkdirSync(path.join(dir, `c${c}`));
-  }
-}
-
-/**
- * 10,000 live memcgs as above (91 parents of 99), plus 10 parents of 50 live pods, each pod with one
- * live container; 500 of those pods also had two containers that wrote a page of tmpfs and
- * were removed: 1,000 dying containers under live pods. One shell does all the writes (moving
- * itself from container to container), so building costs no process per container.
- */
-function buildWithDying(): void {
-  build(91);
-  const files = FILES;
-  fs.mkdirSync(files, { recursive: true });
-  const dying: string[] = [];
-  for (let p = 0; p < 10; p++) {
-    for (let q = 0; q < 50; q++) {
-      const pod = path.join(root, `kp${p}`, `pod${q}`);
-      fs.mkdirSync(path.join(pod, "live"), { recursive: true });
-      for (const c of ["old1", "old2"]) {
-        fs.mkdirSync(path.join(pod, c));
-        dying.push(path.join(pod, c));
-      }
-    }
-  }
-  // On stdin: one argument may not exceed 128 KiB (MAX_ARG_STRLEN).
-  const script = dying.map((d, i) => `echo $$ > ${d}/cgroup.procs && printf '%4096s' x > ${files}/f${i} || exit 1`).join("\n");
-  const r = spawnSync("sh", [], { input: `set -e\n${script}\necho $$ > ${root}/cgroup.procs\n`, stdio: ["pipe", "inherit", "inherit"] });
-  if (r.status !== 0) throw new Error("the writers failed");
-  for (const d of dying) fs.rmdirSync(d);
-}
-
-function cleanupFiles(): void {
-  fs.rmSync(FILES, { recursive: true, force: true });
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -135,16 +93,30 @@ function measure(label: string): void {
   const ms = (x: number): string => `${(x * 1000).toFixed(0)} ms`;
   process.stdout.write(
     `${label}: ${live} live memcgs, ${dying} dying (pins: ${reads} memory.stat reads, ${median(pinsMs).toFixed(1)} ms) | walk ${(w * 1000).toFixed(1)} ms (other controllers ${median(ctlMs).toFixed(1)} ms) | cgleak scan --json ${ms(p)} | find ${ms(f)} | scan/find ${(p / f).toFixed(2)} | walk/find ${(w / f).toFixed(2)} | peak RSS ${rss.toFixed(0)} MB\n` +
+      `     scan/find run by run (${RUNS} runs): without NODE_EXTRA_CA_CERTS ${spread(procs, finds)}; with it ${spread(inherited, finds)}\n` +
       `     (node -e 0 ${ms(n)}; with this shell's NODE_EXTRA_CA_CERTS the scan takes ${ms(q)}, scan/find ${(q / f).toFixed(2)})\n` +
       `     CPU time (user + system): scan ${ms(cpuScan)}, find ${ms(cpuFind)}, scan/find ${(cpuScan / cpuFind).toFixed(2)}\n`,
   );
 }
 
-/** Deleting the tmpfs files frees the dying containers too. */
-function cleanup(): void {
-  removeCgroupTree(root);
-  cleanupFiles();
+/**
+ * The ratio of each scan to the find run right after it: median and range. Others share this
+ * machine, so a single median hides how much one busy moment moves the figure.
+ */
+function spread(scans: number[], finds: number[]): string {
+  const r = scans.map((s, i) => s / (finds[i] as number)).sort((a, b) => a - b);
+  return `median ${median(r).toFixed(2)}, range ${(r[0] as number).toFixed(2)}-${(r[r.length - 1] as number).toFixed(2)}`;
 }
+
+function cleanup(): void {
+  removeTree(root, FILES);
+}
+
+const SCENARIOS = [
+  ["10k", () => buildFlat(root, 101)],
+  ["10k+1000 dying under live pods", () => buildKubepods(root, FILES)],
+  ["60k", () => buildFlat(root, 606)],
+] as const;
 
 const skip = needsRootMemcgV1();
 if (skip) {
@@ -155,7 +127,7 @@ if (skip) {
     process.exit(130);
   });
   try {
-    for (const [label, make] of [["10k", () => build(101)], ["10k+1000 dying", buildWithDying], ["60k", () => build(606)]] as const) {
+    for (const [label, make] of SCENARIOS) {
       if (only !== undefined && !label.startsWith(only)) continue;
       make();
       try {

@@ -2,7 +2,7 @@ import type { Host } from "../host/host.js";
 import { parseProcCgroups, type CgroupSubsys } from "../parsers/proc-cgroups.js";
 import { parseCgroupStat } from "../parsers/cgroup-stat.js";
 import type { CgroupHierarchy, CgroupMounts } from "./mounts.js";
-import { walkCgroupDirs } from "./walk.js";
+import { walkCgroupDirs } from "../host/walk.js";
 
 /** One controller's live and dying cgroups, or why a figure is missing. */
 export interface ControllerFacts {

@@ -3,7 +3,7 @@ import { HostReadError } from "../host/errors.js";
 import { memoryDying, readKernelTotal } from "./kernel-total.js";
 import { parseCgroupStat } from "../parsers/cgroup-stat.js";
 import { readCgroupMounts, type CgroupHierarchy } from "./mounts.js";
-import { walkCgroupDirs } from "./walk.js";
+import { walkCgroupDirs } from "../host/walk.js";
 
 /**
  * Dying memcgs below `rel` (a v2 cgroup.stat knows them per subtree) or, on v1, kernel-wide:

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { Host } from "../host/host.js";
 import { runScan, DEFAULT_THRESHOLDS } from "../scan.js";
 import type { ScanReport } from "../analyze/report.js";
-import { walkCgroupDirs } from "./walk.js";
+import { walkCgroupDirs } from "../host/walk.js";
 import { MEMCG_V1, needsRootMemcgV1, removeCgroupTree, runInCgroup, syncAndDropCaches, uniqueName } from "../testing/kernel.js";
 import { runCli } from "../testing/fixtures.js";
 

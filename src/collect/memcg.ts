@@ -2,7 +2,7 @@ import type { Host } from "../host/host.js";
 import { readKernelTotal, type KernelTotal } from "./kernel-total.js";
 import { ParseError } from "../host/errors.js";
 import type { CgroupHierarchy } from "./mounts.js";
-import { walkCgroupDirs, type WalkEntry } from "./walk.js";
+import { walkCgroupDirs, type WalkEntry } from "../host/walk.js";
 import { childrenAreSubtreeRoots, subtreeOf } from "./subtrees.js";
 import { findPins, type Pin, type PinScan } from "./pins.js";
 import { subtreeFacts, type SubtreeFacts } from "./subtree-facts.js";

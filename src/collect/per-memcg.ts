@@ -2,7 +2,7 @@ import type { Host } from "../host/host.js";
 import { parseCgroupEvents } from "../parsers/cgroup-events.js";
 import { parseSingleValue } from "../parsers/single-value.js";
 import type { CgroupHierarchy } from "./mounts.js";
-import type { WalkEntry } from "./walk.js";
+import type { WalkEntry } from "../host/walk.js";
 import { parentOf, shapeOf } from "./subtrees.js";
 
 /** Facts that need a file read in every memcg: three system calls each, so read only on demand. */

@@ -7,7 +7,7 @@ import { Host } from "../host/host.js";
 import { tempHost } from "../testing/fixtures.js";
 import { collectMemcg } from "./memcg.js";
 import { childrenAreSubtreeRoots, isSubtreeRoot, subtreeOf } from "./subtrees.js";
-import { walkCgroupDirs, type WalkEntry } from "./walk.js";
+import { walkCgroupDirs, type WalkEntry } from "../host/walk.js";
 
 test("subtree roots: top-level directories and the children of a top-level kubepods*", () => {
   assert.equal(isSubtreeRoot(""), false);
@@ -133,7 +133,7 @@ test("walkCgroupDirs gives back the working directory when visit throws", () => 
 test("walkCgroupDirs in a worker thread, which cannot change directory, walks with absolute paths", async () => {
   const dir = kubeHost();
   try {
-    const walk = new URL("./walk.js", import.meta.url).href;
+    const walk = new URL("../host/walk.js", import.meta.url).href;
     const code = `import { walkCgroupDirs } from ${JSON.stringify(walk)}; import { parentPort, workerData } from "node:worker_threads";
       parentPort.postMessage(walkCgroupDirs(workerData, () => {}));`;
     const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: `${dir}/${MEMCG}` });

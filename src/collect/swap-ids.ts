@@ -3,7 +3,7 @@ import { parseCgroupStat } from "../parsers/cgroup-stat.js";
 import { parseSingleValue } from "../parsers/single-value.js";
 import { parseMeminfo } from "../parsers/meminfo.js";
 import type { CgroupHierarchy } from "./mounts.js";
-import { walkCgroupDirs } from "./walk.js";
+import { walkCgroupDirs } from "../host/walk.js";
 
 /** One swap entry is one page: a dying memcg that keeps its ID holds at least one. */
 const PAGE = 4096;

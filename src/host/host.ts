@@ -132,5 +132,3 @@ export class Host {
   }
 }
 
-// Their home is kernel-file.ts; collect/walk.ts imports toReadError from here.
-export { MAX_KERNEL_FILE, readKernelFile, toReadError } from "./kernel-file.js";

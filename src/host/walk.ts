@@ -1,12 +1,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isVanished } from "../host/errors.js";
-import { toReadError } from "../host/host.js";
+import { isVanished } from "./errors.js";
+import { toReadError } from "./kernel-file.js";
+import { listBytes, listUndecodable, lstat } from "./walk-bytes.js";
 
 /** One cgroup directory met by the walk. */
 export interface WalkEntry {
   /** Path relative to the hierarchy root, "" for the root itself, "/"-separated. */
   rel: string;
+  /**
+   * The same path as bytes where a name on it is not UTF-8; `rel` is then its escaped form
+   * (host/name-bytes.ts), for people to read, and names no file. null for every other directory.
+   */
+  bytes: Buffer | null;
   depth: number;
   mtimeMs: number;
   /** Link count: on cgroupfs 2 plus the number of subdirectories. */
@@ -24,8 +30,6 @@ export interface WalkStats {
   /** Directories whose entries had to be listed (the rest cost one stat). */
   listed: number;
 }
-
-const NO_THROW = { throwIfNoEntry: false } as const;
 
 /**
  * Walks a cgroup hierarchy and calls `visit` for every directory, the root included, parents
@@ -45,7 +49,7 @@ const NO_THROW = { throwIfNoEntry: false } as const;
 export function walkCgroupDirs(root: string, visit: (e: WalkEntry) => void, descend: (e: WalkEntry) => boolean = () => true): WalkStats {
   const top = path.resolve(root);
   const st = statRoot(top);
-  const first: WalkEntry = { rel: "", depth: 0, mtimeMs: st.mtimeMs, nlink: st.nlink, parent: null, children: null };
+  const first: WalkEntry = { rel: "", bytes: null, depth: 0, mtimeMs: st.mtimeMs, nlink: st.nlink, parent: null, children: null };
   const cwd = currentDirectory();
   try {
     return walkFrom(top, first, visit, descend, cwd !== undefined);
@@ -58,34 +62,52 @@ function walkFrom(top: string, first: WalkEntry, visit: (e: WalkEntry) => void, 
   const stats: WalkStats = { dirs: 1, vanished: 0, listed: 0 };
   visit(first);
   const stack = [first];
+  const found = (parent: WalkEntry, e: WalkEntry): void => {
+    stats.dirs++;
+    (parent.children as WalkEntry[]).push(e);
+    visit(e);
+    if (e.nlink !== 2) stack.push(e);
+  };
   while (stack.length > 0) {
     const parent = stack.pop() as WalkEntry;
     if (parent.nlink === 2 || !descend(parent)) continue;
-    const dir = parent.rel === "" ? top : `${top}/${parent.rel}`;
-    const names = list(dir, relative);
-    if (names === undefined) {
-      stats.vanished++;
-      continue;
-    }
-    stats.listed++;
-    // Kept so the pins can be found from the tree without listing a directory twice.
-    const kids: WalkEntry[] = (parent.children = []);
-    const prefix = parent.rel === "" ? "" : `${parent.rel}/`;
-    for (const d of names) {
-      if (!d.isDirectory()) continue;
-      const s = lstat(relative ? d.name : `${dir}/${d.name}`, `${dir}/${d.name}`);
-      if (s === undefined) {
-        stats.vanished++;
-        continue;
-      }
-      const e: WalkEntry = { rel: prefix + d.name, depth: parent.depth + 1, mtimeMs: s.mtimeMs, nlink: s.nlink, parent, children: null };
-      stats.dirs++;
-      kids.push(e);
-      visit(e);
-      if (e.nlink !== 2) stack.push(e);
-    }
+    const s = parent.bytes === null ? listNames(top, parent, relative, found) : listBytes(top, parent, found);
+    stats.listed += s.listed;
+    stats.vanished += s.vanished;
   }
   return stats;
+}
+
+type Found = (parent: WalkEntry, e: WalkEntry) => void;
+interface Counts { listed: number; vanished: number }
+const LISTED: Counts = { listed: 1, vanished: 0 };
+const GONE: Counts = { listed: 0, vanished: 1 };
+
+/**
+ * The children of a directory whose path is UTF-8 (nearly all): listed from inside it. A name
+ * that is not UTF-8 comes back with U+FFFD in it and names no file: those are found again by bytes.
+ */
+function listNames(top: string, parent: WalkEntry, relative: boolean, found: Found): Counts {
+  const dir = parent.rel === "" ? top : `${top}/${parent.rel}`;
+  const names = list(dir, relative);
+  if (names === undefined) return GONE;
+  // Kept so the pins can be found from the tree without listing a directory twice.
+  parent.children = [];
+  const prefix = parent.rel === "" ? "" : `${parent.rel}/`;
+  let vanished = 0;
+  let undecodable = false;
+  for (const d of names) {
+    if (!d.isDirectory()) continue;
+    if (d.name.includes("\uFFFD")) {
+      undecodable = true;
+      continue;
+    }
+    const s = lstat(relative ? d.name : `${dir}/${d.name}`, `${dir}/${d.name}`);
+    if (s === undefined) vanished++;
+    else found(parent, { rel: prefix + d.name, bytes: null, depth: parent.depth + 1, mtimeMs: s.mtimeMs, nlink: s.nlink, parent, children: null });
+  }
+  if (undecodable) vanished += listUndecodable(top, parent, found);
+  return vanished === 0 ? LISTED : { listed: 1, vanished };
 }
 
 /** A directory's entries, from inside it when `relative`; undefined when it vanished. */
@@ -97,18 +119,6 @@ function list(dir: string, relative: boolean): fs.Dirent[] | undefined {
   } catch (err) {
     if (!isVanished(err)) throw toReadError(dir, err);
     return undefined;
-  }
-}
-
-/**
- * Errors name the real path (a Host maps it back to the host path): a raw "EACCES: permission
- * denied, chdir '/' -> '...'" says neither what cgleak was doing nor where.
- */
-function lstat(p: string, real: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(p, NO_THROW);
-  } catch (err) {
-    throw toReadError(real, err);
   }
 }
 
