@@ -1,4 +1,5 @@
 import type { PinPod, PinReport, ScanReport } from "../analyze/report.js";
+import { podNamesNote, type PodSource } from "./pod-cache.js";
 
 /** What names a pod UID: the pod cache (serve --trace --kube), or the names stored with the traced set. */
 export interface PodLookup {
@@ -23,3 +24,8 @@ function named(p: PinReport, pods: PodLookup): PinReport {
   return pod === undefined ? p : { ...p, pod: { ...pod } };
 }
 
+
+/** A pod cache as the API's lookup (serve's own cache, where no tracer holds one). */
+export function podLookup(src: PodSource): PodLookup {
+  return { podName: (uid) => src.names.get(uid), podNote: () => podNamesNote(src) };
+}

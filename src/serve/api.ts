@@ -17,6 +17,8 @@ export interface ApiContext {
   trace?: ({ doc(kernelDying: number | null): unknown } & Partial<PodLookup>) | null;
   /** Host names the page and /api answer to besides IP literals and localhost (--allowed-host). */
   allowedHosts?: string[];
+  /** A pod cache of its own (podLookup(new PodCache(...)) for --kube without --trace); else the tracer's. */
+  pods?: PodLookup | null;
 }
 
 /** /api/history answers at most this many points (default DEFAULT_POINTS), from at most MAX_WINDOW_MS back. */
@@ -58,6 +60,7 @@ function redacted(r: ScanReport): ScanReport {
 
 /** Pins under a pod get its name and owner where the tracer's pod cache (or its stored set) knows them. */
 function named(c: ApiContext, r: ScanReport): ScanReport {
+  if (c.pods) return namePins(r, c.pods);
   const t = c.trace;
   if (t?.podName === undefined || t.podNote === undefined) return r;
   return namePins(r, { podName: (uid) => t.podName!(uid), podNote: () => t.podNote!() });

@@ -211,12 +211,14 @@
   function renderPins(d) {
     const pins = d.pins || [];
     const owner = (o) => (o.ownerKind ? ` (${o.ownerKind} ${o.ownerName})` : "");
-    const pod = (p) => (p.pod ? `${p.pod.namespace}/${p.pod.name}${owner(p.pod)}` : p.podUid ? `pod ${p.podUid}` : "–");
+    const pod = (p) => (p.pod ? `${p.pod.namespace}/${p.pod.name}${owner(p.pod)}`
+      : p.podUid ? `pod ${p.podUid}` : "–");
     $("pins").tBodies[0].replaceChildren(...pins.slice(0, 10).map((p) => el("tr", null, null,
       el("td", null, "path", ...breakable(p.path === "" ? "/" : p.path)), el("td", pod(p)),
       el("td", bytes(p.fileBytes), "num"), el("td", bytes(p.shmemBytes), "num"))));
     if (pins.length === 0) $("pins").tBodies[0].append(el("tr", null, null, el("td", "No dying memcg pins anything.")));
-    $("pins-note").textContent = (pins.length > 10 ? `${pins.length - 10} more in api/status. ` : "") + (d.podNames || "");
+    const more = pins.length > 10 ? `${pins.length - 10} more in api/status. ` : "";
+    $("pins-note").textContent = more + (d.podNames || "");
   }
 
   /** A dash where the count could not be read; the reason is the row's tooltip. */

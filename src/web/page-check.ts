@@ -78,7 +78,8 @@ function readPage(page: Page) {
       points: Number(chartFig.dataset.points), forecast: chartFig.dataset.forecast ?? "", inked,
       findingsText: document.getElementById("findings")!.innerText,
       controllerRows: [...(document.getElementById("controllers") as HTMLTableElement).tBodies[0]!.rows].map((tr) => [...tr.cells].map((td) => td.textContent ?? "")),
-      pinPaths: [...(document.getElementById("pins") as HTMLTableElement).tBodies[0]!.rows].map((tr) => tr.cells[0]?.textContent ?? ""),
+      pinPaths: [...(document.getElementById("pins") as HTMLTableElement).tBodies[0]!.rows]
+        .map((tr) => tr.cells[0]?.textContent ?? ""),
     };
   });
 }
