@@ -80,19 +80,39 @@ export function simulate(input: SimInput): SimResult {
   const memDying = dyingThatFillTheBudget(input);
   let peakDying = 0;
   let peakIds = live;
+  // dying at hour t = leaks of the pods removed in [t - window, t)
+  const leakedWithin = (i: number, t: number, window: number): number => {
+    const first = Math.max(1, Math.ceil((t - window) * r + 1 - 1e-9));
+    return first > i - 1 ? 0 : leakedBy(i - 1) - leakedBy(first - 1);
+  };
   for (let i = 1; ; i++) {
     const t = (i - 1) / r;
     if (t > horizonHours) return result(undefined, undefined, i - 1, peakDying, peakIds, input);
-    // dying now = leaks of the pods removed in [t - window, t)
-    const window = pinWindow(t, input);
-    const first = Math.max(1, Math.ceil((t - window) * r + 1 - 1e-9));
-    const dying = first > i - 1 ? 0 : leakedBy(i - 1) - leakedBy(first - 1);
+    const reclaimable = leakedWithin(i, t, pinWindow(t, input));
+    const { dying, holdingIds } = dyingAt(reclaimable, leakedWithin(i, t, swapWindow(t, input)), input);
     if (dying > peakDying) peakDying = dying;
-    const ids = live + idsHeldByDying(dying, input);
+    const ids = live + holdingIds;
     if (ids > peakIds) peakIds = ids;
     if (ids + m > idCap) return result(t, "id-cap", i - 1, peakDying, peakIds, input);
     if (dying >= memDying) return result(t, "memory", i - 1, peakDying, peakIds, input);
   }
+}
+
+/**
+ * The dying memcgs and those holding an ID, from the leaks within the pin window (`reclaimable`)
+ * and within the same window without reclaim (`kept`). Where only swapped-out ones hold IDs, the
+ * swap share of `kept` stays: reclaim (dropping caches) does not swap pages back in.
+ */
+function dyingAt(reclaimable: number, kept: number, input: SimInput): { dying: number; holdingIds: number } {
+  if (input.dyingHoldIds) return { dying: reclaimable, holdingIds: reclaimable };
+  const swapped = idsHeldByDying(kept, input);
+  return { dying: reclaimable - idsHeldByDying(reclaimable, input) + swapped, holdingIds: swapped };
+}
+
+/** The pin window of swapped-out pages: reclaim does not free them, a reboot or pinnedHours does. */
+function swapWindow(t: number, input: SimInput): number {
+  const { reclaimEveryHours: _r, ...noReclaim } = input;
+  return pinWindow(t, noReclaim);
 }
 
 /** IDs the dying memcgs hold: all of them before 4.8, else floor(dying x swap share). */
@@ -153,7 +173,8 @@ export function podsBeforeFailure(input: SimInput): number | undefined {
 /**
  * Closed form of the same model: the forever formula holds until the first pin window closes
  * (a reboot, a reclaim of finite pins, or pins expiring); if the node has not failed by then,
- * no later window is longer, so it never fails.
+ * no later window is longer, so it never fails. Not for a swap share with reclaim on a 4.8+
+ * kernel: the swapped-out memcgs outlive the reclaims and keep adding up (simulate() has them).
  */
 export function closedForm(input: SimInput): { failsAtHours: number | undefined; failure: SimFailure | undefined; pods: number } {
   const ids = podsBeforeFailure(input);
