@@ -24,7 +24,6 @@ function named(p: PinReport, pods: PodLookup): PinReport {
   return pod === undefined ? p : { ...p, pod: { ...pod } };
 }
 
-
 /** A pod cache as the API's lookup (serve's own cache, where no tracer holds one). */
 export function podLookup(src: PodSource): PodLookup {
   return { podName: (uid) => src.names.get(uid), podNote: () => podNamesNote(src) };
