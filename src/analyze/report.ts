@@ -43,6 +43,8 @@ export interface ScanReport {
     pins?: PinReport[];
     /** memory.stat / cgroup.stat files read to find the pins (0 when nothing is dying). */
     pinReads?: number;
+    /** serve: where the pins' pod names come from, or why there are none. */
+    podNames?: string;
     /** Kernel memory one dying memcg holds here: the cost model applied to this kernel and its CPUs. */
     kernelBytesEach: number;
     kernelBytes: number;
@@ -97,6 +99,16 @@ export interface PinReport extends Charge {
   subtree: string;
   /** The Kubernetes pod UID in its path (the live pod of dying containers), or null. */
   podUid: string | null;
+  /** serve --trace --kube: the pod the UID names and its owner, from the pod cache (src/kube/pin-owners.ts). */
+  pod?: PinPod;
+}
+
+/** A pod as the pod cache names it: a ReplicaSet with a pod-template hash is named by its Deployment. */
+export interface PinPod {
+  namespace: string;
+  name: string;
+  ownerKind?: string;
+  ownerName?: string;
 }
 
 /** A per-memcg check: its result, or why it was not run. */

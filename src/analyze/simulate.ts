@@ -25,6 +25,12 @@ export interface SimInput {
   pinnedHours: number;
   /** True on kernels where dying memcgs keep their ID (before 4.8, RHEL 7's 3.10). */
   dyingHoldIds: boolean;
+  /**
+   * 0..1: the share of the dying memcgs whose pages are swapped out. Where dying memcgs hold no
+   * ID (4.8+), these still do: swap records pin the private ID (73f576c04b94) until the pages are
+   * swapped back in or their tmpfs files deleted. Ignored where every dying memcg holds its ID.
+   */
+  swapShare?: number;
   /** Reclaim (drop caches) frees every finitely pinned dying memcg this often. */
   reclaimEveryHours?: number;
   rebootEveryHours?: number;
@@ -48,7 +54,7 @@ export interface SimResult {
   /** Most dying memcgs at once, and the memory they held. */
   peakDying: number;
   peakDyingBytes: number;
-  /** Most memcg IDs in use at once (live + dying where dying hold IDs). */
+  /** Most memcg IDs in use at once (live + dying where dying hold IDs, else the swapped-out share). */
   peakIds: number;
 }
 
@@ -74,19 +80,49 @@ export function simulate(input: SimInput): SimResult {
   const memDying = dyingThatFillTheBudget(input);
   let peakDying = 0;
   let peakIds = live;
+  // dying at hour t = leaks of the pods removed in [t - window, t)
+  const leakedWithin = (i: number, t: number, window: number): number => {
+    const first = Math.max(1, Math.ceil((t - window) * r + 1 - 1e-9));
+    return first > i - 1 ? 0 : leakedBy(i - 1) - leakedBy(first - 1);
+  };
   for (let i = 1; ; i++) {
     const t = (i - 1) / r;
     if (t > horizonHours) return result(undefined, undefined, i - 1, peakDying, peakIds, input);
-    // dying now = leaks of the pods removed in [t - window, t)
-    const window = pinWindow(t, input);
-    const first = Math.max(1, Math.ceil((t - window) * r + 1 - 1e-9));
-    const dying = first > i - 1 ? 0 : leakedBy(i - 1) - leakedBy(first - 1);
+    const reclaimable = leakedWithin(i, t, pinWindow(t, input));
+    const { dying, holdingIds } = dyingAt(reclaimable, leakedWithin(i, t, swapWindow(t, input)), input);
     if (dying > peakDying) peakDying = dying;
-    const ids = live + (input.dyingHoldIds ? dying : 0);
+    const ids = live + holdingIds;
     if (ids > peakIds) peakIds = ids;
     if (ids + m > idCap) return result(t, "id-cap", i - 1, peakDying, peakIds, input);
     if (dying >= memDying) return result(t, "memory", i - 1, peakDying, peakIds, input);
   }
+}
+
+/**
+ * The dying memcgs and those holding an ID, from the leaks within the pin window (`reclaimable`)
+ * and within the same window without reclaim (`kept`). Where only swapped-out ones hold IDs, the
+ * swap share of `kept` stays: reclaim (dropping caches) does not swap pages back in.
+ */
+function dyingAt(reclaimable: number, kept: number, input: SimInput): { dying: number; holdingIds: number } {
+  if (input.dyingHoldIds) return { dying: reclaimable, holdingIds: reclaimable };
+  const swapped = idsHeldByDying(kept, input);
+  return { dying: reclaimable - idsHeldByDying(reclaimable, input) + swapped, holdingIds: swapped };
+}
+
+/** The pin window of swapped-out pages: reclaim does not free them, a reboot or pinnedHours does. */
+function swapWindow(t: number, input: SimInput): number {
+  const { reclaimEveryHours: _r, ...noReclaim } = input;
+  return pinWindow(t, noReclaim);
+}
+
+/** IDs the dying memcgs hold: all of them before 4.8, else floor(dying x swap share). */
+export function idsHeldByDying(dying: number, input: SimInput): number {
+  return Math.floor(dying * idShare(input) + 1e-9);
+}
+
+/** The share of dying memcgs that hold an ID. */
+function idShare(input: SimInput): number {
+  return input.dyingHoldIds ? 1 : input.swapShare ?? 0;
 }
 
 /** How far back pins made are still alive at hour t: since the last reboot, and for finite
@@ -119,22 +155,26 @@ export function podsBeforeMemoryFailure(input: SimInput): number | undefined {
 /**
  * Closed form for pins that outlive the run (forever, or longer than the time to fail) with
  * dying memcgs holding IDs: the pods removed before the first failing creation are the
- * smallest n with live + floor(n*m*p) + m > cap. For the article (p = 1, m = 2, no running
+ * smallest n with live + floor(floor(n*m*p) * s) + m > cap, s the share of dying memcgs holding
+ * an ID (1 where all do, else the swap share). For the article (p = 1, m = 2, no running
  * pods) that is floor((65535 - boot) / 2).
  */
 export function podsBeforeFailure(input: SimInput): number | undefined {
   const headroom = input.idCap - input.bootMemcgs - input.runningPods * input.memcgsPerPod - input.memcgsPerPod;
   if (headroom < 0) return 0;
   const perPod = input.memcgsPerPod * input.leakShare;
-  if (!input.dyingHoldIds || perPod === 0) return undefined;
-  // smallest n with floor(n * perPod) >= headroom + 1
-  return Math.ceil((headroom + 1) / perPod - 1e-9);
+  const share = idShare(input);
+  if (share === 0 || perPod === 0) return undefined;
+  // smallest dying count d with floor(d * share) >= headroom + 1, then smallest n with floor(n * perPod) >= d
+  const dying = Math.ceil((headroom + 1) / share - 1e-9);
+  return Math.ceil(dying / perPod - 1e-9);
 }
 
 /**
  * Closed form of the same model: the forever formula holds until the first pin window closes
  * (a reboot, a reclaim of finite pins, or pins expiring); if the node has not failed by then,
- * no later window is longer, so it never fails.
+ * no later window is longer, so it never fails. Not for a swap share with reclaim on a 4.8+
+ * kernel: the swapped-out memcgs outlive the reclaims and keep adding up (simulate() has them).
  */
 export function closedForm(input: SimInput): { failsAtHours: number | undefined; failure: SimFailure | undefined; pods: number } {
   const ids = podsBeforeFailure(input);

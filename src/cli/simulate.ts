@@ -27,7 +27,7 @@ interface Flags {
   podsPerHour: number; memcgsPerPod: number; bootMemcgs: number; runningPods: number;
   leak: number; pinnedFor: number; pinnedBytes: number; horizon: number; rates: number[];
   kernel?: string; dyingHoldIds?: boolean; reclaimEvery?: number; rebootEvery?: number; json?: boolean;
-  cpus?: number; nodes?: number; memory?: number; memoryShare: number; hostRoot: string;
+  cpus?: number; nodes?: number; memory?: number; memoryShare: number; swapShare: number; hostRoot: string;
 }
 
 export function register(program: Command): void {
@@ -42,6 +42,8 @@ export function register(program: Command): void {
     .option("--pinned-bytes <n>", "page cache each dying memcg pins, in bytes", countArg, 4096)
     .option("--kernel <release>", "take 'do dying memcgs hold their ID' and the cost of one from the models for this release (default: this host's)")
     .option("--dying-hold-ids <yes|no>", "say it outright instead of --kernel", yesNoArg)
+    .option("--swap-share <share>", "share of dying memcgs whose pages are swapped out: they keep their ID on 4.8+",
+      shareArg, 0)
     .option("--reclaim-every <duration>", "reclaim (drop caches) this often: frees pinned, not kernel-leaked, memcgs", hoursArg)
     .option("--reboot-every <duration>", "reboot this often", hoursArg)
     .addOption(new Option("--horizon <duration>", "how far ahead to look").argParser(hoursArg).default(SIM_DEFAULTS.horizonHours, `${SIM_DEFAULTS.horizonHours / 24}d`))
@@ -58,6 +60,7 @@ export function register(program: Command): void {
       const input: SimInput = {
         ...SIM_DEFAULTS, podsPerHour: f.podsPerHour, memcgsPerPod: f.memcgsPerPod, bootMemcgs: f.bootMemcgs,
         runningPods: f.runningPods, leakShare: f.leak, pinnedHours: f.pinnedFor, dyingHoldIds: holds.value,
+        swapShare: f.swapShare,
         horizonHours: f.horizon, bytesPerDying: mem.cost.bytesEach + f.pinnedBytes,
         memoryBudgetBytes: Math.round(mem.memoryBytes * mem.share),
         ...(f.reclaimEvery === undefined ? {} : { reclaimEveryHours: f.reclaimEvery }),

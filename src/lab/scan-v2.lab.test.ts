@@ -88,6 +88,19 @@ for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
       }
     });
 
+    it(kernel === "6.12" ? "counts dying cgroups per controller: the zombie's pids, cpu and perf_event, not memory"
+      : "counts the dying cgroups of the whole hierarchy before 6.12, and says so", () => {
+      const cs = scan.controllers ?? [];
+      const by = new Map(cs.map((c) => [c.name, c.dying]));
+      const memcgs = DYING_EXT4 + DYING_TMPFS;
+      if (kernel === "6.12") {
+        assert.deepEqual(["memory", "pids", "cpu", "perf_event"].map((n) => by.get(n)), [memcgs, 1, 1, 1]);
+        return;
+      }
+      assert.deepEqual([...by], [["cgroup2", memcgs + 1]]);
+      assert.match(cs[0]?.source ?? "", /whole v2 hierarchy.*per-controller counts need 6\.12/);
+    });
+
     it("reports the bytes dying memcgs pin, ext4 page cache and tmpfs alike, not the live ones'", () => {
       assert.equal(subtree("lab-a").pinnedBytes, DYING_EXT4 * PAGE_BYTES);
       assert.equal(subtree("lab-b").pinnedBytes, DYING_TMPFS * PAGE_BYTES);

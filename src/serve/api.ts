@@ -3,6 +3,8 @@ import type { Sample } from "../analyze/sample.js";
 import type { Store } from "../store/store.js";
 import type { Tick } from "./tick.js";
 import { redactSecrets } from "../logs/redact.js";
+import { namePins, type PodLookup } from "../kube/pin-owners.js";
+import type { ScanReport } from "../analyze/report.js";
 
 export interface ApiContext {
   /** The newest tick the API's exporter was handed (src/serve/exporters.ts LatestTick); undefined before the first. */
@@ -15,10 +17,12 @@ export interface ApiContext {
   log: (line: string) => void;
   /** The node's name for the page's header and title (NODE_NAME, or the host's name); null when unknown. */
   node?: string | null;
-  /** `serve --trace`; null or absent without it. */
-  trace?: { doc(kernelDying: number | null): unknown } | null;
+  /** `serve --trace`; null or absent without it. With --kube (or names it stored) it names the pins' pods. */
+  trace?: ({ doc(kernelDying: number | null): unknown } & Partial<PodLookup>) | null;
   /** Host names the page and /api answer to besides IP literals and localhost (--allowed-host). */
   allowedHosts?: string[];
+  /** A pod cache of its own (podLookup(new PodCache(...)) for --kube without --trace); else the tracer's. */
+  pods?: PodLookup | null;
 }
 
 /** /api/history answers at most this many points (default DEFAULT_POINTS), from at most MAX_WINDOW_MS back. */
@@ -56,12 +60,24 @@ export function status(c: ApiContext): unknown {
   return {
     schema: "cgleak.status/v1",
     node: c.node ?? null,
-    report: s.report === null ? null : { ...s.report, kernel: { ...s.report.kernel, cmdline: s.report.kernel.cmdline === null ? null : redactSecrets(s.report.kernel.cmdline) } },
+    report: s.report === null ? null : named(c, redacted(s.report)),
     sample: s.sample,
     forecast: s.forecast,
     freshness: freshness(c),
     collectors: s.collectors,
   };
+}
+
+function redacted(r: ScanReport): ScanReport {
+  return { ...r, kernel: { ...r.kernel, cmdline: r.kernel.cmdline === null ? null : redactSecrets(r.kernel.cmdline) } };
+}
+
+/** Pins under a pod get its name and owner where the tracer's pod cache (or its stored set) knows them. */
+function named(c: ApiContext, r: ScanReport): ScanReport {
+  if (c.pods) return namePins(r, c.pods);
+  const t = c.trace;
+  if (t?.podName === undefined || t.podNote === undefined) return r;
+  return namePins(r, { podName: (uid) => t.podName!(uid), podNote: () => t.podNote!() });
 }
 
 export function forecastDoc(c: ApiContext): unknown {

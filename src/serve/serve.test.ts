@@ -28,6 +28,10 @@ test("serve on a fixture host: /metrics carries /api/status's figures and passes
     const kube = st.report.subtrees.filter((t: { path: string }) => t.path.split("/")[0] === "kubepods");
     assert.equal(m('cgleak_memcg_subtree_cgroups{subtree="kubepods",state="live"}'), kube.reduce((n: number, t: { live: number }) => n + t.live, 0));
     assert.equal(m('cgleak_collector_success{collector="walk"}'), 1);
+    // One series per controller counted, none for those not counted (this fixture has no other hierarchy).
+    const cs: Array<{ name: string; dying: number | null }> = st.report.controllers;
+    for (const c of cs) assert.equal(m(`cgleak_cgroups_dying{controller="${c.name}"}`), c.dying ?? undefined, c.name);
+    assert.equal(m('cgleak_cgroups_dying{controller="memory"}'), 65469);
     assert.equal(m("cgleak_memcg_time_to_cap_seconds"), undefined, "one sample: no forecast yet");
     assert.ok(st.freshness.sampleAgeSeconds >= 0 && st.freshness.walkIntervalSeconds === 300);
     if (promtool) {

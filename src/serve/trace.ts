@@ -63,6 +63,11 @@ export class ServeTrace {
     return this.o.pods?.names.get(uid) ?? this.storedPods[uid];
   }
 
+  /** Where podName's names come from, for the pins' report. */
+  podNote(): string {
+    return podNamesNote(this.o.pods ?? null);
+  }
+
   /** Names for the pods of the named set, as stored. */
   private namedPods(entries: DyingCgroup[]): Record<string, PodName> {
     const out: Record<string, PodName> = {};

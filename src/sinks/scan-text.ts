@@ -1,4 +1,4 @@
-import type { ScanReport } from "../analyze/report.js";
+import type { PinPod, ScanReport } from "../analyze/report.js";
 import { formatBytes, formatCount, formatPercent } from "../analyze/format.js";
 import { renderFindings } from "./findings-text.js";
 import { escapeControls, escapeName } from "./terminal.js";
@@ -57,9 +57,17 @@ function pinLines(r: ScanReport): string[] {
   for (const p of pins.slice(0, TOP_SUBTREES)) {
     const path = p.path === "" ? "/" : p.path;
     out.push(`  ${fit(path, PATH_WIDTH).padEnd(PATH_WIDTH)} ${formatBytes(p.fileBytes).padStart(10)} ${formatBytes(p.shmemBytes).padStart(10)} ${formatBytes(p.anonBytes).padStart(10)}`);
+    if (p.pod !== undefined) out.push(`    pod ${podText(p.pod)}`);
   }
   if (pins.length > TOP_SUBTREES) out.push(`  ... ${pins.length - TOP_SUBTREES} more (--json lists all)`);
+  if (r.dying.podNames !== undefined) out.push(`  ${r.dying.podNames}`);
   return out;
+}
+
+/** "shop/web-5d9c7b6f8-x2x4q (Deployment web)": the pod, then who made it. */
+export function podText(p: PinPod): string {
+  const owner = p.ownerKind === undefined ? "" : ` (${p.ownerKind} ${p.ownerName ?? "?"})`;
+  return `${p.namespace}/${p.name}${owner}`;
 }
 
 /** Dying cgroups per controller: what a removed cgroup leaves beyond memory. */

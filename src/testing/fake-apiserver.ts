@@ -15,6 +15,8 @@ type Node = { metadata: { name: string; uid: string; resourceVersion: string }; 
 export class FakeApiServer {
   readonly seen: Seen[] = [];
   readonly node: Node;
+  /** Pods of the cluster: GET /api/v1/pods lists them (fieldSelector spec.nodeName=X filters), a watch stays open. */
+  readonly pods: Array<{ metadata: Record<string, unknown>; spec?: { nodeName?: string } }> = [];
   /** Runs before a JSON patch is applied: lets a test change the node "concurrently". */
   beforeJsonPatch: ((n: Node) => void) | null = null;
   private server = http.createServer((req, res) => void this.handle(req, res));
@@ -42,6 +44,7 @@ export class FakeApiServer {
     for await (const chunk of req) raw += chunk;
     const s: Seen = { method: req.method ?? "", path: req.url ?? "", contentType: req.headers["content-type"] ?? "", auth: req.headers.authorization ?? "", body: raw ? JSON.parse(raw) : null, at: Date.now() };
     this.seen.push(s);
+    if (s.method === "GET" && s.path.startsWith("/api/v1/pods?")) return this.listPods(s, res);
     const base = `/api/v1/nodes/${this.node.metadata.name}`;
     const [code, out] =
       s.method === "GET" && s.path === base ? [200, this.node]
@@ -50,6 +53,16 @@ export class FakeApiServer {
       : s.method === "POST" && s.path === "/api/v1/namespaces/default/events" ? [201, s.body]
       : [404, status(404, "NotFound", `${s.method} ${s.path}`)];
     res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(out));
+  }
+
+  /** A list at resourceVersion 10, or a watch from it that sends nothing and stays open until close(). */
+  private listPods(s: Seen, res: http.ServerResponse): void {
+    const q = new URL(s.path, "http://x").searchParams;
+    const node = /^spec\.nodeName=(.+)$/.exec(q.get("fieldSelector") ?? "")?.[1];
+    res.writeHead(200, { "content-type": "application/json" });
+    if (q.get("watch") === "true") return void res.flushHeaders();
+    const items = this.pods.filter((p) => node === undefined || p.spec?.nodeName === node);
+    res.end(JSON.stringify({ kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: "10" }, items }));
   }
 
   private bump(): void {

@@ -78,6 +78,8 @@ function readPage(page: Page) {
       points: Number(chartFig.dataset.points), forecast: chartFig.dataset.forecast ?? "", inked,
       findingsText: document.getElementById("findings")!.innerText,
       controllerRows: [...(document.getElementById("controllers") as HTMLTableElement).tBodies[0]!.rows].map((tr) => [...tr.cells].map((td) => td.textContent ?? "")),
+      pinPaths: [...(document.getElementById("pins") as HTMLTableElement).tBodies[0]!.rows]
+        .map((tr) => tr.cells[0]?.textContent ?? ""),
     };
   });
 }
@@ -90,6 +92,8 @@ function compareNumbers(s: Shown, r: ScanReport): void {
   assert.equal(s.pinned.value, r.dying.pinnedBytes === null ? "" : String(r.dying.pinnedBytes));
   const dash = (x: number | null): string => (x === null ? "–" : nf.format(x));
   assert.deepEqual(s.controllerRows, (r.controllers ?? []).map((c) => [c.name, dash(c.live), dash(c.dying)]), "every controller's live and dying counts");
+  const pins = (r.dying.pins ?? []).slice(0, 10).map((p) => (p.path === "" ? "/" : p.path));
+  assert.deepEqual(s.pinPaths, pins.length === 0 ? ["No dying memcg pins anything."] : pins, "the pins, largest first");
   assert.equal(s.used.value, String(r.ids.usedRatio));
   assert.equal(s.used.text, `${(Math.floor(r.ids.usedRatio * 1000) / 10).toFixed(1)} %`);
   assert.equal(s.level, r.status.level.toUpperCase());

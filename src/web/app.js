@@ -96,6 +96,7 @@
     renderForecast(fdoc.forecast);
     renderFindings(r);
     renderSubtrees(r.subtrees);
+    renderPins(r.dying);
     renderControllers(r.controllers || []);
   }
 
@@ -204,6 +205,20 @@
     // v1 counts dying memcgs only node-wide: a column of "n/a" would say nothing.
     $("subtrees").classList.toggle("no-dying", subs.every((s) => s.dying === null));
     if (subs.length === 0) body.append(el("tr", null, null, el("td", "No subtree under the memory controller's root.")));
+  }
+
+  /** Where the dying memcgs' pages are, the pod (and its owner) named when serve --trace --kube knows it. */
+  function renderPins(d) {
+    const pins = d.pins || [];
+    const owner = (o) => (o.ownerKind ? ` (${o.ownerKind} ${o.ownerName})` : "");
+    const pod = (p) => (p.pod ? `${p.pod.namespace}/${p.pod.name}${owner(p.pod)}`
+      : p.podUid ? `pod ${p.podUid}` : "–");
+    $("pins").tBodies[0].replaceChildren(...pins.slice(0, 10).map((p) => el("tr", null, null,
+      el("td", null, "path", ...breakable(p.path === "" ? "/" : p.path)), el("td", pod(p)),
+      el("td", bytes(p.fileBytes), "num"), el("td", bytes(p.shmemBytes), "num"))));
+    if (pins.length === 0) $("pins").tBodies[0].append(el("tr", null, null, el("td", "No dying memcg pins anything.")));
+    const more = pins.length > 10 ? `${pins.length - 10} more in api/status. ` : "";
+    $("pins-note").textContent = more + (d.podNames || "");
   }
 
   /** A dash where the count could not be read; the reason is the row's tooltip. */

@@ -31,7 +31,10 @@ for i in $(seq 1 "$DYING_TMPFS"); do
 done
 # A dying cgroup that is not a memcg (lab-c has no +memory below it): its only task is a
 # zombie that nobody reaps, so it stays dying. nr_dying_descendants counts it, the memory
-# controller's nr_dying_subsys_memory (6.12+) does not.
+# controller's nr_dying_subsys_memory (6.12+) does not; its pids and cpu csses (and the implicit
+# perf_event one) stay dying with it: nr_dying_subsys_pids, _cpu, _perf_event.
+echo "+pids +cpu" > $CG/cgroup.subtree_control
+echo "+pids +cpu" > $CG/lab-c/cgroup.subtree_control
 mkdir $CG/lab-c/z
 sh "$LAB_FILES/zombie.sh" $CG/lab-c/z &
 while ! grep -q 'populated 0' $CG/lab-c/z/cgroup.events || [ -z "$(ls /proc/$!/task 2>/dev/null)" ]; do sleep 0.1; done
