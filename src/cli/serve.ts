@@ -85,6 +85,7 @@ export function register(program: Command, exit: Exit): void {
       const stop = new Promise<string>((resolve) => {
         for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => resolve(s));
       });
+      (await import("../serve/heap.js")).keepYoungGenerationSmall();
       const { startDaemon } = await import("../serve/daemon.js");
       const log = (line: string): void => void process.stderr.write(`cgleak serve: ${new Date().toISOString()} ${line}\n`);
       let kube: KubeSink | null = null;

@@ -28,7 +28,7 @@ export interface SamplerOptions {
   openStore: (() => Store) | null;
   now?: () => number;
   log: (line: string) => void;
-  /** The full scan; the daemon runs it in a worker thread (Walker), tests in-process by default. */
+  /** The full scan with the host's logs (the daemon's Walker); tests run runScan alone by default. */
   walk?: (extra: Pick<ScanOptions, "dyingSettled">) => Promise<ScanReport>;
   /** Dying memcgs count for alarms once they have stayed this long (kernels that count from rmdir); default 60 s. */
   dyingDebounceMs?: number;
