@@ -75,6 +75,8 @@ export async function bundle(): Promise<void> {
 
 /** Left to node_modules: a native addon, and what only --kube loads. commander: main.ts's copy parses. */
 const SERVE_EXTERNAL = ["better-sqlite3", "@kubernetes/client-node", "commander"];
+const SERVE_BANNER = 'import { createRequire as __cgleakRequire } from "node:module"; '
+  + "const require = __cgleakRequire(import.meta.url);";
 
 /**
  * `serve` as one ES module, dist/cli/serve.js (over tsc's), with chunks beside it for what it
@@ -97,7 +99,7 @@ export async function bundleServe(): Promise<void> {
     chunkNames: "serve-[name]-[hash]",
     external: SERVE_EXTERNAL,
     // The CommonJS packages bundled (prom-client) call require() for node's built-ins.
-    banner: { js: 'import { createRequire as __cgleakRequire } from "node:module"; const require = __cgleakRequire(import.meta.url);' },
+    banner: { js: SERVE_BANNER },
     sourcemap: "linked",
     logLevel: "warning",
   });
