@@ -8,6 +8,10 @@ import { Host } from "../host/host.js";
 import { addScanOptions, scanOptions, type ScanFlags } from "./scan.js";
 import { durationArg } from "./options.js";
 import type { Exit } from "./common.js";
+import { keepYoungGenerationSmall } from "../serve/heap.js";
+
+// Before the daemon's modules load: loading them is what first grows V8's young generation.
+keepYoungGenerationSmall();
 
 /**
  * Port 19597: every port in the exporters' registry range 9100-9999 is allocated (since 2023) and
@@ -85,7 +89,6 @@ export function register(program: Command, exit: Exit): void {
       const stop = new Promise<string>((resolve) => {
         for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => resolve(s));
       });
-      (await import("../serve/heap.js")).keepYoungGenerationSmall();
       const { startDaemon } = await import("../serve/daemon.js");
       const log = (line: string): void => void process.stderr.write(`cgleak serve: ${new Date().toISOString()} ${line}\n`);
       let kube: KubeSink | null = null;
