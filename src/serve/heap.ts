@@ -1,5 +1,4 @@
 import * as v8 from "node:v8";
-import { runInNewContext } from "node:vm";
 
 /**
  * V8's young generation starts at 1 MiB per semi-space and doubles, up to 16 MiB, while a program
@@ -11,20 +10,4 @@ import { runInNewContext } from "node:vm";
  */
 export function keepYoungGenerationSmall(): void {
   v8.setFlagsFromString("--semi-space-growth-factor=1");
-}
-
-let gc: (() => void) | null = null;
-
-/**
- * A full collection, run after a walk: the walk's working set (paths and stat lines of every
- * memcg) outlives the young generation and lands in old space, where it stayed as garbage for
- * minutes, 6 MB at 20,000 memcgs, until V8's own heuristics got to it. One collection of the
- * ~15 MB heap costs a few milliseconds every --walk-interval.
- */
-export function collectGarbage(): void {
-  if (gc === null) {
-    v8.setFlagsFromString("--expose-gc");
-    gc = runInNewContext("gc") as () => void;
-  }
-  gc();
 }

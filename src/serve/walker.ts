@@ -4,7 +4,6 @@ import type { ScanReport } from "../analyze/report.js";
 import { defaultLogSources } from "../logs/sources.js";
 import { scanLogs, type LogReport } from "../logs/scan-logs.js";
 import { LogCheck } from "./log-check.js";
-import { collectGarbage } from "./heap.js";
 
 /**
  * The full scan, with the host's logs read first. One walk at a time: a call while one runs gets
@@ -39,9 +38,7 @@ export class Walker {
     const host = new Host(this.root);
     const { logs, logLines } = await this.readLogs(host, Date.now());
     if (logLines > 0) this.onLogLines(logLines);
-    const report = runScan(host, { ...this.scan, ...extra, logs });
-    collectGarbage();
-    return report;
+    return runScan(host, { ...this.scan, ...extra, logs });
   }
 
   /** No usual log on this host: null, as `explain` says "not read" rather than "none found". */
