@@ -57,19 +57,12 @@ test("layers: no import crosses docs/CONVENTIONS.md's layers beyond the known de
   assert.deepEqual([...KNOWN].filter((c) => !found.includes(c)), [], "paid debts: remove them from KNOWN");
 });
 
-/**
- * Only a composition root builds the Host: cli/ (main.ts and the commands), and the dev tools.
- * A worker thread is a root of its own: it is sent the root as a string (a Host does not cross
- * postMessage) and builds its Host from it.
- */
+/** Only a composition root builds the Host: cli/ (main.ts and the commands), and the dev tools. */
 const COMPOSERS = new Set(["cli", "testing", "bench", "build", "lab"]);
-const THREAD_ROOTS = new Set(["serve/walk-worker.ts"]);
 
-test("layers: only a composition root (src/cli/, a worker thread's entry, dev tools) builds a Host", () => {
+test("layers: only a composition root (src/cli/, dev tools) builds a Host", () => {
   const building = sources().filter((f) => !COMPOSERS.has(layerOf(f)) && /\bnew Host\(/.test(read(f)));
-  assert.deepEqual(building.filter((f) => !THREAD_ROOTS.has(f)), [], "Host built outside a composition root");
-  const gone = [...THREAD_ROOTS].filter((f) => !building.includes(f));
-  assert.deepEqual(gone, [], "THREAD_ROOTS lists a file that no longer builds a Host");
+  assert.deepEqual(building, [], "Host built outside a composition root");
 });
 
 test("layers: no circle of load-time value imports (each would leave one side half-initialised)", () => {

@@ -73,6 +73,39 @@ export async function bundle(): Promise<void> {
   });
 }
 
+/** Left to node_modules: a native addon, and what only --kube loads. commander: main.ts's copy parses. */
+const SERVE_EXTERNAL = ["better-sqlite3", "@kubernetes/client-node", "commander"];
+const SERVE_BANNER = 'import { createRequire as __cgleakRequire } from "node:module"; '
+  + "const require = __cgleakRequire(import.meta.url);";
+
+/**
+ * `serve` as one ES module, dist/cli/serve.js (over tsc's), with chunks beside it for what it
+ * imports late (--kube, --reap, the database lock). A daemon lives long, so its start-up time
+ * matters less than what it holds: its ~120 modules from dist/ and prom-client's ~100 (most of
+ * them @opentelemetry/api's) each kept a module record, a scope and a compiled top level. As one
+ * file it held 7 MB less RSS (docs/deploy.md). The chunks sit in dist/cli/, two levels below the
+ * package as every module in dist/ is, so paths computed from import.meta.url resolve alike.
+ */
+export async function bundleServe(): Promise<void> {
+  await esbuild.build({
+    entryPoints: [path.join(DIST, "cli", "serve.js")],
+    outdir: path.join(DIST, "cli"),
+    allowOverwrite: true,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    chunkNames: "serve-[name]-[hash]",
+    external: SERVE_EXTERNAL,
+    // The CommonJS packages bundled (prom-client) call require() for node's built-ins.
+    banner: { js: SERVE_BANNER },
+    sourcemap: "linked",
+    logLevel: "warning",
+  });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await bundle();
+  await bundleServe();
 }

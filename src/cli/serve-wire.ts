@@ -7,6 +7,8 @@ import type { ReaperView } from "../kube/condition.js";
 import type { Reaper } from "../actions/reap-loop.js";
 import type { ServeReapOptions } from "../serve/reap.js";
 import type { ServeTrace } from "../serve/trace.js";
+import { PodCache } from "../kube/pod-cache.js";
+import { podLookup } from "../serve/pin-owners.js";
 import { createMetrics, type Metrics } from "../sinks/metrics.js";
 import { Sampler } from "../serve/sampler.js";
 import { Collectors } from "../serve/collectors.js";
@@ -59,13 +61,15 @@ interface Parts {
   db: Persistence;
   walker: Walker;
   trace: ServeTrace | null;
+  /** `--kube` without `--trace`: a pod cache of the daemon's own, so the pins name their pods too. */
+  pods: PodCache | null;
   metrics: Metrics;
 }
 
 function parts(o: DaemonOptions): Parts {
   const collectors = new Collectors(o.log);
   const db = new Persistence(opener(o.db), (fn, note) => collectors.run("store", fn, undefined, note));
-  const walker = new Walker(o.host.root, o.scan);
+  const walker = new Walker(o.host, o.scan);
   let logLines = 0;
   walker.onLogLines = (n) => void (logLines += n);
   const sampler = new Sampler({
@@ -86,7 +90,9 @@ function parts(o: DaemonOptions): Parts {
     db.close();
     throw err;
   }
-  return { sampler, collectors, db, walker, trace, metrics: createMetrics(o.version, trace) };
+  const pods = trace === null && o.kube ? new PodCache({ log: o.log }) : null;
+  void pods?.start(); // never awaited: the daemon does not wait for the API server
+  return { sampler, collectors, db, walker, trace, pods, metrics: createMetrics(o.version, trace) };
 }
 
 /**
@@ -150,6 +156,7 @@ function httpServer(o: DaemonOptions, p: Parts, api: LatestTick): http.Server {
     now: Date.now,
     log: o.log,
     trace: p.trace,
+    pods: p.pods === null ? null : podLookup(p.pods),
     node: o.node ?? null,
     allowedHosts: o.allowedHosts ?? [],
   };
@@ -159,6 +166,7 @@ function httpServer(o: DaemonOptions, p: Parts, api: LatestTick): http.Server {
 /** The tracer's instance goes first (the one thing left behind on the host), the database last (its WAL). */
 async function closeParts(o: DaemonOptions, p: Parts, beforeDb?: () => Promise<void>): Promise<void> {
   logged(o.log, "trace: stop failed", () => p.trace?.stop());
+  p.pods?.stop();
   await p.walker.close();
   await beforeDb?.();
   logged(o.log, `database ${o.db}: close failed`, () => p.db.close());

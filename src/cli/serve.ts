@@ -8,6 +8,10 @@ import { Host } from "../host/host.js";
 import { addScanOptions, scanOptions, type ScanFlags } from "./scan.js";
 import { durationArg } from "./options.js";
 import type { Exit } from "./common.js";
+import { keepYoungGenerationSmall } from "../serve/heap.js";
+
+// Before the daemon's modules load: loading them is what first grows V8's young generation.
+keepYoungGenerationSmall();
 
 /**
  * Port 19597: every port in the exporters' registry range 9100-9999 is allocated (since 2023) and

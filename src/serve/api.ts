@@ -3,7 +3,7 @@ import type { Sample } from "../analyze/sample.js";
 import type { Store } from "../store/store.js";
 import type { Tick } from "./tick.js";
 import { redactSecrets } from "../logs/redact.js";
-import { namePins, type PodLookup } from "../kube/pin-owners.js";
+import { namePins, type PodLookup } from "./pin-owners.js";
 import type { ScanReport } from "../analyze/report.js";
 
 export interface ApiContext {

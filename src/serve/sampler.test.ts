@@ -117,10 +117,10 @@ test("--listen binds loopback unless told otherwise", () => {
   assert.throws(() => listenArg("localhost:99999"), /expected host:port/);
 });
 
-test("one walk at a time: concurrent asks share the walk in flight, off the event loop", async () => {
+test("one walk at a time: concurrent asks share the walk in flight", async () => {
   const { Walker } = await import("./walker.js");
   const root = copyFixture("centos7-v1-near-cap");
-  const w = new Walker(root, scan);
+  const w = new Walker(new Host(root), scan);
   try {
     const asks = [w.walk(), w.walk(), w.walk()];
     assert.equal(w.busy, true);
@@ -135,10 +135,10 @@ test("one walk at a time: concurrent asks share the walk in flight, off the even
   }
 });
 
-test("a walk that throws in the worker is the walk collector's failure, and the daemon goes on", async () => {
+test("a walk that throws is the walk collector's failure, and the daemon goes on", async () => {
   const { Walker } = await import("./walker.js");
   const root = copyFixture("centos7-v1-near-cap");
-  const w = new Walker(root, scan);
+  const w = new Walker(new Host(root), scan);
   try {
     const clock = { t: 1_000_000 };
     const { s, logs } = sampler(root, clock, { walk: () => w.walk() });

@@ -26,11 +26,11 @@ export interface SamplerOptions {
   db: Persistence;
   collectors: Collectors;
   now?: () => number;
-  /** The full scan; the daemon runs it in a worker thread (Walker), tests in-process by default. */
+  /** The full scan with the host's logs (the daemon's Walker); tests run runScan alone by default. */
   walk?: (extra: Pick<ScanOptions, "dyingSettled">) => Promise<ScanReport>;
   /** Dying memcgs count for alarms once they have stayed this long (kernels that count from rmdir); default 60 s. */
   dyingDebounceMs?: number;
-  /** Log lines with the leak signature seen since start (the walk worker reads the logs). */
+  /** Log lines with the leak signature seen since start (the Walker tails the logs before each walk). */
   logSignatureLines?: () => number;
 }
 

@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FakeApiServer } from "./fake-apiserver.js";
-import { PodCache } from "./pod-cache.js";
+import { FakeApiServer } from "../testing/fake-apiserver.js";
+import { PodCache } from "../kube/pod-cache.js";
 import { podLookup } from "./pin-owners.js";
 import { kubeClientSkip, loopbackKubeConfig } from "../testing/kube-client.js";
 import { fixtureRoot } from "../testing/fixtures.js";
 import type { PinReport, ScanReport } from "../analyze/report.js";
-import type { Sampler } from "../serve/sampler.js";
-import type { ApiContext } from "../serve/api.js";
+import type { Tick } from "./tick.js";
+import type { ApiContext } from "./api.js";
 
 const skip = kubeClientSkip();
 const NODE = "worker-7";
@@ -34,14 +34,16 @@ const PINS = [
 
 /** /api/status's context around a report, as the daemon builds it. */
 function context(report: ScanReport, over: Partial<ApiContext>): ApiContext {
-  const stand = { report, sample: null, forecast: null, collectors: new Map(), lastWalkMs: null };
-  const sampler = stand as unknown as Sampler;
-  return { sampler, intervalMs: 1000, walkIntervalMs: 1000, now: Date.now, log: () => {}, ...over };
+  const tick: Tick = {
+    seq: 1, atMs: Date.now(), walked: true, report, sample: null, forecast: null, window: [], lastWalkMs: null,
+    walks: 1, logSignatureLines: 0, collectors: {},
+  };
+  return { latest: () => tick, store: () => null, intervalMs: 1000, walkIntervalMs: 1000, now: Date.now, log: () => {}, ...over };
 }
 
 test("contract: serve --kube names each pin's pod and owner in /api/status and scan text", { skip }, async () => {
-  const { ServeTrace } = await import("../serve/trace.js");
-  const { status } = await import("../serve/api.js");
+  const { ServeTrace } = await import("./trace.js");
+  const { status } = await import("./api.js");
   const { renderScanText } = await import("../sinks/scan-text.js");
   const { runScan, DEFAULT_THRESHOLDS } = await import("../scan.js");
   const { Host } = await import("../host/host.js");
@@ -89,7 +91,7 @@ test("contract: serve --kube names each pin's pod and owner in /api/status and s
 });
 
 test("without a pod cache /api/status leaves the pins as scanned, with no names", async () => {
-  const { status } = await import("../serve/api.js");
+  const { status } = await import("./api.js");
   const report = { kernel: { release: "6.1", cmdline: null }, dying: { pins: PINS } } as unknown as ScanReport;
   const r = (status(context(report, { trace: null })) as { report: ScanReport }).report;
   assert.deepEqual(r.dying.pins, PINS);

@@ -1,5 +1,6 @@
 import type { PinPod, PinReport, ScanReport } from "../analyze/report.js";
-import { podNamesNote, type PodSource } from "./pod-cache.js";
+import type { PodSource } from "../kube/pod-cache.js";
+import { podNamesNote } from "../sinks/trace-text.js";
 
 /** What names a pod UID: the pod cache (serve --trace --kube), or the names stored with the traced set. */
 export interface PodLookup {
