@@ -15,6 +15,8 @@ export interface ApiContext {
   trace?: { doc(kernelDying: number | null): unknown } | null;
   /** Host names the page and /api answer to besides IP literals and localhost (--allowed-host). */
   allowedHosts?: string[];
+  /** /api/reap: the reaper's totals and last passes (src/serve/reap-view.ts); "not running" without one. */
+  reap?: () => unknown;
 }
 
 /** /api/history answers at most this many points (default DEFAULT_POINTS), from at most MAX_WINDOW_MS back. */

@@ -15,6 +15,7 @@ import { ServeTrace } from "./trace.js";
 import { readBootId } from "./cheap.js";
 import { PodCache } from "../kube/pod-cache.js";
 import type { ServeReapOptions } from "./reap.js";
+import { reapSource } from "./reap-view.js";
 
 export interface DaemonOptions {
   host: Host;
@@ -42,6 +43,8 @@ export interface DaemonOptions {
   reap?: ServeReapOptions | null;
   /** Host names the page and /api answer to besides IP literals and localhost. */
   allowedHosts?: string[];
+  /** `--reap-status FILE`: what a reaper in another process (the root writer container) wrote. */
+  reapStatus?: string | null;
 }
 
 export interface Daemon { address: AddressInfo; sampler: Sampler; trace: ServeTrace | null; close(): Promise<void> }
@@ -93,9 +96,10 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     get: () => sampler.run("store", () => sampler.db.store?.getState("reap")),
     put: (v) => void sampler.run("store", () => sampler.db.store?.putState("reap", v)),
   }, o.log) : null;
-  if (reaper) reaperView = () => ({ dyingFreed: reaper.totals.dyingFreed, lastActedAt: reaper.totals.lastActed?.at ?? null });
+  const reap = reapSource(reaper, o.reap?.context.policy ?? null, o.reapStatus ?? null, metrics.registry, o.log);
+  reaperView = () => reap.view();
   const renderer = { render: () => metrics.render(), contentType: metrics.registry.contentType };
-  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace, node: o.node ?? null, allowedHosts: o.allowedHosts ?? [] }, renderer);
+  const server = createServer({ sampler, intervalMs: o.intervalMs, walkIntervalMs: o.walkIntervalMs, now: Date.now, log: o.log, trace, node: o.node ?? null, allowedHosts: o.allowedHosts ?? [], reap: () => reap.doc() }, renderer);
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
     await cleanup();
     throw err;
