@@ -26,9 +26,16 @@ const MAX_BYTES = 1024 * 1024;
 
 /** Written whole and renamed into place: a reader never sees half a file. Readable by the server's user. */
 export function writeReapStatus(file: string, s: Omit<ReapStatus, "schema" | "writtenAt" | "pid">): void {
-  const trim = (r: ReaperTotals["last"]): ReaperTotals["last"] => (r === null ? null : { ...r, unreclaimable: r.unreclaimable.slice(0, MAX_UNRECLAIMABLE) });
+  const trim = (r: ReaperTotals["last"]): ReaperTotals["last"] =>
+    r === null ? null : { ...r, unreclaimable: r.unreclaimable.slice(0, MAX_UNRECLAIMABLE) };
   const totals = { ...s.totals, last: trim(s.totals.last), lastActed: trim(s.totals.lastActed) };
-  const doc: ReapStatus = { schema: REAP_STATUS_SCHEMA, writtenAt: new Date().toISOString(), pid: process.pid, ...s, totals };
+  const doc: ReapStatus = {
+    schema: REAP_STATUS_SCHEMA,
+    writtenAt: new Date().toISOString(),
+    pid: process.pid,
+    ...s,
+    totals,
+  };
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(doc) + "\n", { mode: 0o644 });
   fs.renameSync(tmp, file);
@@ -49,6 +56,7 @@ export function readReapStatus(file: string): ReapStatus | null | string {
   } catch {
     return `${file}: not JSON`;
   }
-  if (v?.schema !== REAP_STATUS_SCHEMA || typeof v.totals !== "object" || v.totals === null) return `${file}: not a ${REAP_STATUS_SCHEMA} document`;
+  if (v?.schema !== REAP_STATUS_SCHEMA || typeof v.totals !== "object" || v.totals === null)
+    return `${file}: not a ${REAP_STATUS_SCHEMA} document`;
   return v as ReapStatus;
 }

@@ -40,7 +40,10 @@ export async function reapEvery(c: ReapContext, o: EveryOptions): Promise<void> 
     },
   });
   status(reaper.totals); // the server shows "running, no pass yet" rather than "no status"
-  log(`every ${Math.round(c.policy.intervalMs / 1000)} s (up to ${Math.round(c.policy.maxIntervalMs / 1000)} s after fruitless passes)${c.dryRun ? ", dry run" : ""}`);
+  log(
+    `every ${Math.round(c.policy.intervalMs / 1000)} s (up to ${Math.round(c.policy.maxIntervalMs / 1000)} s ` +
+      `after fruitless passes)${c.dryRun ? ", dry run" : ""}`,
+  );
   reaper.start(0);
   const alive = setInterval(() => {}, 3_600_000); // the reaper's timer is unref'd: this process has nothing else
   const signal = await stop;

@@ -63,9 +63,14 @@ export function register(program: Command, exit: Exit): void {
     .option("--restore-only", "only put back limits a killed reaper left lowered (also done at every start)")
     .option("--yes", "run on a node with a container runtime")
     .option("--json", "print the passes as JSON")
-    .addOption(new Option("--every [duration]", "keep reaping: a pass every duration (default: the policy's interval), backing off when one frees nothing, until SIGTERM").argParser(durationArg))
-    .option("--status-file <path>", "with --every: write the totals and last passes here after each pass (what serve --reap-status shows)")
-    .option("--kube", "with --every: an Event on this node (NODE_NAME) for each pass that acted or found only unreclaimable pins")
+    .addOption(new Option("--every [duration]",
+      "keep reaping: a pass every duration (default: the policy's interval), backing off when one frees nothing, " +
+        "until SIGTERM",
+    ).argParser(durationArg))
+    .option("--status-file <path>",
+      "with --every: write the totals and last passes here after each pass (what serve --reap-status shows)")
+    .option("--kube",
+      "with --every: an Event on this node (NODE_NAME) for each pass that acted or found only unreclaimable pins")
     .addOption(hostRootOption())
     .action(async (f: Flags, cmd: Command) => {
       const host = new Host(f.hostRoot);
@@ -108,7 +113,10 @@ async function loop(host: Host, f: Flags, policy: ReapPolicy, say: (line: string
     return exit(2);
   }
   const { openReaper } = await import("../actions/reap-run.js");
-  const c = await openReaper(host, { under: f.under ?? "", policy: p, stateFile: f.stateFile, dryRun: f.dryRun === true, yes: f.yes === true, observeMs: f.observe, say });
+  const c = await openReaper(host, {
+    under: f.under ?? "", policy: p, stateFile: f.stateFile, dryRun: f.dryRun === true, yes: f.yes === true,
+    observeMs: f.observe, say,
+  });
   if ("refused" in c) {
     say(c.refused);
     return exit(2);

@@ -13,16 +13,30 @@ import { startServe, getText, metricValue, waitFor } from "./testing.js";
 const HOST = fixtureRoot("hybrid-v1-memory");
 
 interface Doc {
-  enabled: boolean; dryRun: boolean; source: string | null; note: string | null;
-  totals: { passes: Record<string, number> } | null; lastPass: { verdict: string } | null; unreclaimable: Array<{ path: string; reason: string }>;
+  enabled: boolean;
+  dryRun: boolean;
+  source: string | null;
+  note: string | null;
+  totals: { passes: Record<string, number> } | null;
+  lastPass: { verdict: string } | null;
+  unreclaimable: Array<{ path: string; reason: string }>;
 }
 
 function startWriter(file: string): { stop(): Promise<{ code: number | null; stderr: string }> } {
-  const p = spawn(process.execPath, [CLI, "reap", "--every", "300ms", "--dry-run", "--target-dying", "0", "--status-file", file, "--host-root", HOST], { stdio: ["ignore", "ignore", "pipe"] });
+  const p = spawn(
+    process.execPath,
+    [CLI, "reap", "--every", "300ms", "--dry-run", "--target-dying", "0", "--status-file", file, "--host-root", HOST],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
   p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => p.once("exit", (code) => r(code)));
-  return { stop: async () => { p.kill("SIGTERM"); return { code: await exited, stderr }; } };
+  return {
+    stop: async () => {
+      p.kill("SIGTERM");
+      return { code: await exited, stderr };
+    },
+  };
 }
 
 test("serve --reap-status shows what `reap --every` in another process wrote: /api/reap and /metrics", async () => {
@@ -45,7 +59,10 @@ test("serve --reap-status shows what `reap --every` in another process wrote: /a
         const text = (await getText(`${s.url}/metrics`)).text;
         return metricValue(text, "cgleak_reap_interval_seconds") === 0.3 ? text : undefined;
       });
-      assert.ok((metricValue(m, "cgleak_reap_unreclaimable_bytes{kind=\"root\"}") ?? 0) > 0, "the root pins from the writer's last pass");
+      assert.ok(
+        (metricValue(m, 'cgleak_reap_unreclaimable_bytes{kind="root"}') ?? 0) > 0,
+        "the root pins from the writer's last pass",
+      );
     } finally {
       assert.equal((await s.stop()).code, 0);
     }
@@ -64,11 +81,22 @@ test("/api/reap says the reaper is off without one, and that the writer has not 
     try {
       const d = JSON.parse((await getText(`${off.url}/api/reap`)).text) as Doc;
       assert.deepEqual([d.enabled, d.totals], [false, null]);
-      assert.equal(metricValue((await getText(`${off.url}/metrics`)).text, "cgleak_reap_dying_freed_total"), undefined, "no reaper, no reaper metrics");
+      assert.equal(
+        metricValue((await getText(`${off.url}/metrics`)).text, "cgleak_reap_dying_freed_total"),
+        undefined,
+        "no reaper, no reaper metrics",
+      );
     } finally {
       await off.stop();
     }
-    const missing = await startServe(["--host-root", HOST, "--db", ":memory:", "--reap-status", path.join(dir, "none.json")]);
+    const missing = await startServe([
+      "--host-root",
+      HOST,
+      "--db",
+      ":memory:",
+      "--reap-status",
+      path.join(dir, "none.json"),
+    ]);
     try {
       const d = JSON.parse((await getText(`${missing.url}/api/reap`)).text) as Doc;
       assert.equal(d.enabled, true);
@@ -88,7 +116,16 @@ test("usage: --reap with --reap-status, and reap's --status-file or --kube witho
   const once = runCli(["reap", "--dry-run", "--status-file", "/tmp/x.json", "--host-root", HOST]);
   assert.equal(once.status, 2);
   assert.equal(once.stderr, "cgleak reap: --status-file and --kube need --every\n");
-  const nodir = runCli(["reap", "--every", "1s", "--dry-run", "--status-file", "/nonexistent-dir/x.json", "--host-root", HOST]);
+  const nodir = runCli([
+    "reap",
+    "--every",
+    "1s",
+    "--dry-run",
+    "--status-file",
+    "/nonexistent-dir/x.json",
+    "--host-root",
+    HOST,
+  ]);
   assert.equal(nodir.status, 2);
   assert.equal(nodir.stderr, "cgleak reap: --status-file: the directory /nonexistent-dir does not exist\n");
 });

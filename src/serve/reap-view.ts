@@ -7,19 +7,55 @@ import type { ReaperView } from "../kube/condition.js";
 import { registerReapMetrics } from "../sinks/reap-metrics.js";
 
 /** What /api/reap, the page and the node condition read of the reaper, wherever it runs. */
-export interface ReapSource { doc(): unknown; view(): ReaperView | null }
+export interface ReapSource {
+  doc(): unknown;
+  view(): ReaperView | null;
+}
 
 const GiB = 1024 ** 3;
 const perGiB = (n: number, evicted: number): number | null => (evicted > 0 ? n / (evicted / GiB) : null);
 
 function pass(r: PassReport | null): unknown {
   if (r === null) return null;
-  const { at, verdict, reason, method, dryRun, dyingBefore, dyingAfter, dyingFreed, pinnedFreed, liveCacheEvicted, refaults, dyingFreedPerGiBEvicted, seconds } = r;
-  return { at, verdict, reason, method, dryRun, dyingBefore, dyingAfter, dyingFreed, pinnedFreed, liveCacheEvicted, refaults, dyingFreedPerGiBEvicted, seconds };
+  const {
+    at,
+    verdict,
+    reason,
+    method,
+    dryRun,
+    dyingBefore,
+    dyingAfter,
+    dyingFreed,
+    pinnedFreed,
+    liveCacheEvicted,
+    refaults,
+    dyingFreedPerGiBEvicted,
+    seconds,
+  } = r;
+  return {
+    at,
+    verdict,
+    reason,
+    method,
+    dryRun,
+    dyingBefore,
+    dyingAfter,
+    dyingFreed,
+    pinnedFreed,
+    liveCacheEvicted,
+    refaults,
+    dyingFreedPerGiBEvicted,
+    seconds,
+  };
 }
 
 /** The `cgleak.reap/v1` document: totals since the reaper started, its last passes, the pins it cannot free. */
-export function reapDoc(source: string | null, t: ReaperTotals | null, policy: ReapPolicy | null, extra: { updated?: string | null; note?: string | null; dryRun?: boolean } = {}): unknown {
+export function reapDoc(
+  source: string | null,
+  t: ReaperTotals | null,
+  policy: ReapPolicy | null,
+  extra: { updated?: string | null; note?: string | null; dryRun?: boolean } = {},
+): unknown {
   return {
     schema: "cgleak.reap/v1",
     enabled: source !== null,
@@ -28,11 +64,19 @@ export function reapDoc(source: string | null, t: ReaperTotals | null, policy: R
     note: extra.note ?? null,
     dryRun: extra.dryRun ?? false,
     policy,
-    totals: t === null ? null : {
-      passes: t.passes, dyingFreed: t.dyingFreed, pinnedFreed: t.pinnedFreed, liveCacheEvicted: t.liveCacheEvicted, refaults: t.refaults,
-      dyingFreedPerGiBEvicted: perGiB(t.dyingFreed, t.liveCacheEvicted), pinnedFreedPerGiBEvicted: perGiB(t.pinnedFreed, t.liveCacheEvicted),
-      intervalSeconds: t.intervalMs / 1000,
-    },
+    totals:
+      t === null
+        ? null
+        : {
+            passes: t.passes,
+            dyingFreed: t.dyingFreed,
+            pinnedFreed: t.pinnedFreed,
+            liveCacheEvicted: t.liveCacheEvicted,
+            refaults: t.refaults,
+            dyingFreedPerGiBEvicted: perGiB(t.dyingFreed, t.liveCacheEvicted),
+            pinnedFreedPerGiBEvicted: perGiB(t.pinnedFreed, t.liveCacheEvicted),
+            intervalSeconds: t.intervalMs / 1000,
+          },
     lastPass: pass(t?.last ?? null),
     lastActed: pass(t?.lastActed ?? null),
     unreclaimable: t?.last?.unreclaimable ?? [],
@@ -45,7 +89,10 @@ export const NO_REAPER: ReapSource = { doc: () => reapDoc(null, null, null), vie
 
 /** `serve --reap`: the reaper runs in this process. */
 export function inProcess(reaper: Reaper, policy: ReapPolicy): ReapSource {
-  return { doc: () => reapDoc("serve --reap", reaper.totals, policy, { updated: reaper.totals.last?.at ?? null }), view: () => viewOf(reaper.totals) };
+  return {
+    doc: () => reapDoc("serve --reap", reaper.totals, policy, { updated: reaper.totals.last?.at ?? null }),
+    view: () => viewOf(reaper.totals),
+  };
 }
 
 /**
@@ -65,7 +112,10 @@ export function fromStatusFile(file: string, registry: Registry, log: (line: str
     logged = problem;
     return last;
   };
-  const totals = (): ReaperTotals | null => { const s = read(); return s !== null && typeof s === "object" ? s.totals : null; };
+  const totals = (): ReaperTotals | null => {
+    const s = read();
+    return s !== null && typeof s === "object" ? s.totals : null;
+  };
   registerReapMetrics(registry, () => totals() ?? EMPTY_TOTALS);
   return {
     doc: () => {
@@ -75,17 +125,32 @@ export function fromStatusFile(file: string, registry: Registry, log: (line: str
       if (typeof s === "string") return reapDoc(source, null, null, { note: s });
       return reapDoc(source, s.totals, s.policy, { updated: s.writtenAt, dryRun: s.dryRun });
     },
-    view: () => { const t = totals(); return t === null ? null : viewOf(t); },
+    view: () => {
+      const t = totals();
+      return t === null ? null : viewOf(t);
+    },
   };
 }
 
 const EMPTY_TOTALS: ReaperTotals = {
   passes: { acted: 0, "on-target": 0, vetoed: 0, "nothing-to-do": 0, "dry-run": 0 },
-  dyingFreed: 0, pinnedFreed: 0, liveCacheEvicted: 0, refaults: 0, intervalMs: 0, last: null, lastActed: null,
+  dyingFreed: 0,
+  pinnedFreed: 0,
+  liveCacheEvicted: 0,
+  refaults: 0,
+  intervalMs: 0,
+  last: null,
+  lastActed: null,
 };
 
 /** The daemon's one call: the in-process reaper, else the writer's status file, else none. */
-export function reapSource(reaper: Reaper | null, policy: ReapPolicy | null, statusFile: string | null, registry: Registry, log: (line: string) => void): ReapSource {
+export function reapSource(
+  reaper: Reaper | null,
+  policy: ReapPolicy | null,
+  statusFile: string | null,
+  registry: Registry,
+  log: (line: string) => void,
+): ReapSource {
   if (reaper !== null && policy !== null) return inProcess(reaper, policy);
   return statusFile ? fromStatusFile(statusFile, registry, log) : NO_REAPER;
 }

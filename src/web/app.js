@@ -51,10 +51,13 @@
 
   async function refresh() {
     try {
-      const [st, hi, fc, rp] = await Promise.all([getJson("api/status"), getJson(`api/history?since=${SINCE}`), getJson("api/forecast"), getJson("api/reap")]);
+      const [st, hi, fc, rp] = await Promise.all([
+        getJson("api/status"), getJson(`api/history?since=${SINCE}`), getJson("api/forecast"), getJson("api/reap"),
+      ]);
       render(st.json, hi.json, fc.json);
       renderReap(rp.json);
-      Object.assign(window.cgleak, { status: st.text, history: hi.text, forecast: fc.text, reap: rp.text, renders: window.cgleak.renders + 1 });
+      const renders = window.cgleak.renders + 1;
+      Object.assign(window.cgleak, { status: st.text, history: hi.text, forecast: fc.text, reap: rp.text, renders });
       showError(hostProblem(st.json));
     } catch (err) {
       // Keep the last picture: a daemon restarting for a few seconds should not blank the page.
@@ -225,7 +228,8 @@
     $("reap-on").textContent = d.enabled ? (d.dryRun ? "ON (dry run)" : "ON") : "OFF";
     $("reap-figures").hidden = !t;
     if (!d.enabled) {
-      $("reap-sentence").textContent = "Not running on this node. `cgleak serve --reap`, or the reap overlay's writer container, frees dying memcgs where they are (docs/reap.md).";
+      $("reap-sentence").textContent = "Not running on this node. `cgleak serve --reap`, or the reap overlay's " +
+        "writer container, frees dying memcgs where they are (docs/reap.md).";
     } else {
       $("reap-sentence").textContent = d.lastPass ? lastPassText(d) : d.note || "Running; no pass yet.";
     }
@@ -239,7 +243,10 @@
       ? `Figure of merit: ${count(t.dyingFreed)} dying memcgs freed without evicting any live page cache.`
       : `Figure of merit: ${count(Math.round(merit))} dying memcgs freed per GiB of live page cache evicted.`;
     renderUnreclaimable(d.unreclaimable || []);
-    $("reap-source").textContent = !d.enabled ? "" : `${t ? `Totals since the reaper started: ${passCounts(t.passes)}; next pass within ${duration(t.intervalSeconds)}. ` : ""}From ${d.source}${d.updated ? `, updated ${when(d.updated)}` : ""}.`;
+    const next = t ? `next pass within ${duration(t.intervalSeconds)}` : "";
+    const totals = t ? `Totals since the reaper started: ${passCounts(t.passes)}; ${next}. ` : "";
+    const updated = d.updated ? `, updated ${when(d.updated)}` : "";
+    $("reap-source").textContent = !d.enabled ? "" : `${totals}From ${d.source}${updated}.`;
   }
 
   function lastPassText(d) {
@@ -248,13 +255,15 @@
     return `Last pass ${when(p.at)}: ${p.verdict} (${p.reason}).${acted}`;
   }
 
-  const passCounts = (p) => Object.entries(p).filter(([, n]) => n > 0).map(([v, n]) => `${count(n)} ${v}`).join(", ") || "no passes";
+  const passCounts = (p) =>
+    Object.entries(p).filter(([, n]) => n > 0).map(([v, n]) => `${count(n)} ${v}`).join(", ") || "no passes";
 
   function renderUnreclaimable(us) {
     const box = $("reap-unreclaimable");
     box.replaceChildren();
     if (us.length === 0) return;
-    const li = (u) => el("li", null, null, el("code", u.path), ` ${u.bytes === null ? "" : `${bytes(u.bytes)}: `}${u.reason}`);
+    const li = (u) =>
+      el("li", null, null, el("code", u.path), ` ${u.bytes === null ? "" : `${bytes(u.bytes)}: `}${u.reason}`);
     box.append(el("h3", "Not reclaimable"), el("ul", null, "evidence", ...us.map(li)));
   }
 

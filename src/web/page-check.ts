@@ -47,7 +47,9 @@ export async function checkPage(browser: Browser, url: string, name: string): Pr
     const foreign = requests.filter((r) => !r.startsWith(`${url}/`) || !/^\/(|api\/\w+|static\/[\w.]+)$/.test(new URL(r).pathname));
     assert.deepEqual(foreign, [], "the page asks only cgleak serve, for /api/* and its own files");
     assert.deepEqual(errors, [], "no console errors");
-    return { points: shown.points, forecastDrawn: shown.forecast === "yes", level: shown.level, findings: report.findings.length, reap: JSON.parse(shown.reapRaw) as ReapDoc };
+    const reap = JSON.parse(shown.reapRaw) as ReapDoc;
+    const findings = report.findings.length;
+    return { points: shown.points, forecastDrawn: shown.forecast === "yes", level: shown.level, findings, reap };
   } finally {
     await context.close();
   }
@@ -74,8 +76,12 @@ function readPage(page: Page) {
     const chartFig = document.getElementById("chart-fig") as HTMLElement;
     return {
       statusRaw: g.status, historyRaw: g.history, reapRaw: g.reap,
-      reap: { on: fig("reap-on"), dying: fig("reap-dying"), pinned: fig("reap-pinned"), evicted: fig("reap-evicted"), refaults: fig("reap-refaults"), merit: fig("reap-merit"),
-        sentence: fig("reap-sentence").text, unreclaimable: fig("reap-unreclaimable").text, figuresShown: !(document.getElementById("reap-figures") as HTMLElement).hidden },
+      reap: {
+        on: fig("reap-on"), dying: fig("reap-dying"), pinned: fig("reap-pinned"), evicted: fig("reap-evicted"),
+        refaults: fig("reap-refaults"), merit: fig("reap-merit"), sentence: fig("reap-sentence").text,
+        unreclaimable: fig("reap-unreclaimable").text,
+        figuresShown: !(document.getElementById("reap-figures") as HTMLElement).hidden,
+      },
       live: fig("live"), dying: fig("dying"), total: fig("total"), pinned: fig("pinned"), used: fig("used-pct"),
       level: document.getElementById("level")!.textContent ?? "", sentence: document.getElementById("sentence")!.textContent ?? "",
       points: Number(chartFig.dataset.points), forecast: chartFig.dataset.forecast ?? "", inked,
@@ -102,7 +108,10 @@ function compareNumbers(s: Shown, r: ScanReport): void {
 /** The parts of /api/reap the reaper panel shows. */
 export interface ReapDoc {
   enabled: boolean; dryRun: boolean;
-  totals: { dyingFreed: number; pinnedFreed: number; liveCacheEvicted: number; refaults: number; dyingFreedPerGiBEvicted: number | null } | null;
+  totals: {
+    dyingFreed: number; pinnedFreed: number; liveCacheEvicted: number; refaults: number;
+    dyingFreedPerGiBEvicted: number | null;
+  } | null;
   lastPass: { verdict: string; reason: string } | null;
   unreclaimable: Array<{ path: string; reason: string }>;
 }
@@ -111,14 +120,23 @@ function compareReap(s: Shown, d: ReapDoc): void {
   assert.equal(s.reap.on.text, d.enabled ? (d.dryRun ? "ON (dry run)" : "ON") : "OFF", "whether the reaper runs");
   assert.equal(s.reap.figuresShown, d.totals !== null, "the reaper's figures show when it has totals");
   if (d.totals !== null) {
-    for (const [k, v] of [["dying", d.totals.dyingFreed], ["refaults", d.totals.refaults], ["pinned", d.totals.pinnedFreed], ["evicted", d.totals.liveCacheEvicted]] as const) {
+    const t = d.totals;
+    const figures = [
+      ["dying", t.dyingFreed], ["refaults", t.refaults], ["pinned", t.pinnedFreed], ["evicted", t.liveCacheEvicted],
+    ] as const;
+    for (const [k, v] of figures) {
       assert.equal(s.reap[k].value, String(v), `reaper ${k} as data`);
     }
     assert.equal(s.reap.dying.text, nf.format(d.totals.dyingFreed));
-    assert.equal(s.reap.merit.value, d.totals.dyingFreedPerGiBEvicted === null ? "" : String(d.totals.dyingFreedPerGiBEvicted), "the figure of merit");
+    const merit = d.totals.dyingFreedPerGiBEvicted;
+    assert.equal(s.reap.merit.value, merit === null ? "" : String(merit), "the figure of merit");
   }
-  if (d.lastPass) assert.ok(s.reap.sentence.includes(`${d.lastPass.verdict} (${d.lastPass.reason})`), `the last pass: ${s.reap.sentence}`);
-  for (const u of d.unreclaimable) assert.ok(s.reap.unreclaimable.includes(u.reason) && s.reap.unreclaimable.includes(u.path), `not reclaimable: ${u.path}`);
+  const last = d.lastPass;
+  if (last) assert.ok(s.reap.sentence.includes(`${last.verdict} (${last.reason})`), `last pass: ${s.reap.sentence}`);
+  for (const u of d.unreclaimable) {
+    const shown = s.reap.unreclaimable;
+    assert.ok(shown.includes(u.reason) && shown.includes(u.path), `not reclaimable: ${u.path}`);
+  }
 }
 
 function compareFindings(text: string, r: ScanReport): void {
