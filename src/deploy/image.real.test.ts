@@ -154,7 +154,8 @@ test("image: the remediation overlay's writer container runs reclaim --drop-cach
   // as `kubectl exec -c writer ds/cgleak -- cgleak reclaim ...`
   const r = podman(["exec", writer, "cgleak", "reclaim", "--drop-caches", "--yes", "--json"]);
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(podRunFlags(pod, { hostPath, emptyDir }, "cgleak").flags.includes("--user=65532:65532"), "the server that listens runs as 65532");
+  const server = podRunFlags(pod, { hostPath, emptyDir }, "cgleak").flags;
+  assert.ok(server.includes("--user=65532:65532"), "the server that listens runs as 65532");
   const report = JSON.parse(r.stdout) as { action: string; note: string };
   assert.match(report.action, /drop_caches/);
   assert.equal(report.note, "", "the write to /proc/sys/vm/drop_caches went through");

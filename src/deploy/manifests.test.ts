@@ -160,7 +160,8 @@ test("RBAC: the base grants get nodes, patch nodes/status, create events (no pod
   assert.equal(find(npd, "DaemonSet").spec.template.spec.automountServiceAccountToken, false);
 });
 
-const named = (pod: Obj, name: string): Obj => (pod.containers as Obj[]).find((c) => c.name === name) ?? assert.fail(`no container ${name}`);
+const named = (pod: Obj, name: string): Obj =>
+  (pod.containers as Obj[]).find((c) => c.name === name) ?? assert.fail(`no container ${name}`);
 const userOf = (pod: Obj, c: Obj): number => c.securityContext?.runAsUser ?? pod.securityContext.runAsUser;
 
 test("the remediation overlay is the only one that writes: taint, kured's sentinel on the host, cgroups writable", { skip: noKustomize }, () => {
@@ -194,19 +195,24 @@ test("remediation and reap split the writer from the server: only the writer is 
     assert.equal(pod.securityContext.runAsNonRoot, true, `${name}: the pod's default is non-root`);
     assert.ok((server.ports as Obj[]).length > 0, `${name}: the server listens`);
     const rw = (server.volumeMounts as Obj[]).filter((m) => m.readOnly !== true).map((m) => m.mountPath).sort();
-    assert.deepEqual(rw, ["/host/var/run/cgleak", "/var/lib/cgleak"], `${name}: the server writes its history and kured's sentinel only`);
+    const why = `${name}: the server writes its history and kured's sentinel only`;
+    assert.deepEqual(rw, ["/host/var/run/cgleak", "/var/lib/cgleak"], why);
     assert.equal(userOf(pod, writer), 0, `${name}: the writer is root`);
     assert.equal(writer.ports, undefined, `${name}: the writer listens on nothing`);
     assert.equal(writer.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(writer.securityContext.capabilities, { drop: ["ALL"] });
-    assert.equal((writer.volumeMounts as Obj[]).find((m) => m.name === "cgroup")?.readOnly, false, `${name}: the writer's cgroup tree is writable`);
-    const hostDir = (m: Obj): string | undefined => (pod.volumes as Obj[]).find((v) => v.name === m.name)?.hostPath?.path;
+    const cgroup = (writer.volumeMounts as Obj[]).find((m) => m.name === "cgroup");
+    assert.equal(cgroup?.readOnly, false, `${name}: the writer's cgroup tree is writable`);
+    const hostDir = (m: Obj): string | undefined =>
+      (pod.volumes as Obj[]).find((v) => v.name === m.name)?.hostPath?.path;
     const serverDirs = new Set((server.volumeMounts as Obj[]).filter((m) => m.readOnly !== true).map(hostDir));
     for (const m of writer.volumeMounts as Obj[]) {
-      if (m.readOnly !== true && hostDir(m) !== undefined) assert.ok(!serverDirs.has(hostDir(m)), `${name}: the server cannot write what the root writer writes (${m.mountPath})`);
+      if (m.readOnly === true || hostDir(m) === undefined) continue;
+      assert.ok(!serverDirs.has(hostDir(m)), `${name}: the server cannot write the writer's ${m.mountPath}`);
     }
     const init = (pod.initContainers as Obj[])[0] as Obj;
-    assert.deepEqual(init.securityContext.capabilities, { drop: ["ALL"], add: ["CHOWN"] }, "the init container may only chown");
+    const caps = init.securityContext.capabilities;
+    assert.deepEqual(caps, { drop: ["ALL"], add: ["CHOWN"] }, "the init container may only chown");
     assert.deepEqual(init.command, ["chown", "65532:65532", "/var/lib/cgleak", "/host/var/run/cgleak"]);
   }
 });
@@ -333,19 +339,25 @@ test("the reap overlay runs the reaper in the writer, its policy from the Config
   const w = named(pod, "writer");
   const args = w.args as string[];
   assert.equal(args[0], "reap");
-  for (const a of ["--every", "--yes", "--kube", "--policy=/etc/cgleak/reap-policy.json", "--under=kubepods"]) assert.ok(args.includes(a), `reap: ${a} in ${args.join(" ")}`);
+  for (const a of ["--every", "--yes", "--kube", "--policy=/etc/cgleak/reap-policy.json", "--under=kubepods"]) {
+    assert.ok(args.includes(a), `reap: ${a} in ${args.join(" ")}`);
+  }
   const status = arg(w, "--status-file") as string;
   const server = named(pod, "cgleak");
   assert.equal(arg(server, "--reap-status"), status, "the server reads the file the writer writes");
   assert.ok(!(server.args as string[]).includes("--reap"), "the server reaps nothing itself");
-  const dirOf = (c: Obj): Obj => (c.volumeMounts as Obj[]).find((m) => m.mountPath === path.dirname(status)) ?? assert.fail(`${c.name}: ${status} on no mount`);
+  const dirOf = (c: Obj): Obj =>
+    (c.volumeMounts as Obj[]).find((m) => m.mountPath === path.dirname(status)) ??
+    assert.fail(`${c.name}: ${status} on no mount`);
   assert.equal(dirOf(server).readOnly, true, "the server only reads the status");
   assert.equal(dirOf(w).name, dirOf(server).name, "one volume");
-  assert.ok((pod.volumes as Obj[]).find((v) => v.name === dirOf(w).name)?.emptyDir, "shared in the pod, not on the host");
+  const volume = (name: string): Obj | undefined => (pod.volumes as Obj[]).find((v) => v.name === name);
+  assert.ok(volume(dirOf(w).name)?.emptyDir, "shared in the pod, not on the host");
   const journal = arg(w, "--state-file") as string;
   const jm = (w.volumeMounts as Obj[]).find((m) => journal.startsWith(`${m.mountPath}/`)) as Obj;
-  assert.ok((pod.volumes as Obj[]).find((v) => v.name === jm.name)?.hostPath, "the journal survives the pod, on the host");
-  assert.ok(w.volumeMounts.some((m: Obj) => m.name === "reap-policy" && m.mountPath === "/etc/cgleak" && m.readOnly === true));
+  assert.ok(volume(jm.name)?.hostPath, "the journal survives the pod, on the host");
+  const policyMount = (w.volumeMounts as Obj[]).find((m) => m.name === "reap-policy");
+  assert.deepEqual([policyMount?.mountPath, policyMount?.readOnly], ["/etc/cgleak", true]);
   const cm = find(objs, "ConfigMap", "cgleak-reap-policy");
   const policy = JSON.parse(cm.data["reap-policy.json"]) as Record<string, unknown>;
   assert.equal(policy.targetDying, 1000);

@@ -75,16 +75,22 @@ test("the reaper panel shows what the writer (`reap --every --status-file`, as t
     makeDying(lab, `${lab.top}/shm`, `${mountTmpfs(lab)}/f`, 20, 65536);
     await new Promise((r) => setTimeout(r, 2100)); // memory.stat is flushed every 2 s
     // PSI off: other tests' I/O on this shared machine must not veto (the veto has its own test)
-    writer.proc = spawn(process.execPath, [CLI, "reap", "--every", "1s", "--yes", "--under", lab.rel, "--target-dying", "0", "--target-pinned", "0",
-      "--psi-io", "100", "--psi-memory", "100", "--state-file", path.join(lab.tmp, "state.json"), "--status-file", status], { stdio: ["ignore", "ignore", "pipe"] });
+    const args = ["reap", "--every", "1s", "--yes", "--under", lab.rel, "--target-dying", "0", "--target-pinned", "0",
+      "--psi-io", "100", "--psi-memory", "100", "--state-file", path.join(lab.tmp, "state.json"),
+      "--status-file", status];
+    writer.proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "ignore", "pipe"] });
     writer.proc.stderr?.on("data", (d: Buffer) => (writer.err += d.toString()));
-    await waitFor("a pass that acted in the status file", 60_000, async () => (/"acted":[1-9]/.test(fs.readFileSync(status, "utf8")) ? true : undefined))
+    const acted = async (): Promise<true | undefined> =>
+      (/"acted":[1-9]/.test(fs.readFileSync(status, "utf8")) ? true : undefined);
+    await waitFor("a pass that acted in the status file", 60_000, acted)
       .catch((err: Error) => assert.fail(`${err.message}; the writer said: ${writer.err}`));
     served = await startServe(["--host-root", "/", "--db", ":memory:", "--interval", "1s", "--reap-status", status]);
     const seen = await checkPage(browser as Browser, served.url, "reap");
     assert.equal(seen.reap.enabled, true);
-    assert.ok((seen.reap.totals?.pinnedFreed ?? 0) >= 200 * 65536 * 0.9, `pinned freed ${seen.reap.totals?.pinnedFreed}`);
-    assert.ok(seen.reap.unreclaimable.some((u) => u.path.endsWith(`${lab.rel}/shm`) && /tmpfs/.test(u.reason)), JSON.stringify(seen.reap.unreclaimable));
+    const pinnedFreed = seen.reap.totals?.pinnedFreed ?? 0;
+    assert.ok(pinnedFreed >= 200 * 65536 * 0.9, `pinned freed ${pinnedFreed}`);
+    const shm = seen.reap.unreclaimable.some((u) => u.path.endsWith(`${lab.rel}/shm`) && /tmpfs/.test(u.reason));
+    assert.ok(shm, JSON.stringify(seen.reap.unreclaimable));
   } finally {
     await served?.stop();
     if (writer.proc && writer.proc.exitCode === null) {
