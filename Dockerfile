@@ -39,7 +39,7 @@ COPY docs ./docs
 RUN ln -s /opt/cgleak/dist/cli/cgleak.cjs /usr/local/bin/cgleak && chmod +x dist/cli/cgleak.cjs \
  && mkdir -p /var/lib/cgleak && chown 65532:65532 /var/lib/cgleak
 # Non-root by default: reading /host/proc and /host/sys/fs/cgroup needs no privilege. The
-# remediation overlay runs as root (cgroup writes, host sentinel); see deploy/kubernetes.
+# remediation overlay's writer container runs as root (cgroup writes); see deploy/overlays.
 USER 65532:65532
 EXPOSE 19597
 ENTRYPOINT ["node", "/opt/cgleak/dist/cli/cgleak.cjs"]

@@ -7,6 +7,7 @@ import { resolveMethod, type ReapPolicy } from "./reap-policy.js";
 import { findTargets, remeasure, type ReapTarget } from "./reap-targets.js";
 import { pressureVeto, readPressure, UNRECLAIMABLE, type PressureNow } from "./reap-guards.js";
 import { describeStep, dropCaches, forceEmpty, limitStep, memoryReclaim, type StepResult } from "./reap-apply.js";
+import { kickOfflineCleanup } from "./reap-apply.js";
 import { syncWithTimeout } from "./reap-write.js";
 import type { LimitJournal } from "./reap-state.js";
 import { nodeCachedBytes, summarize, type ParentResult, type PassReport, type Unreclaimable } from "./reap-report.js";
@@ -47,6 +48,9 @@ export async function reapPass(c: ReapContext): Promise<PassReport> {
   const cachedBefore = nodeCachedBytes(c.host);
   const sync = await syncWithTimeout(c.policy.writeTimeoutMs);
   const parents = await reclaimAll(c, todo, method);
+  if (method === "memory-reclaim") {
+    for (const p of parents) if (p.steps.length > 0) p.note ||= kickOfflineCleanup(c.host, c.h, p.rel) ?? "";
+  }
   // Right after the writes, before a live workload has re-read what it lost: the eviction itself.
   const cachedAfter = nodeCachedBytes(c.host);
   for (const p of parents) p.afterWrites = remeasure(c.host, c.h, p.rel);

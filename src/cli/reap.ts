@@ -1,4 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Host } from "../host/host.js";
 import { DEFAULT_POLICY, REAP_METHODS, type ReapMethod, type ReapPolicy } from "../actions/reap-policy.js";
 import { countArg, durationArg, ratioArg } from "./options.js";
@@ -10,6 +12,7 @@ interface Flags {
   hostRoot: string; dryRun?: boolean; passes: number; targetDying: number; targetPinned: number; targetIdShare: number;
   budget: number; step: number; psiMemory: number; psiIo: number; method: ReapMethod; stateFile: string; observe: number;
   timeout: number; under?: string; policy?: string; restoreOnly?: boolean; yes?: boolean; json?: boolean;
+  every?: number | true; statusFile?: string; kube?: boolean;
 }
 
 const SIZE_UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
@@ -60,6 +63,14 @@ export function register(program: Command, exit: Exit): void {
     .option("--restore-only", "only put back limits a killed reaper left lowered (also done at every start)")
     .option("--yes", "run on a node with a container runtime")
     .option("--json", "print the passes as JSON")
+    .addOption(new Option("--every [duration]",
+      "keep reaping: a pass every duration (default: the policy's interval), backing off when one frees nothing, " +
+        "until SIGTERM",
+    ).argParser(durationArg))
+    .option("--status-file <path>",
+      "with --every: write the totals and last passes here after each pass (what serve --reap-status shows)")
+    .option("--kube",
+      "with --every: an Event on this node (NODE_NAME) for each pass that acted or found only unreclaimable pins")
     .addOption(hostRootOption())
     .action(async (f: Flags, cmd: Command) => {
       const host = new Host(f.hostRoot);
@@ -77,6 +88,11 @@ export function register(program: Command, exit: Exit): void {
         say((err as Error).message);
         return exit(2);
       }
+      if (f.every !== undefined) return loop(host, f, policy, say, exit);
+      if (f.statusFile !== undefined || f.kube === true) {
+        say("--status-file and --kube need --every");
+        return exit(2);
+      }
       const r = await runReap(host, { under: f.under ?? "", policy, stateFile: f.stateFile, dryRun: f.dryRun === true, yes: f.yes === true, passes: Math.max(1, f.passes), observeMs: f.observe, say });
       if ("refused" in r) {
         say(r.refused);
@@ -86,6 +102,28 @@ export function register(program: Command, exit: Exit): void {
       const { reapText } = await import("../sinks/reap-text.js");
       process.stdout.write(r.map((p, i) => (r.length > 1 ? `pass ${i + 1}\n` : "") + reapText(p)).join("\n"));
     });
+}
+
+/** `--every`: the continuous reaper without a server (the deploy's root writer container). */
+async function loop(host: Host, f: Flags, policy: ReapPolicy, say: (line: string) => void, exit: Exit): Promise<void> {
+  const every = typeof f.every === "number" ? f.every : policy.intervalMs;
+  const p: ReapPolicy = { ...policy, intervalMs: every, maxIntervalMs: Math.max(policy.maxIntervalMs, every) };
+  if (f.statusFile !== undefined && !fs.existsSync(path.dirname(path.resolve(f.statusFile)))) {
+    say(`--status-file: the directory ${path.dirname(path.resolve(f.statusFile))} does not exist`);
+    return exit(2);
+  }
+  const { openReaper } = await import("../actions/reap-run.js");
+  const c = await openReaper(host, {
+    under: f.under ?? "", policy: p, stateFile: f.stateFile, dryRun: f.dryRun === true, yes: f.yes === true,
+    observeMs: f.observe, say,
+  });
+  if ("refused" in c) {
+    say(c.refused);
+    return exit(2);
+  }
+  const { reapEvery } = await import("./reap-every.js");
+  await reapEvery(c, { statusFile: f.statusFile ?? null, kube: f.kube === true, say });
+  exit(0);
 }
 
 const FLAG_KEYS: Array<[flag: keyof Flags, key: keyof ReapPolicy]> = [

@@ -6,6 +6,7 @@ import type { KubeSink } from "../kube/sink.js";
 import type { ReaperView } from "../kube/condition.js";
 import type { Reaper } from "../actions/reap-loop.js";
 import type { ServeReapOptions } from "../serve/reap.js";
+import { reapSource, type ReapSource } from "../serve/reap-view.js";
 import type { ServeTrace } from "../serve/trace.js";
 import { PodCache } from "../kube/pod-cache.js";
 import { podLookup } from "../serve/pin-owners.js";
@@ -45,6 +46,8 @@ export interface DaemonOptions {
   trace?: boolean;
   /** `--reap`: the reaper's context (src/serve/reap.ts); null without it. */
   reap?: ServeReapOptions | null;
+  /** `--reap-status FILE`: what a reaper in another process (the root writer container) wrote. */
+  reapStatus?: string | null;
   /** Host names the page and /api answer to besides IP literals and localhost. */
   allowedHosts?: string[];
 }
@@ -108,10 +111,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     throw err;
   }); // the first scrape already has figures
   const reaper = o.reap ? await startReaper(o, o.reap, p) : null;
+  const reap = reapSource(reaper, o.reap?.context.policy ?? null, o.reapStatus ?? null, p.metrics.registry, o.log);
   const api = new LatestTick("api");
-  const exporters = exportList(o, p, api, reaper === null ? () => null : () => reaperView(reaper));
+  const exporters = exportList(o, p, api, () => reap.view());
   exporters.dispatch(first);
-  const server = httpServer(o, p, api);
+  const server = httpServer(o, p, api, reap);
   const address = await listen(server, o.listenHost, o.port).catch(async (err: unknown) => {
     await reaper?.stop();
     await closeParts(o, p, () => exporters.close());
@@ -143,11 +147,7 @@ async function startReaper(o: DaemonOptions, reap: ServeReapOptions, p: Parts): 
   return startServeReaper(reap, p.metrics.registry, store, o.log);
 }
 
-function reaperView(r: Reaper): ReaperView {
-  return { dyingFreed: r.totals.dyingFreed, lastActedAt: r.totals.lastActed?.at ?? null };
-}
-
-function httpServer(o: DaemonOptions, p: Parts, api: LatestTick): http.Server {
+function httpServer(o: DaemonOptions, p: Parts, api: LatestTick, reap: ReapSource): http.Server {
   const ctx = {
     latest: () => api.get(),
     store: () => p.db.store,
@@ -159,6 +159,7 @@ function httpServer(o: DaemonOptions, p: Parts, api: LatestTick): http.Server {
     pods: p.pods === null ? null : podLookup(p.pods),
     node: o.node ?? null,
     allowedHosts: o.allowedHosts ?? [],
+    reap: () => reap.doc(),
   };
   return createServer(ctx, { render: () => p.metrics.render(), contentType: p.metrics.registry.contentType });
 }

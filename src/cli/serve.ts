@@ -25,7 +25,7 @@ interface ServeFlags extends ScanFlags {
   listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number; dyingDebounce: number;
   kube?: boolean; taintAt?: "warning" | "critical"; rebootSentinel?: string; trace?: boolean;
   npdStatus?: string; problemAt: "warning" | "critical";
-  reap?: boolean; reapPolicy?: string; reapUnder?: string; reapStateFile: string;
+  reap?: boolean; reapPolicy?: string; reapUnder?: string; reapStateFile: string; reapStatus?: string;
 }
 
 /** "host:port", "[v6]:port" or a bare port (loopback); ":port" means every interface, as in Go. */
@@ -62,6 +62,9 @@ export function register(program: Command, exit: Exit): void {
     .option("--reap-policy <file>", "with --reap: the policy as JSON (targets, budget, interval, PSI thresholds; a ConfigMap key)")
     .option("--reap-under <cgroup>", "with --reap: touch nothing outside this cgroup (e.g. kubepods)")
     .option("--reap-state-file <path>", "with --reap: where a lowered limit is written down first, restored at start-up after a crash", "/var/lib/cgleak/reap-state.json")
+    .option("--reap-status <file>",
+      "show the reaper that runs in another process (cgleak reap --every --status-file FILE): " +
+        "/api/reap, the page, /metrics")
     .action(async (f: ServeFlags) => {
       const where = f.listen;
       const usage = (line: string): void => {
@@ -69,6 +72,9 @@ export function register(program: Command, exit: Exit): void {
         exit(2);
       };
       if (f.taintAt !== undefined && f.kube !== true) return usage("--taint-at needs --kube");
+      if (f.reap === true && f.reapStatus !== undefined) {
+        return usage("--reap-status shows a reaper in another process: not with --reap");
+      }
       if (f.trace === true && process.geteuid?.() !== 0) return usage("--trace needs root: it creates a tracefs instance for the cgroup tracepoints");
       for (const [flag, file] of [["--reboot-sentinel", f.rebootSentinel], ["--npd-status", f.npdStatus]] as const) {
         if (file !== undefined && !isDir(path.dirname(path.resolve(file)))) return usage(`${flag}: the directory ${path.dirname(path.resolve(file))} does not exist`);
@@ -117,7 +123,7 @@ export function register(program: Command, exit: Exit): void {
         node: nodeName(f.hostRoot),
         kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true, reap,
         npdStatus: f.npdStatus === undefined ? null : { file: f.npdStatus, problemAt: f.problemAt },
-        allowedHosts: f.allowedHost ?? [],
+        allowedHosts: f.allowedHost ?? [], reapStatus: f.reapStatus ?? null,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.name === "TracefsUnavailable") {
           kube?.close();

@@ -145,10 +145,17 @@ test("image: the read-only DaemonSet refuses reclaim --drop-caches with one line
   assert.match(r.stderr, /^cgleak reclaim: needs root/);
 });
 
-test("image: the remediation overlay's container can run reclaim --drop-caches --yes", { skip }, () => {
-  const { flags } = podRunFlags(daemonSetPodSpec(undefined, remediationOverlay()), { hostPath, emptyDir });
-  const r = podman(["run", "--rm", ...RUN_BASE, ...flags, IMAGE, "reclaim", "--drop-caches", "--yes", "--json"]);
+test("image: the remediation overlay's writer container runs reclaim --drop-caches --yes under exec; its server is not root", { skip }, () => {
+  const pod = daemonSetPodSpec(undefined, remediationOverlay());
+  const { flags } = podRunFlags(pod, { hostPath, emptyDir }, "writer");
+  const writer = `cgleak-test-${process.pid}-writer`;
+  podmanOk(["run", "-d", "--name", writer, ...RUN_BASE, ...flags, IMAGE]);
+  cleanups.push(() => podman(["rm", "-f", "-t", "0", writer]));
+  // as `kubectl exec -c writer ds/cgleak -- cgleak reclaim ...`
+  const r = podman(["exec", writer, "cgleak", "reclaim", "--drop-caches", "--yes", "--json"]);
   assert.equal(r.status, 0, r.stderr);
+  const server = podRunFlags(pod, { hostPath, emptyDir }, "cgleak").flags;
+  assert.ok(server.includes("--user=65532:65532"), "the server that listens runs as 65532");
   const report = JSON.parse(r.stdout) as { action: string; note: string };
   assert.match(report.action, /drop_caches/);
   assert.equal(report.note, "", "the write to /proc/sys/vm/drop_caches went through");

@@ -160,10 +160,14 @@ test("RBAC: the base grants get nodes, patch nodes/status, create events (no pod
   assert.equal(find(npd, "DaemonSet").spec.template.spec.automountServiceAccountToken, false);
 });
 
+const named = (pod: Obj, name: string): Obj =>
+  (pod.containers as Obj[]).find((c) => c.name === name) ?? assert.fail(`no container ${name}`);
+const userOf = (pod: Obj, c: Obj): number => c.securityContext?.runAsUser ?? pod.securityContext.runAsUser;
+
 test("the remediation overlay is the only one that writes: taint, kured's sentinel on the host, cgroups writable", { skip: noKustomize }, () => {
   const objs = render("remediation");
   const pod = find(objs, "DaemonSet").spec.template.spec;
-  const c = pod.containers[0];
+  const c = named(pod, "cgleak");
   assert.equal(arg(c, "--taint-at"), "critical");
   const sentinel = arg(c, "--reboot-sentinel") as string;
   const mount = (c.volumeMounts as Obj[]).find((m) => sentinel.startsWith(`${m.mountPath}/`)) as Obj;
@@ -171,13 +175,45 @@ test("the remediation overlay is the only one that writes: taint, kured's sentin
   const vol = (pod.volumes as Obj[]).find((v) => v.name === mount.name) as Obj;
   assert.equal(`/host${vol.hostPath.path}`, mount.mountPath, "the sentinel's directory is the host's, at the same path under /host");
   assert.equal(sentinel, "/host/var/run/cgleak/reboot-required", "the path the README gives kured");
-  assert.equal((c.volumeMounts as Obj[]).find((m) => m.name === "cgroup")?.readOnly, false);
+  assert.equal((named(pod, "writer").volumeMounts as Obj[]).find((m) => m.name === "cgroup")?.readOnly, false);
   assert.equal((pod.volumes as Obj[]).find((v) => v.name === "data")?.emptyDir, undefined, "history on the host, not an emptyDir");
   assert.match(fs.readFileSync(path.join(OVERLAYS, "remediation/kustomization.yaml"), "utf8"), /WRITES/, "the overlay says why it needs write access");
   for (const name of ["kubernetes", "npd-status"]) {
     const other = container(render(name));
     assert.equal(arg(other, "--reboot-sentinel"), undefined, name);
     assert.equal(arg(other, "--taint-at"), undefined, name);
+  }
+});
+
+test("remediation and reap split the writer from the server: only the writer is root with the cgroup tree writable, and it has no port", { skip: noKustomize }, () => {
+  for (const name of ["remediation", "reap"]) {
+    const pod = find(render(name), "DaemonSet").spec.template.spec;
+    assert.deepEqual((pod.containers as Obj[]).map((c) => c.name), ["cgleak", "writer"], name);
+    const server = named(pod, "cgleak");
+    const writer = named(pod, "writer");
+    assert.equal(userOf(pod, server), 65532, `${name}: the server is not root`);
+    assert.equal(pod.securityContext.runAsNonRoot, true, `${name}: the pod's default is non-root`);
+    assert.ok((server.ports as Obj[]).length > 0, `${name}: the server listens`);
+    const rw = (server.volumeMounts as Obj[]).filter((m) => m.readOnly !== true).map((m) => m.mountPath).sort();
+    const why = `${name}: the server writes its history and kured's sentinel only`;
+    assert.deepEqual(rw, ["/host/var/run/cgleak", "/var/lib/cgleak"], why);
+    assert.equal(userOf(pod, writer), 0, `${name}: the writer is root`);
+    assert.equal(writer.ports, undefined, `${name}: the writer listens on nothing`);
+    assert.equal(writer.securityContext.allowPrivilegeEscalation, false);
+    assert.deepEqual(writer.securityContext.capabilities, { drop: ["ALL"] });
+    const cgroup = (writer.volumeMounts as Obj[]).find((m) => m.name === "cgroup");
+    assert.equal(cgroup?.readOnly, false, `${name}: the writer's cgroup tree is writable`);
+    const hostDir = (m: Obj): string | undefined =>
+      (pod.volumes as Obj[]).find((v) => v.name === m.name)?.hostPath?.path;
+    const serverDirs = new Set((server.volumeMounts as Obj[]).filter((m) => m.readOnly !== true).map(hostDir));
+    for (const m of writer.volumeMounts as Obj[]) {
+      if (m.readOnly === true || hostDir(m) === undefined) continue;
+      assert.ok(!serverDirs.has(hostDir(m)), `${name}: the server cannot write the writer's ${m.mountPath}`);
+    }
+    const init = (pod.initContainers as Obj[])[0] as Obj;
+    const caps = init.securityContext.capabilities;
+    assert.deepEqual(caps, { drop: ["ALL"], add: ["CHOWN"] }, "the init container may only chown");
+    assert.deepEqual(init.command, ["chown", "65532:65532", "/var/lib/cgleak", "/host/var/run/cgleak"]);
   }
 });
 
@@ -296,19 +332,36 @@ test("Dockerfile: Node 20 on bookworm slim, production dependencies only, non-ro
   assert.ok(user !== undefined && !/^(0|root)\b/.test(user), `last USER is ${user}`);
 });
 
-test("the reap overlay runs serve --reap on top of remediation, its policy from the ConfigMap it mounts", { skip: noKustomize }, () => {
+test("the reap overlay runs the reaper in the writer, its policy from the ConfigMap it mounts, and the server shows its status file", { skip: noKustomize }, () => {
   const objs = render("reap");
-  const ds = objs.find((o) => o.kind === "DaemonSet");
-  const c = ds?.spec.template.spec.containers[0];
-  const args = c.args as string[];
-  for (const a of ["--reap", "--reap-policy=/etc/cgleak/reap-policy.json", "--reap-under=kubepods", "--kube", "--reboot-sentinel=/host/var/run/cgleak/reboot-required"]) assert.ok(args.includes(a), `reap: ${a} in ${args.join(" ")}`);
-  assert.equal(ds?.spec.template.spec.securityContext.runAsUser, 0, "the reaper writes cgroup files: root, as remediation");
-  assert.ok(c.volumeMounts.some((m: Obj) => m.name === "reap-policy" && m.mountPath === "/etc/cgleak" && m.readOnly === true));
-  const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name === "cgleak-reap-policy");
-  assert.ok(cm, "the policy ConfigMap");
+  const ds = find(objs, "DaemonSet");
+  const pod = ds.spec.template.spec;
+  const w = named(pod, "writer");
+  const args = w.args as string[];
+  assert.equal(args[0], "reap");
+  for (const a of ["--every", "--yes", "--kube", "--policy=/etc/cgleak/reap-policy.json", "--under=kubepods"]) {
+    assert.ok(args.includes(a), `reap: ${a} in ${args.join(" ")}`);
+  }
+  const status = arg(w, "--status-file") as string;
+  const server = named(pod, "cgleak");
+  assert.equal(arg(server, "--reap-status"), status, "the server reads the file the writer writes");
+  assert.ok(!(server.args as string[]).includes("--reap"), "the server reaps nothing itself");
+  const dirOf = (c: Obj): Obj =>
+    (c.volumeMounts as Obj[]).find((m) => m.mountPath === path.dirname(status)) ??
+    assert.fail(`${c.name}: ${status} on no mount`);
+  assert.equal(dirOf(server).readOnly, true, "the server only reads the status");
+  assert.equal(dirOf(w).name, dirOf(server).name, "one volume");
+  const volume = (name: string): Obj | undefined => (pod.volumes as Obj[]).find((v) => v.name === name);
+  assert.ok(volume(dirOf(w).name)?.emptyDir, "shared in the pod, not on the host");
+  const journal = arg(w, "--state-file") as string;
+  const jm = (w.volumeMounts as Obj[]).find((m) => journal.startsWith(`${m.mountPath}/`)) as Obj;
+  assert.ok(volume(jm.name)?.hostPath, "the journal survives the pod, on the host");
+  const policyMount = (w.volumeMounts as Obj[]).find((m) => m.name === "reap-policy");
+  assert.deepEqual([policyMount?.mountPath, policyMount?.readOnly], ["/etc/cgleak", true]);
+  const cm = find(objs, "ConfigMap", "cgleak-reap-policy");
   const policy = JSON.parse(cm.data["reap-policy.json"]) as Record<string, unknown>;
   assert.equal(policy.targetDying, 1000);
-  assert.ok(ds?.spec.template.spec.volumes.some((v: Obj) => v.name === "reap-policy" && v.configMap?.name === "cgleak-reap-policy"));
+  assert.ok(pod.volumes.some((v: Obj) => v.name === "reap-policy" && v.configMap?.name === "cgleak-reap-policy"));
 });
 
 test("the locked-down overlay: cgleak on loopback, kube-rbac-proxy alone on the pod port, probes through /healthz, Prometheus alone let in", { skip: noKustomize }, () => {

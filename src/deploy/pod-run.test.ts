@@ -12,13 +12,19 @@ test("pod-run: the shipped DaemonSet becomes a read-only, non-root, capability-f
   assert.equal(args[0], "serve");
 });
 
-test("pod-run: the remediation overlay runs as root with the cgroup tree and drop_caches writable, /proc still read-only", () => {
-  const { flags } = podRunFlags(daemonSetPodSpec(undefined, remediationOverlay()), { hostPath: (p) => path.join("/scratch", p) });
+test("pod-run: the remediation overlay's writer runs as root with the cgroup tree and drop_caches writable, /proc still read-only; its server does not", () => {
+  const pod = daemonSetPodSpec(undefined, remediationOverlay());
+  const server = podRunFlags(pod, { hostPath: (p) => path.join("/scratch", p) }, "cgleak").flags;
+  assert.ok(server.includes("--user=65532:65532"), server.join(" "));
+  assert.ok(server.includes("--volume=/scratch/sys/fs/cgroup:/host/sys/fs/cgroup:ro,rslave"), server.join(" "));
+  const { flags } = podRunFlags(pod, { hostPath: (p) => path.join("/scratch", p) }, "writer");
+  assert.ok(flags.includes('--entrypoint=["sleep","infinity"]'), "it idles for kubectl exec");
   assert.ok(flags.includes("--user=0:0"), flags.join(" "));
   assert.ok(flags.includes("--volume=/scratch/sys/fs/cgroup:/host/sys/fs/cgroup:rw,rslave"), flags.join(" "));
   assert.ok(flags.includes("--volume=/scratch/proc/sys/vm/drop_caches:/host/proc/sys/vm/drop_caches:rw"), flags.join(" "));
   assert.ok(flags.includes("--volume=/scratch/proc:/host/proc:ro"), flags.join(" "));
-  assert.ok(!flags.some((f) => f.startsWith("--mount=type=tmpfs,destination=/var/lib/cgleak")), "the overlay's hostPath replaces the emptyDir");
+  const journal = "--volume=/scratch/var/lib/cgleak-writer:/var/lib/cgleak:rw";
+  assert.ok(flags.includes(journal), "the writer's journal, on the host, in its own directory");
 });
 
 test("systemd-unit: Environment= defaults, overrides, ${VAR} as one word and $VAR split on spaces", () => {

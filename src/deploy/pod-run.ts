@@ -46,9 +46,10 @@ export interface RunOptions {
   emptyDir?: (volume: string) => string;
 }
 
-/** `podman run` flags (before the image) and the container's args (after it). */
-export function podRunFlags(pod: Obj, opts: RunOptions = {}): { flags: string[]; args: string[] } {
-  const c = (pod.containers as Obj[])[0] as Obj;
+/** `podman run` flags (before the image) and the container's args (after it); the first container unless named. */
+export function podRunFlags(pod: Obj, opts: RunOptions = {}, name?: string): { flags: string[]; args: string[] } {
+  const c = (pod.containers as Obj[]).find((x) => name === undefined || x.name === name);
+  if (c === undefined) throw new Error(`no container ${name} in the pod`);
   const flags = [...securityFlags(pod, c), ...mountFlags(pod, c, opts), ...envFlags(c, opts)];
   if (pod.hostPID) flags.push("--pid=host");
   if (c.command) flags.push(`--entrypoint=${JSON.stringify(c.command)}`);

@@ -23,6 +23,8 @@ export interface ApiContext {
   allowedHosts?: string[];
   /** A pod cache of its own (podLookup(new PodCache(...)) for --kube without --trace); else the tracer's. */
   pods?: PodLookup | null;
+  /** /api/reap: the reaper's totals and last passes (src/serve/reap-view.ts); "not running" without one. */
+  reap?: () => unknown;
 }
 
 /** /api/history answers at most this many points (default DEFAULT_POINTS), from at most MAX_WINDOW_MS back. */

@@ -44,6 +44,7 @@ async function route(c: ApiContext, metrics: Renderer, names: ReadonlySet<string
     switch (url.pathname) {
       case "/api/status": return json(status(c));
       case "/api/forecast": return json(forecastDoc(c));
+      case "/api/reap": return json(c.reap?.() ?? { schema: "cgleak.reap/v1", enabled: false });
       case "/api/dying":
         if (!c.trace) return send(res, 404, "application/json", JSON.stringify({ error: "dying memcgs are named only with `cgleak serve --trace` (root)" }) + "\n");
         // The kernel's count is the last walk's: "dying since before tracing" is as fresh as the walk.

@@ -11,7 +11,7 @@ export const ARTIFACTS = fileURLToPath(new URL("../../artifacts/", import.meta.u
 
 const nf = new Intl.NumberFormat("en-US");
 
-export interface Seen { points: number; forecastDrawn: boolean; level: string; findings: number }
+export interface Seen { points: number; forecastDrawn: boolean; level: string; findings: number; reap: ReapDoc }
 
 /**
  * Opens the page, waits for its first render and checks it against the very /api/status answer it
@@ -40,13 +40,16 @@ export async function checkPage(browser: Browser, url: string, name: string): Pr
     assert.equal(shown.points, historyCount, "the chart has one point per stored sample");
     assert.ok(shown.inked > 50, `the chart's series are drawn (${shown.inked} pixels in their colours)`);
     compareFindings(shown.findingsText, report);
+    compareReap(shown, JSON.parse(shown.reapRaw) as ReapDoc);
     await checkAccessible(page);
     await page.screenshot({ path: path.join(ARTIFACTS, `web-${name}-desktop.png`), fullPage: true });
     await phoneWidth(page, name);
     const foreign = requests.filter((r) => !r.startsWith(`${url}/`) || !/^\/(|api\/\w+|static\/[\w.]+)$/.test(new URL(r).pathname));
     assert.deepEqual(foreign, [], "the page asks only cgleak serve, for /api/* and its own files");
     assert.deepEqual(errors, [], "no console errors");
-    return { points: shown.points, forecastDrawn: shown.forecast === "yes", level: shown.level, findings: report.findings.length };
+    const reap = JSON.parse(shown.reapRaw) as ReapDoc;
+    const findings = report.findings.length;
+    return { points: shown.points, forecastDrawn: shown.forecast === "yes", level: shown.level, findings, reap };
   } finally {
     await context.close();
   }
@@ -57,7 +60,7 @@ type Shown = Awaited<ReturnType<typeof readPage>>;
 /** Everything in one evaluate: the page cannot re-render in between. */
 function readPage(page: Page) {
   return page.evaluate(() => {
-    const g = (window as unknown as { cgleak: { status: string; history: string } }).cgleak;
+    const g = (window as unknown as { cgleak: { status: string; history: string; reap: string } }).cgleak;
     const fig = (id: string) => {
       const e = document.getElementById(id) as HTMLElement;
       return { text: e.textContent ?? "", value: e.dataset.value ?? "" };
@@ -72,7 +75,13 @@ function readPage(page: Page) {
     }
     const chartFig = document.getElementById("chart-fig") as HTMLElement;
     return {
-      statusRaw: g.status, historyRaw: g.history,
+      statusRaw: g.status, historyRaw: g.history, reapRaw: g.reap,
+      reap: {
+        on: fig("reap-on"), dying: fig("reap-dying"), pinned: fig("reap-pinned"), evicted: fig("reap-evicted"),
+        refaults: fig("reap-refaults"), merit: fig("reap-merit"), sentence: fig("reap-sentence").text,
+        unreclaimable: fig("reap-unreclaimable").text,
+        figuresShown: !(document.getElementById("reap-figures") as HTMLElement).hidden,
+      },
       live: fig("live"), dying: fig("dying"), total: fig("total"), pinned: fig("pinned"), used: fig("used-pct"),
       level: document.getElementById("level")!.textContent ?? "", sentence: document.getElementById("sentence")!.textContent ?? "",
       points: Number(chartFig.dataset.points), forecast: chartFig.dataset.forecast ?? "", inked,
@@ -98,6 +107,40 @@ function compareNumbers(s: Shown, r: ScanReport): void {
   assert.equal(s.used.text, `${(Math.floor(r.ids.usedRatio * 1000) / 10).toFixed(1)} %`);
   assert.equal(s.level, r.status.level.toUpperCase());
   assert.equal(s.sentence, r.status.sentence);
+}
+
+/** The parts of /api/reap the reaper panel shows. */
+export interface ReapDoc {
+  enabled: boolean; dryRun: boolean;
+  totals: {
+    dyingFreed: number; pinnedFreed: number; liveCacheEvicted: number; refaults: number;
+    dyingFreedPerGiBEvicted: number | null;
+  } | null;
+  lastPass: { verdict: string; reason: string } | null;
+  unreclaimable: Array<{ path: string; reason: string }>;
+}
+
+function compareReap(s: Shown, d: ReapDoc): void {
+  assert.equal(s.reap.on.text, d.enabled ? (d.dryRun ? "ON (dry run)" : "ON") : "OFF", "whether the reaper runs");
+  assert.equal(s.reap.figuresShown, d.totals !== null, "the reaper's figures show when it has totals");
+  if (d.totals !== null) {
+    const t = d.totals;
+    const figures = [
+      ["dying", t.dyingFreed], ["refaults", t.refaults], ["pinned", t.pinnedFreed], ["evicted", t.liveCacheEvicted],
+    ] as const;
+    for (const [k, v] of figures) {
+      assert.equal(s.reap[k].value, String(v), `reaper ${k} as data`);
+    }
+    assert.equal(s.reap.dying.text, nf.format(d.totals.dyingFreed));
+    const merit = d.totals.dyingFreedPerGiBEvicted;
+    assert.equal(s.reap.merit.value, merit === null ? "" : String(merit), "the figure of merit");
+  }
+  const last = d.lastPass;
+  if (last) assert.ok(s.reap.sentence.includes(`${last.verdict} (${last.reason})`), `last pass: ${s.reap.sentence}`);
+  for (const u of d.unreclaimable) {
+    const shown = s.reap.unreclaimable;
+    assert.ok(shown.includes(u.reason) && shown.includes(u.path), `not reclaimable: ${u.path}`);
+  }
 }
 
 function compareFindings(text: string, r: ScanReport): void {

@@ -13,7 +13,7 @@
   const count = (n) => (n === null || n === undefined ? "–" : nf.format(n));
 
   /** Last answers as received, for tests and for a person debugging in the console. */
-  window.cgleak = { status: null, history: null, forecast: null, renders: 0 };
+  window.cgleak = { status: null, history: null, forecast: null, reap: null, renders: 0 };
   const retry = `retrying every ${REFRESH_MS / 1000} s`;
 
   function bytes(n) {
@@ -51,9 +51,13 @@
 
   async function refresh() {
     try {
-      const [st, hi, fc] = await Promise.all([getJson("api/status"), getJson(`api/history?since=${SINCE}`), getJson("api/forecast")]);
+      const [st, hi, fc, rp] = await Promise.all([
+        getJson("api/status"), getJson(`api/history?since=${SINCE}`), getJson("api/forecast"), getJson("api/reap"),
+      ]);
       render(st.json, hi.json, fc.json);
-      Object.assign(window.cgleak, { status: st.text, history: hi.text, forecast: fc.text, renders: window.cgleak.renders + 1 });
+      renderReap(rp.json);
+      const renders = window.cgleak.renders + 1;
+      Object.assign(window.cgleak, { status: st.text, history: hi.text, forecast: fc.text, reap: rp.text, renders });
       showError(hostProblem(st.json));
     } catch (err) {
       // Keep the last picture: a daemon restarting for a few seconds should not blank the page.
@@ -231,6 +235,51 @@
       return tr;
     }));
     if (cs.length === 0) body.append(el("tr", null, null, el("td", "No controller counts in this scan.")));
+  }
+
+  /** The reaper (`serve --reap`, or the writer container's `reap --every` through its status file). */
+  function renderReap(d) {
+    const t = d.totals;
+    $("reap-on").textContent = d.enabled ? (d.dryRun ? "ON (dry run)" : "ON") : "OFF";
+    $("reap-figures").hidden = !t;
+    if (!d.enabled) {
+      $("reap-sentence").textContent = "Not running on this node. `cgleak serve --reap`, or the reap overlay's " +
+        "writer container, frees dying memcgs where they are (docs/reap.md).";
+    } else {
+      $("reap-sentence").textContent = d.lastPass ? lastPassText(d) : d.note || "Running; no pass yet.";
+    }
+    figure("reap-dying", t ? t.dyingFreed : null, count);
+    figure("reap-pinned", t ? t.pinnedFreed : null, bytes);
+    figure("reap-evicted", t ? t.liveCacheEvicted : null, bytes);
+    figure("reap-refaults", t ? t.refaults : null, count);
+    const merit = t && t.dyingFreedPerGiBEvicted;
+    $("reap-merit").dataset.value = merit === null || merit === undefined ? "" : String(merit);
+    $("reap-merit").textContent = !t || t.dyingFreed === 0 ? "" : merit === null
+      ? `Figure of merit: ${count(t.dyingFreed)} dying memcgs freed without evicting any live page cache.`
+      : `Figure of merit: ${count(Math.round(merit))} dying memcgs freed per GiB of live page cache evicted.`;
+    renderUnreclaimable(d.unreclaimable || []);
+    const next = t ? `next pass within ${duration(t.intervalSeconds)}` : "";
+    const totals = t ? `Totals since the reaper started: ${passCounts(t.passes)}; ${next}. ` : "";
+    const updated = d.updated ? `, updated ${when(d.updated)}` : "";
+    $("reap-source").textContent = !d.enabled ? "" : `${totals}From ${d.source}${updated}.`;
+  }
+
+  function lastPassText(d) {
+    const p = d.lastPass;
+    const acted = d.lastActed && d.lastActed.at !== p.at ? ` It last acted ${when(d.lastActed.at)}.` : "";
+    return `Last pass ${when(p.at)}: ${p.verdict} (${p.reason}).${acted}`;
+  }
+
+  const passCounts = (p) =>
+    Object.entries(p).filter(([, n]) => n > 0).map(([v, n]) => `${count(n)} ${v}`).join(", ") || "no passes";
+
+  function renderUnreclaimable(us) {
+    const box = $("reap-unreclaimable");
+    box.replaceChildren();
+    if (us.length === 0) return;
+    const li = (u) =>
+      el("li", null, null, el("code", u.path), ` ${u.bytes === null ? "" : `${bytes(u.bytes)}: `}${u.reason}`);
+    box.append(el("h3", "Not reclaimable"), el("ul", null, "evidence", ...us.map(li)));
   }
 
   document.addEventListener("DOMContentLoaded", () => void refresh());
