@@ -36,9 +36,17 @@ export type ExplainReport = Omit<ScanReport, "explain"> & { explain: ScanReport[
  */
 export async function runExplain(host: Host, opts: ExplainOptions): Promise<ExplainReport> {
   const { snapshot, model, boot } = scanNode(host, opts.scan);
-  const runtimes = await collectRuntimes(host, { overrides: [...opts.overrides, ...(opts.nodeInfo ?? []).filter((n) => !opts.overrides.some((o) => o.tool === n.tool))], timeoutMs: opts.probeTimeoutMs ?? 5000, exec: opts.execVersions === true });
+  const runtimes = await collectRuntimes(host, {
+    overrides: [
+      ...opts.overrides,
+      ...(opts.nodeInfo ?? []).filter((n) => !opts.overrides.some((o) => o.tool === n.tool)),
+    ],
+    timeoutMs: opts.probeTimeoutMs ?? 5000,
+    exec: opts.execVersions === true,
+  });
   const sources = opts.logs ?? defaultLogSources(host);
-  const logs: LogReport | null = sources.length === 0 ? null : await scanLogs(sources, { host, ...(opts.since ? { since: opts.since } : {}) });
+  const logs: LogReport | null =
+    sources.length === 0 ? null : await scanLogs(sources, { host, ...(opts.since ? { since: opts.since } : {}) });
   const verdicts = classifyRuntimes(runtimes.versions);
   const diagnosed = withAssessment(snapshot, model, boot, verdicts, logs);
   const traced = await readNamedDying(host, opts.db);
@@ -66,7 +74,11 @@ async function readNamedDying(host: Host, db: string | undefined): Promise<{ dyi
     return { dying: null, note: `${NOT_TRACED} (${(err as Error).message.split("\n")[0]})` };
   }
   if (state === undefined) return { dying: null, note: `${NOT_TRACED} (${path} holds no dying set)` };
-  if (state.bootId !== readBootId(host)) return { dying: null, note: `not traced since the last boot: the dying set in ${path} is from another boot (a reboot freed them); run cgleak serve --trace` };
+  if (state.bootId !== readBootId(host))
+    return {
+      dying: null,
+      note: `not traced since the last boot: the dying set in ${path} is from another boot (a reboot freed them); run cgleak serve --trace`,
+    };
   const from = `${path} state "${DYING_STATE_KEY}" (cgleak serve --trace)`;
   return {
     dying: { entries: state.entries, pods: state.pods ?? {}, savedAt: state.savedAt, from },

@@ -22,7 +22,20 @@ const ALLOWED: Record<string, string[]> = {
   web: [],
   actions: ["host", "collect", "parsers", "knowledge", "analyze"],
   // serve --reap runs the reaper (an action) on its own timer.
-  serve: ["host", "collect", "parsers", "knowledge", "analyze", "logs", "sinks", "store", "kube", "web", "scan", "actions"],
+  serve: [
+    "host",
+    "collect",
+    "parsers",
+    "knowledge",
+    "analyze",
+    "logs",
+    "sinks",
+    "store",
+    "kube",
+    "web",
+    "scan",
+    "actions",
+  ],
   scan: ["host", "collect", "parsers", "knowledge", "analyze", "logs"],
   explain: ["host", "collect", "parsers", "knowledge", "analyze", "logs", "store", "scan"],
 };
@@ -53,8 +66,16 @@ function crossings(): string[] {
 
 test("layers: no import crosses docs/CONVENTIONS.md's layers beyond the known debts, and deciding layers do no I/O", () => {
   const found = crossings();
-  assert.deepEqual(found.filter((c) => !KNOWN.has(c)), [], "new layer crossings");
-  assert.deepEqual([...KNOWN].filter((c) => !found.includes(c)), [], "paid debts: remove them from KNOWN");
+  assert.deepEqual(
+    found.filter((c) => !KNOWN.has(c)),
+    [],
+    "new layer crossings",
+  );
+  assert.deepEqual(
+    [...KNOWN].filter((c) => !found.includes(c)),
+    [],
+    "paid debts: remove them from KNOWN",
+  );
 });
 
 /** Only a composition root builds the Host: cli/ (main.ts and the commands), and the dev tools. */
@@ -73,5 +94,8 @@ const HELPER = /^(?:node:assert(?:\/strict)?|node:test)$|(?:^|\/)testing\//;
 
 test("layers: test helpers live only in src/testing/ (left out of the package), not beside the code", () => {
   const helpers = sources().filter((f) => !["testing", "bench", "lab"].includes(layerOf(f)));
-  assert.deepEqual(helpers.filter((f) => imports(read(f)).some((s) => HELPER.test(s))), []);
+  assert.deepEqual(
+    helpers.filter((f) => imports(read(f)).some((s) => HELPER.test(s))),
+    [],
+  );
 });

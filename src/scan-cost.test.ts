@@ -31,9 +31,15 @@ test("scan: the dying cost scales with the possible CPUs read under the host roo
   const fit = DYING_COST_FITS.find((f) => f.series === big.dying.cost.series)!;
   assert.equal(big.dying.cost.cpus, 64);
   assert.equal(big.dying.kernelBytesEach, Math.round(fit.fixedBytes + 64 * fit.perCpuBytes));
-  assert.equal(big.dying.kernelBytesEach - small.dying.kernelBytesEach, Math.round(fit.fixedBytes + 64 * fit.perCpuBytes) - Math.round(fit.fixedBytes + 2 * fit.perCpuBytes));
+  assert.equal(
+    big.dying.kernelBytesEach - small.dying.kernelBytesEach,
+    Math.round(fit.fixedBytes + 64 * fit.perCpuBytes) - Math.round(fit.fixedBytes + 2 * fit.perCpuBytes),
+  );
   assert.equal(big.dying.kernelBytes, big.memcg.dying * big.dying.kernelBytesEach);
-  assert.match(big.dying.costSource, /^dying-cost\/1: .* x 64 CPUs \(kernel 6\.\d+ fit; CPUs from \/sys\/devices\/system\/cpu\/possible; docs\/cost-model\.md/);
+  assert.match(
+    big.dying.costSource,
+    /^dying-cost\/1: .* x 64 CPUs \(kernel 6\.\d+ fit; CPUs from \/sys\/devices\/system\/cpu\/possible; docs\/cost-model\.md/,
+  );
   assert.match(small.dying.costSource, /no NUMA|x 2 CPUs/);
 });
 
@@ -43,5 +49,9 @@ test("scan: a second NUMA node costs more where the fit measured it, and never l
   assert.equal(two.dying.cost.nodes, 2);
   assert.ok(two.dying.kernelBytesEach >= one.dying.kernelBytesEach);
   const fit = DYING_COST_FITS.find((f) => f.series === two.dying.cost.series)!;
-  if (fit.perExtraNodeBytes !== null) assert.equal(two.dying.kernelBytesEach - one.dying.kernelBytesEach, fit.perExtraNodeBytes + 8 * fit.perCpuPerExtraNodeBytes!);
+  if (fit.perExtraNodeBytes !== null)
+    assert.equal(
+      two.dying.kernelBytesEach - one.dying.kernelBytesEach,
+      fit.perExtraNodeBytes + 8 * fit.perCpuPerExtraNodeBytes!,
+    );
 });

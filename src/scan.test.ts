@@ -66,7 +66,10 @@ test("scan counts only empty cgroups older than --empty-min-age", () => {
   try {
     const slice = path.join(dir, "sys/fs/cgroup/memory/system.slice");
     const old = new Date(Date.now() - 3_600_000);
-    const scopes = fs.readdirSync(slice).filter((n) => n.startsWith("run-")).slice(0, 120);
+    const scopes = fs
+      .readdirSync(slice)
+      .filter((n) => n.startsWith("run-"))
+      .slice(0, 120);
     for (const n of scopes) fs.utimesSync(path.join(slice, n), old, old);
     const r = runScan(new Host(dir), { ...OPTS, emptyMinAgeMs: 600_000 });
     assert.ok(r.empty.checked);

@@ -44,7 +44,11 @@ export function runScan(host: Host, opts: ScanOptions): ScanReport {
 }
 
 /** What a scan read, with the kernel model it read it by: explain assesses it again with more evidence. */
-export interface ScannedNode { snapshot: Snapshot; model: KernelModel; boot: BootParams | null }
+export interface ScannedNode {
+  snapshot: Snapshot;
+  model: KernelModel;
+  boot: BootParams | null;
+}
 
 export function scanNode(host: Host, opts: ScanOptions): ScannedNode {
   const now = opts.now ?? Date.now;
@@ -52,7 +56,10 @@ export function scanNode(host: Host, opts: ScanOptions): ScannedNode {
   const node = collectNode(host);
   const model = nodeModel(node);
   if (node.memory === null) {
-    throw new NoMemoryControllerError(node.mounts.source, memoryMissingReason(memoryLine(host), node.boot, model.memcgV1Optional.value));
+    throw new NoMemoryControllerError(
+      node.mounts.source,
+      memoryMissingReason(memoryLine(host), node.boot, model.memcgV1Optional.value),
+    );
   }
   // Where dying memcgs hold IDs, kmem charges are one of the pins the assessment must name.
   const kmemMatters = model.kmemForkLeak.value !== false || model.dyingHoldIds.value !== false;
@@ -67,10 +74,14 @@ export function scanNode(host: Host, opts: ScanOptions): ScannedNode {
     swap: (node.meminfo.swapTotalBytes ?? 0) > 0,
   });
   assertWithinKernelBounds(memcg, model.dyingHoldIds, model.placement.exact);
-  const ctl = collectControllers(host, node.mounts, { walkUpTo: opts.deep === true ? Infinity : AUTO_DEEP_MAX, memory: memcg });
+  const ctl = collectControllers(host, node.mounts, {
+    walkUpTo: opts.deep === true ? Infinity : AUTO_DEEP_MAX,
+    memory: memcg,
+  });
   const snapshot = buildSnapshot(host, node, memcg, ctl, opts, now(), Number(process.hrtime.bigint() - started) / 1e9);
   // With swap on, swap entries can keep dying memcgs' IDs: bound how many (v2; read only where dying ones are).
-  if ((node.meminfo.swapTotalBytes ?? 0) > 0 && memcg.dying > 0) snapshot.swapPinnedIds = boundSwapPinnedIds(host, node.memory);
+  if ((node.meminfo.swapTotalBytes ?? 0) > 0 && memcg.dying > 0)
+    snapshot.swapPinnedIds = boundSwapPinnedIds(host, node.memory);
   return { snapshot, model, boot: node.boot };
 }
 
@@ -84,19 +95,42 @@ function memoryLine(host: Host): { present: boolean; enabled: boolean } | null {
 }
 
 /** The assessment of a snapshot: explain calls it again once runtimes and logs are in. */
-export function withAssessment(snapshot: Snapshot, model: KernelModel, boot: BootParams | null, runtimes: RuntimeVerdict[] | null, logs: LogReport | null): ScanReport {
+export function withAssessment(
+  snapshot: Snapshot,
+  model: KernelModel,
+  boot: BootParams | null,
+  runtimes: RuntimeVerdict[] | null,
+  logs: LogReport | null,
+): ScanReport {
   return {
     ...assess({ snapshot, model, boot, runtimes, logs }),
     explain: {
-      runtimes: runtimes === null ? "not looked at (cgleak explain reads the runtimes' versions from their files, packages and processes without running them; --versions gives them)" : `${runtimes.length} verdicts`,
-      logs: logs === null ? "not read (cgleak explain reads the usual logs; cgleak logs reads any)" : `${logs.sources.filter((s) => s.ok).length} sources read, ${logs.total} matching lines`,
+      runtimes:
+        runtimes === null
+          ? "not looked at (cgleak explain reads the runtimes' versions from their files, packages and processes without running them; --versions gives them)"
+          : `${runtimes.length} verdicts`,
+      logs:
+        logs === null
+          ? "not read (cgleak explain reads the usual logs; cgleak logs reads any)"
+          : `${logs.sources.filter((s) => s.ok).length} sources read, ${logs.total} matching lines`,
     },
   };
 }
 
-interface Controllers { controllers: ControllerFacts[]; walkSeconds: number }
+interface Controllers {
+  controllers: ControllerFacts[];
+  walkSeconds: number;
+}
 
-function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, ctl: Controllers, opts: ScanOptions, at: number, seconds: number): Snapshot {
+function buildSnapshot(
+  host: Host,
+  node: NodeFacts,
+  m: MemcgFacts,
+  ctl: Controllers,
+  opts: ScanOptions,
+  at: number,
+  seconds: number,
+): Snapshot {
   const pinned = sumPinned(m);
   const cost = dyingCost(node.release, node.topology);
   return {
@@ -104,8 +138,21 @@ function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, ctl: Controll
     time: new Date(at).toISOString(),
     hostRoot: host.root,
     kernel: { release: node.release, cmdline: node.boot?.raw ?? null },
-    cgroup: { mode: node.mode as "v1" | "v2" | "hybrid", memoryVersion: m.version, mountPoint: m.mountPoint, mountinfo: node.mounts.source },
-    memcg: { kernelTotal: m.kernelTotal, totalSource: m.totalSource, live: m.live, dying: m.dying, dyingSource: m.dyingSource, vanishedDuringWalk: m.vanished, ...(opts.dyingSettled !== undefined ? { dyingSettled: opts.dyingSettled } : {}) },
+    cgroup: {
+      mode: node.mode as "v1" | "v2" | "hybrid",
+      memoryVersion: m.version,
+      mountPoint: m.mountPoint,
+      mountinfo: node.mounts.source,
+    },
+    memcg: {
+      kernelTotal: m.kernelTotal,
+      totalSource: m.totalSource,
+      live: m.live,
+      dying: m.dying,
+      dyingSource: m.dyingSource,
+      vanishedDuringWalk: m.vanished,
+      ...(opts.dyingSettled !== undefined ? { dyingSettled: opts.dyingSettled } : {}),
+    },
     dying: {
       count: m.dying,
       pinnedBytes: pinned,
@@ -123,7 +170,12 @@ function buildSnapshot(host: Host, node: NodeFacts, m: MemcgFacts, ctl: Controll
     kmem: m.perMemcg?.kmem ? { checked: true, ...m.perMemcg.kmem } : notChecked(m.version === 2 ? "v2" : "kmem"),
     meminfo: node.meminfo,
     thresholds: opts.thresholds,
-    timings: { walkSeconds: m.walkSeconds, pinsSeconds: m.pinSeconds, controllersWalkSeconds: ctl.walkSeconds, scanSeconds: seconds },
+    timings: {
+      walkSeconds: m.walkSeconds,
+      pinsSeconds: m.pinSeconds,
+      controllersWalkSeconds: ctl.walkSeconds,
+      scanSeconds: seconds,
+    },
   };
 }
 

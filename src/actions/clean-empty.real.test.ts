@@ -30,24 +30,39 @@ test("clean-empty removes exactly the empty, old, matching cgroups in every hier
   const t = uniqueName("clean");
   const kids: ChildProcess[] = [];
   try {
-    for (const d of ["c-old1", "c-old2/deep", "c-proc", "c-busy/child", "nomatch-old"]) fs.mkdirSync(`${MEM}/${t}/${d}`, { recursive: true });
+    for (const d of ["c-old1", "c-old2/deep", "c-proc", "c-busy/child", "nomatch-old"])
+      fs.mkdirSync(`${MEM}/${t}/${d}`, { recursive: true });
     fs.mkdirSync(`${PIDS}/${t}/c-old1`, { recursive: true });
     kids.push(processIn(`${MEM}/${t}/c-proc`), processIn(`${MEM}/${t}/c-busy/child`));
     // kernfs keeps times set by utimes (as iattrs); its own mtimes reset whenever the inode is
     // evicted (another engineer's drop_caches makes every cgroup look new), so age them explicitly
     const hourAgo = new Date(Date.now() - 3_600_000);
-    for (const d of ["c-old1", "c-old2/deep", "c-old2", "c-proc", "c-busy/child", "c-busy", "nomatch-old"]) fs.utimesSync(`${MEM}/${t}/${d}`, hourAgo, hourAgo);
+    for (const d of ["c-old1", "c-old2/deep", "c-old2", "c-proc", "c-busy/child", "c-busy", "nomatch-old"])
+      fs.utimesSync(`${MEM}/${t}/${d}`, hourAgo, hourAgo);
     fs.utimesSync(`${PIDS}/${t}/c-old1`, hourAgo, hourAgo);
     fs.mkdirSync(`${MEM}/${t}/c-young`);
     const list = findEmptyCgroups(host, { minAgeMs: 600_000, now: Date.now(), match: `${t}/c-**` });
     const names = list.map((c) => `${c.mountPoint}/${c.rel}`).sort();
-    assert.deepEqual(names, [`${MEM}/${t}/c-old1`, `${MEM}/${t}/c-old2`, `${MEM}/${t}/c-old2/deep`, `${PIDS}/${t}/c-old1`]);
+    assert.deepEqual(names, [
+      `${MEM}/${t}/c-old1`,
+      `${MEM}/${t}/c-old2`,
+      `${MEM}/${t}/c-old2/deep`,
+      `${PIDS}/${t}/c-old1`,
+    ]);
     // c-old1 gains a process between the check and the rmdir: the kernel refuses, we report it
     kids.push(processIn(`${MEM}/${t}/c-old1`));
     const r = removeEmptyCgroups(host, list);
-    assert.deepEqual(r.removed.map((c) => `${c.mountPoint}/${c.rel}`).sort(), [`${MEM}/${t}/c-old2`, `${MEM}/${t}/c-old2/deep`, `${PIDS}/${t}/c-old1`]);
-    assert.deepEqual(r.failed.map((c) => [c.rel, c.error]), [[`${t}/c-old1`, "EBUSY"]]);
-    for (const d of ["c-old1", "c-proc", "c-busy/child", "c-young", "nomatch-old"]) assert.ok(fs.existsSync(`${MEM}/${t}/${d}`), d);
+    assert.deepEqual(r.removed.map((c) => `${c.mountPoint}/${c.rel}`).sort(), [
+      `${MEM}/${t}/c-old2`,
+      `${MEM}/${t}/c-old2/deep`,
+      `${PIDS}/${t}/c-old1`,
+    ]);
+    assert.deepEqual(
+      r.failed.map((c) => [c.rel, c.error]),
+      [[`${t}/c-old1`, "EBUSY"]],
+    );
+    for (const d of ["c-old1", "c-proc", "c-busy/child", "c-young", "nomatch-old"])
+      assert.ok(fs.existsSync(`${MEM}/${t}/${d}`), d);
     assert.ok(!fs.existsSync(`${MEM}/${t}/c-old2`));
   } finally {
     for (const k of kids) k.kill("SIGKILL");

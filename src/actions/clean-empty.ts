@@ -100,7 +100,7 @@ export function removeEmptyCgroups(host: Host, list: EmptyCgroup[]): CleanResult
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === "ENOENT") continue; // someone else removed it
-      out.failed.push({ ...c, error: err instanceof TargetRefused ? err.message : e.code ?? e.message });
+      out.failed.push({ ...c, error: err instanceof TargetRefused ? err.message : (e.code ?? e.message) });
     }
   }
   return out;

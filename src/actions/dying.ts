@@ -14,7 +14,13 @@ export function yieldToSignals(): Promise<void> {
  * Dying count once asynchronous freeing has settled: empty memcgs go within ~1 s here
  * (docs/lab-results.md §2), so wait at least `minMs`, then until two readings 300 ms apart agree.
  */
-export async function settledDying(host: Host, h: CgroupHierarchy, rel = "", minMs = 1200, maxMs = 5000): Promise<number> {
+export async function settledDying(
+  host: Host,
+  h: CgroupHierarchy,
+  rel = "",
+  minMs = 1200,
+  maxMs = 5000,
+): Promise<number> {
   const started = Date.now();
   await delay(minMs); // awaited, not blocking: Ctrl-C and SIGTERM get handled (scratch cleanup)
   let last = dyingCount(host, h, rel);

@@ -15,7 +15,8 @@ function cappedFs(cap: number): FillFs & { made: () => number } {
   let made = 0;
   return {
     mkdir: (p) => {
-      if (made >= cap) throw Object.assign(new Error(`EBUSY: resource busy or locked, mkdir '${p}'`), { code: "EBUSY", errno: -16 });
+      if (made >= cap)
+        throw Object.assign(new Error(`EBUSY: resource busy or locked, mkdir '${p}'`), { code: "EBUSY", errno: -16 });
       fs.mkdirSync(p);
       made++;
     },
@@ -45,7 +46,13 @@ test("fill prices its memcgs at the measured 27 KB each", () => {
 
 test("repro fill --limit 2000 runs the loop on real memcgs and removes them all", { skip }, async () => {
   const notes: string[] = [];
-  const r = await runRepro(new Host("/"), { mode: "fill", limit: 2000, blockNode: true, yes: false, say: (l) => notes.push(l) });
+  const r = await runRepro(new Host("/"), {
+    mode: "fill",
+    limit: 2000,
+    blockNode: true,
+    yes: false,
+    say: (l) => notes.push(l),
+  });
   assert.ok(!("refused" in r), JSON.stringify(r));
   if ("refused" in r || r.result.mode !== "fill") return;
   assert.equal(r.result.created, 2000);

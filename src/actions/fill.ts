@@ -43,7 +43,12 @@ export function fillCostBytes(count: number): number {
  * control process too - so the rollback runs in the same synchronous loop, with no await in
  * between; signals are only handled after it.
  */
-export function fill(parent: string, limit: number, onProgress?: (created: number) => void, io: FillFs = realFs): FillResult {
+export function fill(
+  parent: string,
+  limit: number,
+  onProgress?: (created: number) => void,
+  io: FillFs = realFs,
+): FillResult {
   const made: string[] = [];
   const t0 = process.hrtime.bigint();
   let error: FillResult["error"];
@@ -54,7 +59,12 @@ export function fill(parent: string, limit: number, onProgress?: (created: numbe
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const code = e.code ?? "EUNKNOWN";
-      error = { code, errno: (constants.errno as Record<string, number>)[code] ?? -(e.errno ?? 0), text: STRERROR[code] ?? e.message, path: p };
+      error = {
+        code,
+        errno: (constants.errno as Record<string, number>)[code] ?? -(e.errno ?? 0),
+        text: STRERROR[code] ?? e.message,
+        path: p,
+      };
       break;
     }
     made.push(p);

@@ -16,10 +16,19 @@ function fakeHost(comms: Record<string, string>): Host {
 }
 
 test("a node running kubelet or containerd is refused unless --yes", () => {
-  const host = fakeHost({ "1": "systemd", "812": "kubelet", "900": "containerd", "901": "containerd-shim", "77": "bash" });
+  const host = fakeHost({
+    "1": "systemd",
+    "812": "kubelet",
+    "900": "containerd",
+    "901": "containerd-shim",
+    "77": "bash",
+  });
   try {
     assert.deepEqual(runtimeProcesses(host).sort(), ["containerd (pid 900)", "kubelet (pid 812)"]);
-    assert.match(refuseOnWorkingNode(host, false, "run repro") ?? "", /^refusing to run repro on a node that runs .*kubelet \(pid 812\).*--yes/);
+    assert.match(
+      refuseOnWorkingNode(host, false, "run repro") ?? "",
+      /^refusing to run repro on a node that runs .*kubelet \(pid 812\).*--yes/,
+    );
     assert.equal(refuseOnWorkingNode(host, true, "run repro"), undefined);
   } finally {
     fs.rmSync(host.root, { recursive: true, force: true });

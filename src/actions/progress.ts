@@ -6,7 +6,12 @@ export class Progress {
   private lastPct = -1;
   private readonly tty: boolean;
 
-  constructor(private readonly label: string, private readonly total: number, private readonly out: NodeJS.WriteStream = process.stderr, minTotal = 50) {
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly out: NodeJS.WriteStream = process.stderr,
+    minTotal = 50,
+  ) {
     this.tty = out.isTTY === true;
     if (total < minTotal) this.total = 0;
   }

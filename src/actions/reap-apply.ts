@@ -8,16 +8,25 @@ import { writeKnobAsync, writeRepeated, type WriteResult } from "./reap-write.js
 const PAGE = 4096;
 
 /** What one write did: the bytes asked for, and the kernel's refusal when there was one. */
-export interface StepResult { asked: number; ok: boolean; error?: string; ms: number }
+export interface StepResult {
+  asked: number;
+  ok: boolean;
+  error?: string;
+  ms: number;
+}
 
 /** The file a step writes, for --dry-run and the report. */
 export function describeStep(h: CgroupHierarchy, method: string, rel: string, bytes: number): string {
   const dir = `${h.mountPoint}/${rel}`;
   switch (method) {
-    case "limit": return `lower ${dir}/memory.limit_in_bytes by ${bytes} bytes below its usage, then restore it`;
-    case "force-empty": return `echo 0 > ${dir}/memory.force_empty`;
-    case "memory-reclaim": return `echo ${RECLAIM_BATCH} > ${dir}/memory.reclaim, ${Math.max(1, Math.ceil(bytes / RECLAIM_BATCH))} times`;
-    default: return `sync; echo ${dropCachesValue(h)} > /proc/sys/vm/drop_caches`;
+    case "limit":
+      return `lower ${dir}/memory.limit_in_bytes by ${bytes} bytes below its usage, then restore it`;
+    case "force-empty":
+      return `echo 0 > ${dir}/memory.force_empty`;
+    case "memory-reclaim":
+      return `echo ${RECLAIM_BATCH} > ${dir}/memory.reclaim, ${Math.max(1, Math.ceil(bytes / RECLAIM_BATCH))} times`;
+    default:
+      return `sync; echo ${dropCachesValue(h)} > /proc/sys/vm/drop_caches`;
   }
 }
 
@@ -28,7 +37,14 @@ export function describeStep(h: CgroupHierarchy, method: string, rel: string, by
  * an offline memcg too small to be scanned at this priority is scanned whole). The original is in
  * the journal before the limit moves, and restored in a finally.
  */
-export async function limitStep(host: Host, h: CgroupHierarchy, rel: string, bytes: number, journal: LimitJournal, timeoutMs: number): Promise<StepResult> {
+export async function limitStep(
+  host: Host,
+  h: CgroupHierarchy,
+  rel: string,
+  bytes: number,
+  journal: LimitJournal,
+  timeoutMs: number,
+): Promise<StepResult> {
   const dir = host.path(`${h.mountPoint}/${rel}`);
   const file = `${dir}/memory.limit_in_bytes`;
   const original = fs.readFileSync(file, "utf8").trim();
@@ -42,7 +58,10 @@ export async function limitStep(host: Host, h: CgroupHierarchy, rel: string, byt
     r = await writeKnobAsync(file, String(want), timeoutMs);
   } finally {
     const back = await writeKnobAsync(file, original, timeoutMs);
-    if (!back.ok) throw new Error(`cannot restore ${file} to ${original}: ${back.error}; it stays in ${journal.file} for the next start`);
+    if (!back.ok)
+      throw new Error(
+        `cannot restore ${file} to ${original}: ${back.error}; it stays in ${journal.file} for the next start`,
+      );
     journal.forget(file);
     restoreMs = back.ms;
   }
@@ -67,11 +86,27 @@ export const RECLAIM_BATCH = 32 * 4096;
  * last pages first, as the limit step's rounds are on v1. EAGAIN means the kernel could not
  * reclaim a batch (cgroup-v2.rst): nothing cheap is left, the step stops there.
  */
-export async function memoryReclaim(host: Host, h: CgroupHierarchy, rel: string, bytes: number, timeoutMs: number): Promise<StepResult> {
+export async function memoryReclaim(
+  host: Host,
+  h: CgroupHierarchy,
+  rel: string,
+  bytes: number,
+  timeoutMs: number,
+): Promise<StepResult> {
   const times = Math.max(1, Math.ceil(bytes / RECLAIM_BATCH));
-  const r = await writeRepeated(host.path(`${h.mountPoint}/${rel}/memory.reclaim`), String(RECLAIM_BATCH), times, timeoutMs);
+  const r = await writeRepeated(
+    host.path(`${h.mountPoint}/${rel}/memory.reclaim`),
+    String(RECLAIM_BATCH),
+    times,
+    timeoutMs,
+  );
   // dash says "I/O error" whatever the errno; a refused batch is EAGAIN in practice
-  return result(bytes, r.ok || r.error?.startsWith("timed out") ? r : { ...r, error: `memory.reclaim refused a batch (${r.error}): nothing more to reclaim cheaply` });
+  return result(
+    bytes,
+    r.ok || r.error?.startsWith("timed out")
+      ? r
+      : { ...r, error: `memory.reclaim refused a batch (${r.error}): nothing more to reclaim cheaply` },
+  );
 }
 
 /**

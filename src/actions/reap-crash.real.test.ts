@@ -26,30 +26,53 @@ async function killMidPass(args: string[], limit: string): Promise<boolean> {
   return false;
 }
 
-test("a reaper SIGKILLed in the middle of a pass leaves no lowered limit behind after the next start", { skip }, async () => {
-  const lab = makeLab("reapkill");
-  const state = `${lab.tmp}/state.json`;
-  const limit = `${lab.pods}/memory.limit_in_bytes`;
-  const common = ["reap", "--under", lab.rel, "--state-file", state, "--yes", "--target-dying", "0", "--target-pinned", "0", "--psi-io", "100", "--psi-memory", "100"];
-  try {
-    let lowered = 0;
-    for (let attempt = 0; attempt < 6 && lowered === 0; attempt++) {
-      makeDying(lab, `${lab.pods}`, `${lab.tmp}/pc${attempt}`, 1000, 65536);
-      await delay(2100);
-      // 1 MiB steps: ~60 limit changes per pass, each a window between journal and restore
-      if (!(await killMidPass([...common, "--step", "1M", "--observe", "100ms"], limit))) continue;
-      await delay(300); // a restore already in flight may still land: then this attempt proves nothing
-      const left = fs.readFileSync(limit, "utf8").trim();
-      if (left !== UNLIMITED) lowered++;
-      assert.ok(fs.existsSync(state), "the journal survives the kill");
-      const next = spawnSync(process.execPath, [CLI, ...common, "--target-dying", "100000000", "--target-pinned", "1T"], { encoding: "utf8" });
-      assert.equal(next.status, 0, next.stderr);
-      assert.match(next.stderr, /restored to 9223372036854771712/);
-      assert.equal(fs.readFileSync(limit, "utf8").trim(), UNLIMITED, "restored at the next start");
-      assert.equal(fs.existsSync(state), false, "journal emptied");
+test(
+  "a reaper SIGKILLed in the middle of a pass leaves no lowered limit behind after the next start",
+  { skip },
+  async () => {
+    const lab = makeLab("reapkill");
+    const state = `${lab.tmp}/state.json`;
+    const limit = `${lab.pods}/memory.limit_in_bytes`;
+    const common = [
+      "reap",
+      "--under",
+      lab.rel,
+      "--state-file",
+      state,
+      "--yes",
+      "--target-dying",
+      "0",
+      "--target-pinned",
+      "0",
+      "--psi-io",
+      "100",
+      "--psi-memory",
+      "100",
+    ];
+    try {
+      let lowered = 0;
+      for (let attempt = 0; attempt < 6 && lowered === 0; attempt++) {
+        makeDying(lab, `${lab.pods}`, `${lab.tmp}/pc${attempt}`, 1000, 65536);
+        await delay(2100);
+        // 1 MiB steps: ~60 limit changes per pass, each a window between journal and restore
+        if (!(await killMidPass([...common, "--step", "1M", "--observe", "100ms"], limit))) continue;
+        await delay(300); // a restore already in flight may still land: then this attempt proves nothing
+        const left = fs.readFileSync(limit, "utf8").trim();
+        if (left !== UNLIMITED) lowered++;
+        assert.ok(fs.existsSync(state), "the journal survives the kill");
+        const next = spawnSync(
+          process.execPath,
+          [CLI, ...common, "--target-dying", "100000000", "--target-pinned", "1T"],
+          { encoding: "utf8" },
+        );
+        assert.equal(next.status, 0, next.stderr);
+        assert.match(next.stderr, /restored to 9223372036854771712/);
+        assert.equal(fs.readFileSync(limit, "utf8").trim(), UNLIMITED, "restored at the next start");
+        assert.equal(fs.existsSync(state), false, "journal emptied");
+      }
+      assert.ok(lowered > 0, "in no attempt did the kill leave a lowered limit: the test did not test the restore");
+    } finally {
+      assert.deepEqual(await removeLab(lab), []);
     }
-    assert.ok(lowered > 0, "in no attempt did the kill leave a lowered limit: the test did not test the restore");
-  } finally {
-    assert.deepEqual(await removeLab(lab), []);
-  }
-});
+  },
+);

@@ -11,8 +11,12 @@ import { Reaper } from "./reap-loop.js";
 import type { ReapContext } from "./reap.js";
 
 const M = "sys/fs/cgroup/memory";
-const stat = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${v}`).join("\n") + "\n";
-const PSI = (avg10: number): string => `some avg10=${avg10.toFixed(2)} avg60=0.00 avg300=0.00 total=1\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n`;
+const stat = (o: Record<string, number>): string =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${v}`)
+    .join("\n") + "\n";
+const PSI = (avg10: number): string =>
+  `some avg10=${avg10.toFixed(2)} avg60=0.00 avg300=0.00 total=1\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n`;
 
 /** A v1 host whose only pins are 5 MB of tmpfs below `pods`, with 2,000 dying memcgs. */
 function shmemHost(ioAvg10: number): Host {
@@ -35,8 +39,16 @@ function shmemHost(ioAvg10: number): Host {
 function context(host: Host): ReapContext {
   const h: CgroupHierarchy = { version: 1, mountPoint: "/sys/fs/cgroup/memory", controllers: ["memory"], root: "/" };
   return {
-    host, h, policy: { ...DEFAULT_POLICY, intervalMs: 1000, maxIntervalMs: 3000 }, journal: new LimitJournal(path.join(host.root, "state.json")),
-    dryRun: false, dyingHoldIds: false, kmemLeak: false, stuck: new Map(), observeMs: 0, under: "",
+    host,
+    h,
+    policy: { ...DEFAULT_POLICY, intervalMs: 1000, maxIntervalMs: 3000 },
+    journal: new LimitJournal(path.join(host.root, "state.json")),
+    dryRun: false,
+    dyingHoldIds: false,
+    kmemLeak: false,
+    stuck: new Map(),
+    observeMs: 0,
+    under: "",
   };
 }
 

@@ -35,10 +35,19 @@ export class Reaper {
   private stopped = false;
   private lastVerdict: Verdict | null = null;
 
-  constructor(private readonly c: ReapContext, private readonly o: ReaperOptions) {
+  constructor(
+    private readonly c: ReapContext,
+    private readonly o: ReaperOptions,
+  ) {
     this.totals = {
       passes: { acted: 0, "on-target": 0, vetoed: 0, "nothing-to-do": 0, "dry-run": 0 },
-      dyingFreed: 0, pinnedFreed: 0, liveCacheEvicted: 0, refaults: 0, intervalMs: c.policy.intervalMs, last: null, lastActed: null,
+      dyingFreed: 0,
+      pinnedFreed: 0,
+      liveCacheEvicted: 0,
+      refaults: 0,
+      intervalMs: c.policy.intervalMs,
+      last: null,
+      lastActed: null,
     };
   }
 
@@ -92,7 +101,10 @@ export class Reaper {
     this.lastVerdict = r.verdict;
     // one line per change of mind: every pass acting, or the first of a run of vetoes
     if (r.verdict === "vetoed" && !vetoedBefore) this.o.log(`reap: vetoed: ${r.reason}`);
-    if (r.verdict === "acted" || fruitless) this.o.log(`reap: ${r.verdict}: ${r.reason}; freed ${r.dyingFreed} dying, ${r.pinnedFreed} bytes pinned; evicted ${r.liveCacheEvicted} bytes live; next in ${Math.round(t.intervalMs / 1000)} s`);
+    if (r.verdict === "acted" || fruitless)
+      this.o.log(
+        `reap: ${r.verdict}: ${r.reason}; freed ${r.dyingFreed} dying, ${r.pinnedFreed} bytes pinned; evicted ${r.liveCacheEvicted} bytes live; next in ${Math.round(t.intervalMs / 1000)} s`,
+      );
     try {
       this.o.onPass?.(r, t);
     } catch (err) {

@@ -14,9 +14,12 @@ export function readPolicyFile(file: string, base: ReapPolicy = DEFAULT_POLICY):
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not JSON (${(err as Error).message.split("\n")[0]})`}`);
+    throw new Error(
+      `${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not JSON (${(err as Error).message.split("\n")[0]})`}`,
+    );
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object of policy keys`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new Error(`${file}: expected a JSON object of policy keys`);
   const p: ReapPolicy = { ...base };
   for (const [key, v] of Object.entries(raw)) {
     const set = SETTERS[key];
@@ -39,26 +42,33 @@ function size(v: unknown): number | null {
 
 function duration(v: unknown): number | null {
   if (typeof v === "number" && v > 0) return v;
-  return typeof v === "string" ? parseDuration(v) ?? null : null;
+  return typeof v === "string" ? (parseDuration(v) ?? null) : null;
 }
 
-const bytes = (k: "targetPinnedBytes" | "budgetBytes" | "stepBytes"): Setter => (p, v) => {
-  const n = size(v);
-  if (n === null) return `expected a size such as "512M" or a number of bytes, got ${JSON.stringify(v)}`;
-  p[k] = n;
-  return null;
-};
-const ms = (k: "intervalMs" | "maxIntervalMs" | "writeTimeoutMs"): Setter => (p, v) => {
-  const n = duration(v);
-  if (n === null) return `expected a duration such as "60s" or milliseconds, got ${JSON.stringify(v)}`;
-  p[k] = n;
-  return null;
-};
-const num = (k: "targetDying" | "targetIdShare" | "psiMemory" | "psiIo", max: number): Setter => (p, v) => {
-  if (typeof v !== "number" || v < 0 || v > max) return `expected a number from 0 to ${max}, got ${JSON.stringify(v)}`;
-  p[k] = v;
-  return null;
-};
+const bytes =
+  (k: "targetPinnedBytes" | "budgetBytes" | "stepBytes"): Setter =>
+  (p, v) => {
+    const n = size(v);
+    if (n === null) return `expected a size such as "512M" or a number of bytes, got ${JSON.stringify(v)}`;
+    p[k] = n;
+    return null;
+  };
+const ms =
+  (k: "intervalMs" | "maxIntervalMs" | "writeTimeoutMs"): Setter =>
+  (p, v) => {
+    const n = duration(v);
+    if (n === null) return `expected a duration such as "60s" or milliseconds, got ${JSON.stringify(v)}`;
+    p[k] = n;
+    return null;
+  };
+const num =
+  (k: "targetDying" | "targetIdShare" | "psiMemory" | "psiIo", max: number): Setter =>
+  (p, v) => {
+    if (typeof v !== "number" || v < 0 || v > max)
+      return `expected a number from 0 to ${max}, got ${JSON.stringify(v)}`;
+    p[k] = v;
+    return null;
+  };
 
 const SETTERS: Record<string, Setter> = {
   targetDying: num("targetDying", Number.MAX_SAFE_INTEGER),
@@ -72,7 +82,8 @@ const SETTERS: Record<string, Setter> = {
   psiIo: num("psiIo", 100),
   timeout: ms("writeTimeoutMs"),
   method: (p, v) => {
-    if (!(REAP_METHODS as readonly unknown[]).includes(v)) return `expected one of ${REAP_METHODS.join(", ")}, got ${JSON.stringify(v)}`;
+    if (!(REAP_METHODS as readonly unknown[]).includes(v))
+      return `expected one of ${REAP_METHODS.join(", ")}, got ${JSON.stringify(v)}`;
     p.method = v as ReapMethod;
     return null;
   },

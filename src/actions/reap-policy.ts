@@ -63,7 +63,9 @@ export function resolveMethod(m: ReapMethod, version: 1 | 2): Exclude<ReapMethod
 
 /** Null when the method exists on this cgroup version, else why not. */
 export function methodUnavailable(m: ReapMethod, version: 1 | 2): string | null {
-  if ((m === "limit" || m === "force-empty") && version !== 1) return `--method ${m} is cgroup v1 only (memory.limit_in_bytes, memory.force_empty); use memory-reclaim`;
-  if (m === "memory-reclaim" && version !== 2) return "--method memory-reclaim is cgroup v2 only; on v1 use limit (the default) or force-empty";
+  if ((m === "limit" || m === "force-empty") && version !== 1)
+    return `--method ${m} is cgroup v1 only (memory.limit_in_bytes, memory.force_empty); use memory-reclaim`;
+  if (m === "memory-reclaim" && version !== 2)
+    return "--method memory-reclaim is cgroup v2 only; on v1 use limit (the default) or force-empty";
   return null;
 }

@@ -18,7 +18,11 @@ export interface ParentResult {
   note: string;
 }
 
-export interface Unreclaimable { path: string; bytes: number | null; reason: string }
+export interface Unreclaimable {
+  path: string;
+  bytes: number | null;
+  reason: string;
+}
 
 export type Verdict = "acted" | "on-target" | "vetoed" | "nothing-to-do" | "dry-run";
 
@@ -53,7 +57,18 @@ export interface PassReport {
   /** The figure of merit: dying memcgs freed per GiB of live cache evicted (null: none evicted). */
   dyingFreedPerGiBEvicted: number | null;
   pinnedFreedPerGiBEvicted: number | null;
-  parents: Array<{ path: string; pinnedBefore: number; pinnedAfter: number | null; shmem: number; liveCacheBefore: number; liveCacheAfter: number | null; refaults: number | null; asked: number; steps: number; note: string }>;
+  parents: Array<{
+    path: string;
+    pinnedBefore: number;
+    pinnedAfter: number | null;
+    shmem: number;
+    liveCacheBefore: number;
+    liveCacheAfter: number | null;
+    refaults: number | null;
+    asked: number;
+    steps: number;
+    note: string;
+  }>;
   unreclaimable: Unreclaimable[];
   note: string;
 }
@@ -82,11 +97,16 @@ export function summarize(c: { host: Host; h: CgroupHierarchy }, p: PassParts): 
   const parents = p.parents ?? [];
   const acted = p.verdict === "acted";
   const pinnedBefore = p.targets.reduce((a, t) => a + t.pinnedBytes, 0);
-  const pinnedFreed = acted ? parents.reduce((a, r) => a + Math.max(0, r.before.pinnedBytes - (r.after?.pinnedBytes ?? 0)), 0) : 0;
+  const pinnedFreed = acted
+    ? parents.reduce((a, r) => a + Math.max(0, r.before.pinnedBytes - (r.after?.pinnedBytes ?? 0)), 0)
+    : 0;
   const dyingAfter = p.dyingAfter ?? p.dyingBefore;
   const dyingFreed = Math.max(0, p.dyingBefore - dyingAfter);
   const evicted = acted ? evictedBytes(p, parents, pinnedFreed) : 0;
-  const refaults = parents.reduce((a, r) => a + (r.after === null ? 0 : Math.max(0, r.after.liveRefaults - r.before.liveRefaults)), 0);
+  const refaults = parents.reduce(
+    (a, r) => a + (r.after === null ? 0 : Math.max(0, r.after.liveRefaults - r.before.liveRefaults)),
+    0,
+  );
   return {
     at: new Date(p.t0).toISOString(),
     method: p.method,
@@ -107,9 +127,16 @@ export function summarize(c: { host: Host; h: CgroupHierarchy }, p: PassParts): 
     dyingFreedPerGiBEvicted: perGiB(dyingFreed, evicted),
     pinnedFreedPerGiBEvicted: perGiB(pinnedFreed, evicted),
     parents: parents.map((r) => ({
-      path: r.path, pinnedBefore: r.before.pinnedBytes, pinnedAfter: r.after?.pinnedBytes ?? null, shmem: r.before.shmemBytes,
-      liveCacheBefore: r.before.liveCacheBytes, liveCacheAfter: r.afterWrites?.liveCacheBytes ?? null,
-      refaults: r.after === null ? null : Math.max(0, r.after.liveRefaults - r.before.liveRefaults), asked: r.asked, steps: r.steps.length, note: r.note,
+      path: r.path,
+      pinnedBefore: r.before.pinnedBytes,
+      pinnedAfter: r.after?.pinnedBytes ?? null,
+      shmem: r.before.shmemBytes,
+      liveCacheBefore: r.before.liveCacheBytes,
+      liveCacheAfter: r.afterWrites?.liveCacheBytes ?? null,
+      refaults: r.after === null ? null : Math.max(0, r.after.liveRefaults - r.before.liveRefaults),
+      asked: r.asked,
+      steps: r.steps.length,
+      note: r.note,
     })),
     unreclaimable: p.unreclaimable,
     note: p.note ?? "",
@@ -142,4 +169,3 @@ export function nodeCachedBytes(host: Host): number | null {
   const m = /^Cached:\s+(\d+) kB/m.exec(text);
   return m ? Number(m[1]) * 1024 : null;
 }
-

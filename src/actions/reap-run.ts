@@ -24,14 +24,19 @@ export interface ReapRunOptions {
  * The context every pass shares, after the checks and the crash recovery: limits a killed reaper
  * left lowered are restored before anything else (the journal, src/actions/reap-state.ts).
  */
-export async function openReaper(host: Host, o: Omit<ReapRunOptions, "passes">): Promise<ReapContext | { refused: string }> {
-  if (!o.dryRun && process.getuid?.() !== 0) return { refused: "needs root to write cgroup files (--dry-run does not)" };
+export async function openReaper(
+  host: Host,
+  o: Omit<ReapRunOptions, "passes">,
+): Promise<ReapContext | { refused: string }> {
+  if (!o.dryRun && process.getuid?.() !== 0)
+    return { refused: "needs root to write cgroup files (--dry-run does not)" };
   const node = collectNode(host);
   const h = node.memory;
   if (h === null) return { refused: "no cgroup hierarchy has the memory controller" };
   const under = relUnder(o.under, h.mountPoint);
   if (under === null) return { refused: `--under: expected a cgroup below ${h.mountPoint}, got "${o.under}"` };
-  if (under !== "" && !host.exists(`${h.mountPoint}/${under}`)) return { refused: `no such cgroup: ${h.mountPoint}/${under}` };
+  if (under !== "" && !host.exists(`${h.mountPoint}/${under}`))
+    return { refused: `no such cgroup: ${h.mountPoint}/${under}` };
   const bad = methodUnavailable(o.policy.method, h.version);
   if (bad !== null) return { refused: bad };
   if (!o.dryRun) {
@@ -42,8 +47,16 @@ export async function openReaper(host: Host, o: Omit<ReapRunOptions, "passes">):
   if (!o.dryRun) for (const line of await journal.restoreAll(o.policy.writeTimeoutMs)) o.say(line);
   const model = nodeModel(node);
   return {
-    host, h, policy: o.policy, journal, dryRun: o.dryRun, stuck: new Map(), observeMs: o.observeMs, under,
-    dyingHoldIds: model.dyingHoldIds.value === true, kmemLeak: model.kmemForkLeak.value === true,
+    host,
+    h,
+    policy: o.policy,
+    journal,
+    dryRun: o.dryRun,
+    stuck: new Map(),
+    observeMs: o.observeMs,
+    under,
+    dyingHoldIds: model.dyingHoldIds.value === true,
+    kmemLeak: model.kmemForkLeak.value === true,
   };
 }
 

@@ -6,7 +6,12 @@ import { writeKnobAsync } from "./reap-write.js";
 export const DEFAULT_STATE_FILE = "/var/lib/cgleak/reap-state.json";
 
 /** One limit the reaper has lowered, or is about to: the file and the value to put back. */
-export interface SavedLimit { file: string; original: string; pid: number; at: string }
+export interface SavedLimit {
+  file: string;
+  original: string;
+  pid: number;
+  at: string;
+}
 
 /**
  * The reaper's journal. A limit is recorded (and fsynced) before it is lowered and forgotten only
@@ -48,7 +53,8 @@ export class LimitJournal {
         done.push(`${e.file}: gone, nothing to restore`);
       } else {
         const r = await writeKnobAsync(e.file, e.original, timeoutMs);
-        if (!r.ok) throw new Error(`cannot restore ${e.file} to ${e.original} (left by pid ${e.pid} at ${e.at}): ${r.error}`);
+        if (!r.ok)
+          throw new Error(`cannot restore ${e.file} to ${e.original} (left by pid ${e.pid} at ${e.at}): ${r.error}`);
         done.push(`${e.file}: restored to ${e.original} (left by pid ${e.pid} at ${e.at})`);
       }
       this.forget(e.file);

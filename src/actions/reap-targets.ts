@@ -31,7 +31,9 @@ export function findTargets(host: Host, h: CgroupHierarchy, minBytes: number, un
   const out: ReapTarget[] = [];
   const visit = (rel: string, own: Stat): void => {
     const kids = liveChildren(host, h, rel);
-    const stats = kids.map((k) => [k, readStat(host, h, k)] as const).filter((e): e is readonly [string, Stat] => e[1] !== undefined);
+    const stats = kids
+      .map((k) => [k, readStat(host, h, k)] as const)
+      .filter((e): e is readonly [string, Stat] => e[1] !== undefined);
     const t = targetOf(h, rel, own, stats);
     if (t.pinnedBytes >= minBytes) out.push(t);
     for (const [k, st] of stats) if (below(h, st) >= minBytes) visit(k, st);
@@ -47,13 +49,18 @@ function below(h: CgroupHierarchy, st: Stat): number {
 }
 
 /** v1: total_* minus own minus the live children's total_*; v2 (all hierarchical): minus the children's. */
-function targetOf(h: CgroupHierarchy, rel: string, own: Stat, kids: ReadonlyArray<readonly [string, Stat]>): ReapTarget {
+function targetOf(
+  h: CgroupHierarchy,
+  rel: string,
+  own: Stat,
+  kids: ReadonlyArray<readonly [string, Stat]>,
+): ReapTarget {
   const v1 = h.version === 1;
   const [cache, shmem] = v1 ? ["total_cache", "total_shmem"] : ["file", "shmem"];
   const sum = (key: string): number => kids.reduce((a, [, st]) => a + (st.get(key) ?? 0), 0);
-  const ownCache = v1 ? own.get("cache") ?? 0 : 0;
+  const ownCache = v1 ? (own.get("cache") ?? 0) : 0;
   const pinned = Math.max(0, (own.get(cache) ?? 0) - (v1 ? ownCache : 0) - sum(cache));
-  const pinnedShmem = Math.max(0, (own.get(shmem) ?? 0) - (v1 ? own.get("shmem") ?? 0 : 0) - sum(shmem));
+  const pinnedShmem = Math.max(0, (own.get(shmem) ?? 0) - (v1 ? (own.get("shmem") ?? 0) : 0) - sum(shmem));
   return {
     rel,
     pinnedBytes: pinned,
@@ -66,7 +73,10 @@ function targetOf(h: CgroupHierarchy, rel: string, own: Stat, kids: ReadonlyArra
 
 function refaults(h: CgroupHierarchy, own: Stat, kids: ReadonlyArray<readonly [string, Stat]>): number {
   // v1 counts per memcg (plain) and per subtree (total_); older kernels have one workingset_refault.
-  const keys = h.version === 1 ? ["total_workingset_refault_file", "total_workingset_refault_anon", "total_workingset_refault"] : ["workingset_refault_file", "workingset_refault_anon", "workingset_refault"];
+  const keys =
+    h.version === 1
+      ? ["total_workingset_refault_file", "total_workingset_refault_anon", "total_workingset_refault"]
+      : ["workingset_refault_file", "workingset_refault_anon", "workingset_refault"];
   const ownKeys = ["workingset_refault_file", "workingset_refault_anon", "workingset_refault"];
   const of = (st: Stat, ks: string[]): number => ks.reduce((a, k) => a + (st.get(k) ?? 0), 0);
   return (h.version === 1 ? of(own, ownKeys) : 0) + kids.reduce((a, [, st]) => a + of(st, keys), 0);
@@ -76,14 +86,18 @@ function refaults(h: CgroupHierarchy, own: Stat, kids: ReadonlyArray<readonly [s
 export function remeasure(host: Host, h: CgroupHierarchy, rel: string): ReapTarget | null {
   const own = readStat(host, h, rel);
   if (own === undefined) return null;
-  const kids = liveChildren(host, h, rel).map((k) => [k, readStat(host, h, k)] as const).filter((e): e is readonly [string, Stat] => e[1] !== undefined);
+  const kids = liveChildren(host, h, rel)
+    .map((k) => [k, readStat(host, h, k)] as const)
+    .filter((e): e is readonly [string, Stat] => e[1] !== undefined);
   return targetOf(h, rel, own, kids);
 }
 
 function liveChildren(host: Host, h: CgroupHierarchy, rel: string): string[] {
   try {
     const dir = host.path(rel === "" ? h.mountPoint : `${h.mountPoint}/${rel}`);
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => (rel === "" ? e.name : `${rel}/${e.name}`));
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => (rel === "" ? e.name : `${rel}/${e.name}`));
   } catch {
     return []; // removed since its parent was listed
   }

@@ -1,6 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 
-export interface WriteResult { ok: boolean; ms: number; error?: string }
+export interface WriteResult {
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
 
 /**
  * The fallback writer: opens the file O_WRONLY|O_NONBLOCK and writes the value once; an error is
@@ -23,8 +27,13 @@ export function writeKnobAsync(file: string, value: string, timeoutMs: number): 
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = gnuDd()
-      ? spawn("dd", [`of=${file}`, "oflag=nonblock", "conv=notrunc", "status=none"], { stdio: ["pipe", "ignore", "pipe"] })
-      : spawn(process.execPath, ["-e", WRITER, file, value], { stdio: ["pipe", "ignore", "pipe"], env: { ...process.env, NODE_EXTRA_CA_CERTS: "" } });
+      ? spawn("dd", [`of=${file}`, "oflag=nonblock", "conv=notrunc", "status=none"], {
+          stdio: ["pipe", "ignore", "pipe"],
+        })
+      : spawn(process.execPath, ["-e", WRITER, file, value], {
+          stdio: ["pipe", "ignore", "pipe"],
+          env: { ...process.env, NODE_EXTRA_CA_CERTS: "" },
+        });
     child.stdin?.end(value);
     let stderr = "";
     let timedOut = false;
@@ -73,7 +82,15 @@ export function syncWithTimeout(timeoutMs: number): Promise<WriteResult> {
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve(code === 0 ? { ok: true, ms: Date.now() - t0 } : { ok: false, ms: Date.now() - t0, error: signal ? `sync killed after ${timeoutMs} ms` : `sync exit ${code}` });
+      resolve(
+        code === 0
+          ? { ok: true, ms: Date.now() - t0 }
+          : {
+              ok: false,
+              ms: Date.now() - t0,
+              error: signal ? `sync killed after ${timeoutMs} ms` : `sync exit ${code}`,
+            },
+      );
     });
   });
 }
@@ -86,7 +103,9 @@ export function writeRepeated(file: string, value: string, times: number, timeou
   const t0 = Date.now();
   return new Promise((resolve) => {
     const script = 'i=0; while [ "$i" -lt "$3" ]; do printf %s "$2" > "$1" || exit 1; i=$((i + 1)); done';
-    const child = spawn("sh", ["-c", script, "sh", file, value, String(times)], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("sh", ["-c", script, "sh", file, value, String(times)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -21,10 +21,16 @@ function tempRoot(files: Record<string, string>): string {
   return root;
 }
 
-const PSI = (avg10: string) => `some avg10=${avg10} avg60=0.50 avg300=0.10 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n`;
+const PSI = (avg10: string) =>
+  `some avg10=${avg10} avg60=0.50 avg300=0.10 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n`;
 
 test("PSI files parse, and pressure above the policy's thresholds vetoes the pass", () => {
-  assert.deepEqual(parsePressure(PSI("1.23"), "/proc/pressure/io").some, { avg10: 1.23, avg60: 0.5, avg300: 0.1, total: 123456 });
+  assert.deepEqual(parsePressure(PSI("1.23"), "/proc/pressure/io").some, {
+    avg10: 1.23,
+    avg60: 0.5,
+    avg300: 0.1,
+    total: 123456,
+  });
   assert.throws(() => parsePressure("some avg10=x\n", "/proc/pressure/io"), /\/proc\/pressure\/io line 1/);
   const root = tempRoot({ "proc/pressure/memory": PSI("12.00"), "proc/pressure/io": PSI("3.00") });
   try {
@@ -39,7 +45,7 @@ test("PSI files parse, and pressure above the policy's thresholds vetoes the pas
 });
 
 test("the journal puts back a limit a killed reaper left, and forgets it", async () => {
-  const root = tempRoot({ "knob": "1048576" });
+  const root = tempRoot({ knob: "1048576" });
   try {
     const j = new LimitJournal(path.join(root, "state", "reap.json"));
     j.save({ file: path.join(root, "knob"), original: "9223372036854771712", pid: 42, at: "2026-01-01T00:00:00Z" });
@@ -65,19 +71,47 @@ test("--under takes a path below the mount or relative to it, never one that cli
 
 test("targets are the live parents whose own dying children pin pages, however deep; shmem is set apart", () => {
   const M = "sys/fs/cgroup/memory";
-  const stat = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join("\n") + "\n";
+  const stat = (o: Record<string, number>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k} ${v}`)
+      .join("\n") + "\n";
   const root = tempRoot({
     [`${M}/memory.stat`]: stat({ cache: 1000, total_cache: 1000 + 9_000_000, shmem: 0, total_shmem: 2_000_000 }),
     // kubepods: nothing dying directly below; its pod holds 8 MB of pins (2 MB shmem) below a live container
-    [`${M}/kubepods/memory.stat`]: stat({ cache: 0, total_cache: 9_000_000, shmem: 0, total_shmem: 2_000_000, total_workingset_refault_file: 0 }),
-    [`${M}/kubepods/pod1/memory.stat`]: stat({ cache: 0, total_cache: 9_000_000, shmem: 0, total_shmem: 2_000_000, total_workingset_refault_file: 5 }),
-    [`${M}/kubepods/pod1/c1/memory.stat`]: stat({ cache: 1_000_000, total_cache: 1_000_000, shmem: 0, total_shmem: 0, total_workingset_refault_file: 7 }),
+    [`${M}/kubepods/memory.stat`]: stat({
+      cache: 0,
+      total_cache: 9_000_000,
+      shmem: 0,
+      total_shmem: 2_000_000,
+      total_workingset_refault_file: 0,
+    }),
+    [`${M}/kubepods/pod1/memory.stat`]: stat({
+      cache: 0,
+      total_cache: 9_000_000,
+      shmem: 0,
+      total_shmem: 2_000_000,
+      total_workingset_refault_file: 5,
+    }),
+    [`${M}/kubepods/pod1/c1/memory.stat`]: stat({
+      cache: 1_000_000,
+      total_cache: 1_000_000,
+      shmem: 0,
+      total_shmem: 0,
+      total_workingset_refault_file: 7,
+    }),
   });
   try {
     const h: CgroupHierarchy = { version: 1, mountPoint: "/sys/fs/cgroup/memory", controllers: ["memory"], root: "/" };
     const t = findTargets(new Host(root), h, 1_000_000);
-    assert.deepEqual(t.map((x) => [x.rel, x.pinnedBytes, x.shmemBytes, x.liveCacheBytes, x.liveRefaults]), [["kubepods/pod1", 8_000_000, 2_000_000, 1_000_000, 7]]);
-    assert.deepEqual(findTargets(new Host(root), h, 1_000_000, "kubepods/pod1/c1"), [], "--under a leaf: nothing below it");
+    assert.deepEqual(
+      t.map((x) => [x.rel, x.pinnedBytes, x.shmemBytes, x.liveCacheBytes, x.liveRefaults]),
+      [["kubepods/pod1", 8_000_000, 2_000_000, 1_000_000, 7]],
+    );
+    assert.deepEqual(
+      findTargets(new Host(root), h, 1_000_000, "kubepods/pod1/c1"),
+      [],
+      "--under a leaf: nothing below it",
+    );
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -41,10 +41,21 @@ export async function reapPass(c: ReapContext): Promise<PassReport> {
   const veto = pressureVeto(pressure, c.policy);
   if (veto !== null) return summarize(c, { ...base, verdict: "vetoed", reason: veto });
   const over = overTarget(c, dyingBefore, targets);
-  if (over === null) return summarize(c, { ...base, verdict: "on-target", reason: "dying memcgs and their pins are within the policy's targets" });
+  if (over === null)
+    return summarize(c, {
+      ...base,
+      verdict: "on-target",
+      reason: "dying memcgs and their pins are within the policy's targets",
+    });
   const todo = actionable(c, targets, method);
-  if (todo.length === 0) return summarize(c, { ...base, verdict: "nothing-to-do", reason: `${over}, but no parent has pins reclaim can free (see unreclaimable)` });
-  if (c.dryRun) return summarize(c, { ...base, verdict: "dry-run", reason: over, parents: todo.map((t) => plan(c, t, method)) });
+  if (todo.length === 0)
+    return summarize(c, {
+      ...base,
+      verdict: "nothing-to-do",
+      reason: `${over}, but no parent has pins reclaim can free (see unreclaimable)`,
+    });
+  if (c.dryRun)
+    return summarize(c, { ...base, verdict: "dry-run", reason: over, parents: todo.map((t) => plan(c, t, method)) });
   const cachedBefore = nodeCachedBytes(c.host);
   const sync = await syncWithTimeout(c.policy.writeTimeoutMs);
   const parents = await reclaimAll(c, todo, method);
@@ -57,7 +68,17 @@ export async function reapPass(c: ReapContext): Promise<PassReport> {
   const dyingAfter = Math.max(0, await settledDying(c.host, c.h, "", c.observeMs));
   for (const p of parents) finish(c, p);
   const note = sync.ok ? "" : `sync: ${sync.error}`;
-  return summarize(c, { ...base, verdict: "acted", reason: over, parents, dyingAfter, cachedBefore, cachedAfter, syncMs: sync.ms, note });
+  return summarize(c, {
+    ...base,
+    verdict: "acted",
+    reason: over,
+    parents,
+    dyingAfter,
+    cachedBefore,
+    cachedAfter,
+    syncMs: sync.ms,
+    note,
+  });
 }
 
 /** Null when on target, else which target is exceeded. */
@@ -68,7 +89,8 @@ function overTarget(c: ReapContext, dying: number, targets: ReapTarget[]): strin
   if (pinned > p.targetPinnedBytes) return `${pinned} reclaimable bytes pinned > target ${p.targetPinnedBytes}`;
   if (c.dyingHoldIds && c.h.version === 1) {
     const share = readKernelTotal(c.host, c.h).total / MEMCG_ID_CAP;
-    if (share > p.targetIdShare) return `IDs in use ${(share * 100).toFixed(1)} % of the cap > target ${(p.targetIdShare * 100).toFixed(0)} % (dying memcgs hold IDs on this kernel)`;
+    if (share > p.targetIdShare)
+      return `IDs in use ${(share * 100).toFixed(1)} % of the cap > target ${(p.targetIdShare * 100).toFixed(0)} % (dying memcgs hold IDs on this kernel)`;
   }
   return null;
 }
@@ -87,9 +109,15 @@ function unreclaimableOf(c: ReapContext, targets: ReapTarget[], dying: number): 
   const out: Unreclaimable[] = [];
   for (const t of targets) {
     if (t.shmemBytes > 0) out.push({ path: pathOf(c, t.rel), bytes: t.shmemBytes, reason: UNRECLAIMABLE.shmem });
-    if (t.rel === "" && t.pinnedBytes > t.shmemBytes) out.push({ path: c.h.mountPoint, bytes: t.pinnedBytes - t.shmemBytes, reason: UNRECLAIMABLE.root });
+    if (t.rel === "" && t.pinnedBytes > t.shmemBytes)
+      out.push({ path: c.h.mountPoint, bytes: t.pinnedBytes - t.shmemBytes, reason: UNRECLAIMABLE.root });
     const was = c.stuck.get(t.rel);
-    if (was !== undefined && Math.abs(was - t.pinnedBytes) < c.policy.minParentBytes) out.push({ path: pathOf(c, t.rel), bytes: t.pinnedBytes, reason: "the last pass freed nothing here: not retried until its pins change" });
+    if (was !== undefined && Math.abs(was - t.pinnedBytes) < c.policy.minParentBytes)
+      out.push({
+        path: pathOf(c, t.rel),
+        bytes: t.pinnedBytes,
+        reason: "the last pass freed nothing here: not retried until its pins change",
+      });
   }
   if (c.kmemLeak && dying > 0) out.push({ path: c.h.mountPoint, bytes: null, reason: UNRECLAIMABLE.kmem });
   return out;
@@ -101,7 +129,16 @@ function plan(c: ReapContext, t: ReapTarget, method: string): ParentResult {
 }
 
 function start(c: ReapContext, t: ReapTarget): ParentResult {
-  return { rel: t.rel, path: pathOf(c, t.rel), before: t, afterWrites: null, after: null, asked: 0, steps: [], note: "" };
+  return {
+    rel: t.rel,
+    path: pathOf(c, t.rel),
+    before: t,
+    afterWrites: null,
+    after: null,
+    asked: 0,
+    steps: [],
+    note: "",
+  };
 }
 
 async function reclaimAll(c: ReapContext, todo: ReapTarget[], method: string): Promise<ParentResult[]> {
@@ -127,7 +164,13 @@ async function reclaimAll(c: ReapContext, todo: ReapTarget[], method: string): P
 }
 
 /** Bounded steps on one parent until its reclaimable pins are gone, the budget is spent, or a step frees none. */
-async function reclaimOne(c: ReapContext, t: ReapTarget, method: string, r: ParentResult, budget: number): Promise<number> {
+async function reclaimOne(
+  c: ReapContext,
+  t: ReapTarget,
+  method: string,
+  r: ParentResult,
+  budget: number,
+): Promise<number> {
   let spent = 0;
   let now: ReapTarget | null = t;
   while (now !== null && now.pinnedBytes - now.shmemBytes >= c.policy.minParentBytes && spent < budget) {
@@ -153,10 +196,14 @@ async function reclaimOne(c: ReapContext, t: ReapTarget, method: string, r: Pare
 function step(c: ReapContext, rel: string, method: string, bytes: number): Promise<StepResult> {
   const timeout = c.policy.writeTimeoutMs;
   switch (method) {
-    case "limit": return limitStep(c.host, c.h, rel, bytes, c.journal, timeout);
-    case "force-empty": return forceEmpty(c.host, c.h, rel, timeout);
-    case "memory-reclaim": return memoryReclaim(c.host, c.h, rel, bytes, timeout);
-    default: throw new Error(`no per-parent step for ${method}`);
+    case "limit":
+      return limitStep(c.host, c.h, rel, bytes, c.journal, timeout);
+    case "force-empty":
+      return forceEmpty(c.host, c.h, rel, timeout);
+    case "memory-reclaim":
+      return memoryReclaim(c.host, c.h, rel, bytes, timeout);
+    default:
+      throw new Error(`no per-parent step for ${method}`);
   }
 }
 

@@ -36,19 +36,28 @@ export interface ReclaimReport {
 /** The dying count (v1: kernel-wide) and the pages dying memcgs pin, below `rel` or node-wide. */
 export function measure(host: Host, h: CgroupHierarchy, rel?: string): Measure {
   if (rel === undefined) {
-    const m = collectMemcg(host, h, { perMemcg: { empty: false, kmem: false, upTo: 0 }, now: Date.now(), emptyMinAgeMs: 0 });
+    const m = collectMemcg(host, h, {
+      perMemcg: { empty: false, kmem: false, upTo: 0 },
+      now: Date.now(),
+      emptyMinAgeMs: 0,
+    });
     // top-level entries already include the kubepods QoS children's figures
     const tops = m.subtrees.filter((s) => s.path === "/" || !s.path.includes("/"));
     const pinned = tops.some((s) => s.pinnedBytes === null) ? null : tops.reduce((a, s) => a + (s.pinnedBytes ?? 0), 0);
     return { dying: m.dying, pinnedBytes: pinned };
   }
   const live = liveChildren(host, h, rel);
-  return { dying: dyingCount(host, h, h.version === 2 ? rel : ""), pinnedBytes: readSubtreeCharges(host, h, rel, live) };
+  return {
+    dying: dyingCount(host, h, h.version === 2 ? rel : ""),
+    pinnedBytes: readSubtreeCharges(host, h, rel, live),
+  };
 }
 
 function liveChildren(host: Host, h: CgroupHierarchy, rel: string): string[] {
   const dir = host.path(`${h.mountPoint}/${rel}`);
-  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${rel}/${e.name}`);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => `${rel}/${e.name}`);
 }
 
 /**
@@ -76,7 +85,14 @@ export function reclaim(host: Host, h: CgroupHierarchy, a: ReclaimAction): Recla
     if (next.dying >= after.dying && waited >= 1000) break;
     after = next;
   }
-  return { action: describe(h, a), scope: rel === undefined ? "node" : `${h.mountPoint}/${rel}`, before, after, seconds, note };
+  return {
+    action: describe(h, a),
+    scope: rel === undefined ? "node" : `${h.mountPoint}/${rel}`,
+    before,
+    after,
+    seconds,
+    note,
+  };
 }
 
 function applyOrSay(host: Host, h: CgroupHierarchy, a: ReclaimAction): string | undefined {
@@ -85,7 +101,10 @@ function applyOrSay(host: Host, h: CgroupHierarchy, a: ReclaimAction): string | 
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (err instanceof TargetRefused || typeof e.code !== "string") throw err;
-    const file = a.kind === "drop-caches" ? "/proc/sys/vm/drop_caches" : `${h.mountPoint}/${a.rel}/${a.kind === "force-empty" ? "memory.force_empty" : "memory.reclaim"}`;
+    const file =
+      a.kind === "drop-caches"
+        ? "/proc/sys/vm/drop_caches"
+        : `${h.mountPoint}/${a.rel}/${a.kind === "force-empty" ? "memory.force_empty" : "memory.reclaim"}`;
     throw new HostWriteError(file, e.code, toReadError(file, err).detail);
   }
 }
@@ -130,5 +149,10 @@ export function eviction(host: Host, h: CgroupHierarchy, rel: string): Eviction 
   const text = host.readTextIfExists(file);
   const stat = text === undefined ? undefined : parseMemoryStat(text, file);
   const get = (k: string): number | null => stat?.get(k) ?? null;
-  return { processes, cgroups, cacheBytes: get(h.version === 1 ? "total_cache" : "file"), anonBytes: get(h.version === 1 ? "total_rss" : "anon") };
+  return {
+    processes,
+    cgroups,
+    cacheBytes: get(h.version === 1 ? "total_cache" : "file"),
+    anonBytes: get(h.version === 1 ? "total_rss" : "anon"),
+  };
 }

@@ -14,14 +14,23 @@ export type PinMode = "page-cache" | "shmem";
  * `sync; echo 1` on v2, where dropping the pages alone leaves the memcgs (src/lab/actions-v2.lab.test.ts);
  * on v1 it would repeat drop-caches.
  */
-export const RELEASE_ACTIONS = ["delete-files", "drop-page-cache", "drop-caches", "force-empty-before-rmdir", "force-empty-parent", "memory-reclaim"] as const;
+export const RELEASE_ACTIONS = [
+  "delete-files",
+  "drop-page-cache",
+  "drop-caches",
+  "force-empty-before-rmdir",
+  "force-empty-parent",
+  "memory-reclaim",
+] as const;
 export type ReleaseName = (typeof RELEASE_ACTIONS)[number];
 
-export type Effect = "frees them" | "prevents the leak" | "frees none" | "frees some" | "nothing leaked" | "not applicable";
+export type Effect =
+  "frees them" | "prevents the leak" | "frees none" | "frees some" | "nothing leaked" | "not applicable";
 
 /** Thresholds as verdictOf: the v1 count is kernel-wide, only clear majorities decide. */
 export function effectOf(action: ReleaseName, leaked: number, freed: number, n: number): Effect {
-  if (action === "force-empty-before-rmdir") return freed >= n * 0.8 ? "prevents the leak" : freed <= n * 0.5 ? "frees none" : "frees some";
+  if (action === "force-empty-before-rmdir")
+    return freed >= n * 0.8 ? "prevents the leak" : freed <= n * 0.5 ? "frees none" : "frees some";
   if (verdictOf(leaked, n) !== "leaks") return "nothing leaked";
   const v = verdictOf(freed, leaked);
   return v === "leaks" ? "frees them" : v === "does not leak" ? "frees none" : "frees some";
@@ -54,11 +63,23 @@ export interface PinReport {
  * (ext4 under the temp dir, or a private tmpfs), rmdir'd; then the action, and how many of the
  * batch it freed. Each batch deletes its files afterwards so the next starts clean.
  */
-export async function reproPin(s: Scratch, mode: PinMode, n: number, actions: readonly ReleaseName[] = RELEASE_ACTIONS, bytes = 65536): Promise<PinReport> {
+export async function reproPin(
+  s: Scratch,
+  mode: PinMode,
+  n: number,
+  actions: readonly ReleaseName[] = RELEASE_ACTIONS,
+  bytes = 65536,
+): Promise<PinReport> {
   const base = mode === "shmem" ? s.mountTmpfs("shm") : s.tmp;
   const outcomes: ActionOutcome[] = [];
   for (const a of actions) outcomes.push(await runBatch(s, mode, a, n, `${base}/${a}`, bytes));
-  return { mode, n, bytesPerMemcg: bytes, filesOn: mode === "shmem" ? `a private tmpfs at ${base}` : `${base} (disk)`, outcomes };
+  return {
+    mode,
+    n,
+    bytesPerMemcg: bytes,
+    filesOn: mode === "shmem" ? `a private tmpfs at ${base}` : `${base} (disk)`,
+    outcomes,
+  };
 }
 
 /**
@@ -74,9 +95,29 @@ function applicable(s: Scratch, a: ReleaseName): boolean {
   return true;
 }
 
-async function runBatch(s: Scratch, mode: PinMode, action: ReleaseName, n: number, files: string, bytes: number): Promise<ActionOutcome> {
-  const none = { action, applicable: false, leaked: 0, freed: 0, effect: "not applicable" as Effect, pinnedBefore: null, pinnedAfter: null, seconds: 0 };
-  if (!applicable(s, action)) return { ...none, note: action === "drop-page-cache" ? "same as drop-caches on cgroup v1" : `not on cgroup v${s.h.version}` };
+async function runBatch(
+  s: Scratch,
+  mode: PinMode,
+  action: ReleaseName,
+  n: number,
+  files: string,
+  bytes: number,
+): Promise<ActionOutcome> {
+  const none = {
+    action,
+    applicable: false,
+    leaked: 0,
+    freed: 0,
+    effect: "not applicable" as Effect,
+    pinnedBefore: null,
+    pinnedAfter: null,
+    seconds: 0,
+  };
+  if (!applicable(s, action))
+    return {
+      ...none,
+      note: action === "drop-page-cache" ? "same as drop-caches on cgroup v1" : `not on cgroup v${s.h.version}`,
+    };
   const rel = `${s.rel}/a-${action}`;
   const parent = s.mkdir(`a-${action}`);
   s.enableChildren(parent);
@@ -101,17 +142,35 @@ async function runBatch(s: Scratch, mode: PinMode, action: ReleaseName, n: numbe
   const t0 = process.hrtime.bigint();
   note = applyAction(s, action, parent, files, pinnedBefore) ?? note;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const after = action === "force-empty-before-rmdir" ? leakedAt : await settledDying(s.host, s.h, countRel, STATS_FLUSH_MS);
+  const after =
+    action === "force-empty-before-rmdir" ? leakedAt : await settledDying(s.host, s.h, countRel, STATS_FLUSH_MS);
   const pinnedAfter = pinnedBytes(s, rel);
   fs.rmSync(files, { recursive: true, force: true });
   const leaked = Math.min(n, Math.max(0, leakedAt - start)); // more than n is background churn
   // force_empty before rmdir prevents rather than frees: count the memcgs that did not leak
-  const freed = action === "force-empty-before-rmdir" ? n - Math.min(n, leaked) : Math.max(0, leaked - Math.max(0, after - start));
-  return { action, applicable: true, leaked, freed, effect: effectOf(action, leaked, freed, n), pinnedBefore, pinnedAfter, note, seconds };
+  const freed =
+    action === "force-empty-before-rmdir" ? n - Math.min(n, leaked) : Math.max(0, leaked - Math.max(0, after - start));
+  return {
+    action,
+    applicable: true,
+    leaked,
+    freed,
+    effect: effectOf(action, leaked, freed, n),
+    pinnedBefore,
+    pinnedAfter,
+    note,
+    seconds,
+  };
 }
 
 /** The action under test. Returns a note when the kernel refused part of it. */
-function applyAction(s: Scratch, action: ReleaseName, parent: string, files: string, pinned: number | null): string | undefined {
+function applyAction(
+  s: Scratch,
+  action: ReleaseName,
+  parent: string,
+  files: string,
+  pinned: number | null,
+): string | undefined {
   switch (action) {
     case "delete-files":
       fs.rmSync(files, { recursive: true, force: true });

@@ -22,7 +22,14 @@ export interface SwapIdsReport {
   /** What scan's collector bounds swap-pinned dying memcgs by, node-wide, at that moment. */
   boundPinnedHigh: number | null;
   /** With --i-understand-this-blocks-the-node: the ID space filled to measure the pinned IDs. */
-  fill: (FillResult & { liveBefore: number; headroomExpectedWithoutPins: number; pinnedIds: number; idExhausted: boolean }) | null;
+  fill:
+    | (FillResult & {
+        liveBefore: number;
+        headroomExpectedWithoutPins: number;
+        pinnedIds: number;
+        idExhausted: boolean;
+      })
+    | null;
   /** Dying memcgs left below the parent after the tmpfs files were deleted (swap entries freed). */
   dyingAfterDelete: number;
   /** The parent's memory.swap.current then: the swap entries, and so the ID pins, are gone at 0. */
@@ -57,10 +64,20 @@ export async function reproSwapIds(s: Scratch, n: number, bytes: number, fillIds
   const dyingAfterDelete = await settledDying(s.host, s.h, countRel);
   const swapAfterDeleteBytes = readNumber(`${parent}/memory.swap.current`);
   return {
-    mode: "swap-ids", n, bytesPerMemcg: bytes, reclaimedWith, swapChargedBytes, dyingAfterRmdir, boundPinnedHigh, fill: filled, dyingAfterDelete, swapAfterDeleteBytes,
-    sentence: filled !== null
-      ? `${filled.pinnedIds} memcg IDs were held by ${dyingAfterRmdir} dying memcgs whose tmpfs pages are in swap; deleting the files left ${dyingAfterDelete} dying`
-      : `${dyingAfterRmdir} of ${n} memcgs stayed dying with their tmpfs pages in swap (each holds an ID while a swap entry points at it); deleting the files left ${dyingAfterDelete}`,
+    mode: "swap-ids",
+    n,
+    bytesPerMemcg: bytes,
+    reclaimedWith,
+    swapChargedBytes,
+    dyingAfterRmdir,
+    boundPinnedHigh,
+    fill: filled,
+    dyingAfterDelete,
+    swapAfterDeleteBytes,
+    sentence:
+      filled !== null
+        ? `${filled.pinnedIds} memcg IDs were held by ${dyingAfterRmdir} dying memcgs whose tmpfs pages are in swap; deleting the files left ${dyingAfterDelete} dying`
+        : `${dyingAfterRmdir} of ${n} memcgs stayed dying with their tmpfs pages in swap (each holds an ID while a swap entry points at it); deleting the files left ${dyingAfterDelete}`,
   };
 }
 
@@ -90,7 +107,13 @@ function fillToCap(s: Scratch): NonNullable<SwapIdsReport["fill"]> {
   s.enableChildren(parent);
   const headroomExpectedWithoutPins = MEMCG_ID_CAP - liveBefore - 1; // the fill parent is live too
   const r = fill(parent, headroomExpectedWithoutPins + 10);
-  return { ...r, liveBefore, headroomExpectedWithoutPins, pinnedIds: headroomExpectedWithoutPins - r.created, idExhausted: r.error !== undefined && isIdExhaustion(r.error.code) };
+  return {
+    ...r,
+    liveBefore,
+    headroomExpectedWithoutPins,
+    pinnedIds: headroomExpectedWithoutPins - r.created,
+    idExhausted: r.error !== undefined && isIdExhaustion(r.error.code),
+  };
 }
 
 function readNumber(file: string): number | null {
@@ -104,6 +127,11 @@ function readNumber(file: string): number | null {
 /** Why swap-ids cannot run here, from /proc/swaps (header line only: no swap). */
 export function noSwapReason(swaps: string | undefined): string | undefined {
   if (swaps === undefined) return "swap-ids needs swap, and /proc/swaps cannot be read";
-  const active = swaps.split("\n").slice(1).filter((l) => l.trim() !== "");
-  return active.length === 0 ? "swap-ids needs swap: /proc/swaps lists none on this host (without swap no dying memcg keeps its ID; swapon a device or file first)" : undefined;
+  const active = swaps
+    .split("\n")
+    .slice(1)
+    .filter((l) => l.trim() !== "");
+  return active.length === 0
+    ? "swap-ids needs swap: /proc/swaps lists none on this host (without swap no dying memcg keeps its ID; swapon a device or file first)"
+    : undefined;
 }

@@ -25,7 +25,12 @@ test("repro page-cache finds the leaks and reports which release actions free th
   const s = scratch();
   try {
     const n = 40;
-    const r = await reproPin(s, "page-cache", n, ["delete-files", "force-empty-before-rmdir", "force-empty-parent", "memory-reclaim"]);
+    const r = await reproPin(s, "page-cache", n, [
+      "delete-files",
+      "force-empty-before-rmdir",
+      "force-empty-parent",
+      "memory-reclaim",
+    ]);
     const by = new Map(r.outcomes.map((o) => [o.action, o]));
     for (const a of ["delete-files", "force-empty-parent"] as const) {
       const o = by.get(a)!;
@@ -40,28 +45,32 @@ test("repro page-cache finds the leaks and reports which release actions free th
   }
 });
 
-test("reclaim --drop-caches frees the page-cache leaks: dying back to the start, pinned to zero", { skip }, async () => {
-  const s = scratch();
-  try {
-    const n = 40;
-    const start = await settledDying(s.host, s.h);
-    const parent = s.mkdir("p");
-    for (let i = 1; i <= n; i++) {
-      const dir = s.mkdir(`p/c${i}`);
-      runInside(dir, 'head -c 65536 /dev/zero > "$2"', `${s.tmp}/f${i}`);
-      rmdirRetry(dir);
+test(
+  "reclaim --drop-caches frees the page-cache leaks: dying back to the start, pinned to zero",
+  { skip },
+  async () => {
+    const s = scratch();
+    try {
+      const n = 40;
+      const start = await settledDying(s.host, s.h);
+      const parent = s.mkdir("p");
+      for (let i = 1; i <= n; i++) {
+        const dir = s.mkdir(`p/c${i}`);
+        runInside(dir, 'head -c 65536 /dev/zero > "$2"', `${s.tmp}/f${i}`);
+        rmdirRetry(dir);
+      }
+      void parent;
+      const pinnedBefore = measure(s.host, s.h, `${s.rel}/p`).pinnedBytes;
+      const r = reclaim(s.host, s.h, { kind: "drop-caches" });
+      assert.ok(r.before.dying - start >= n * 0.8, `leaked ${r.before.dying - start} of ${n}`);
+      assert.ok(pinnedBefore! >= n * 65536 * 0.8, `pinned ${pinnedBefore} before`);
+      assert.ok(r.after.dying - start <= n * 0.1, `dying ${start} at start, ${r.after.dying} after reclaim`);
+      assert.equal(measure(s.host, s.h, `${s.rel}/p`).pinnedBytes, 0);
+    } finally {
+      assert.deepEqual(s.cleanup(), []);
     }
-    void parent;
-    const pinnedBefore = measure(s.host, s.h, `${s.rel}/p`).pinnedBytes;
-    const r = reclaim(s.host, s.h, { kind: "drop-caches" });
-    assert.ok(r.before.dying - start >= n * 0.8, `leaked ${r.before.dying - start} of ${n}`);
-    assert.ok(pinnedBefore! >= n * 65536 * 0.8, `pinned ${pinnedBefore} before`);
-    assert.ok(r.after.dying - start <= n * 0.1, `dying ${start} at start, ${r.after.dying} after reclaim`);
-    assert.equal(measure(s.host, s.h, `${s.rel}/p`).pinnedBytes, 0);
-  } finally {
-    assert.deepEqual(s.cleanup(), []);
-  }
-});
+  },
+);
 
 test("repro kmem-fork reports what the kernel model predicts for this kernel", { skip }, async (t) => {
   const predicted = kernelModel(os.release()).kmemForkLeak.value;

@@ -63,7 +63,8 @@ export async function reproKmemFork(s: Scratch, n: number): Promise<KmemForkRepo
 /** Step 3. On 6.x the write succeeds and changes nothing (docs/lab-results.md §1): say which. */
 export function switchKmemOn(dir: string): string {
   const file = `${dir}/memory.kmem.limit_in_bytes`;
-  if (!fs.existsSync(file)) return "memory.kmem.limit_in_bytes is absent: kmem is accounted without being switched on (v2, or a kernel without the v1 kmem limit)";
+  if (!fs.existsSync(file))
+    return "memory.kmem.limit_in_bytes is absent: kmem is accounted without being switched on (v2, or a kernel without the v1 kmem limit)";
   const results = ["1", "-1"].map((v) => {
     try {
       fs.writeFileSync(file, v);
@@ -72,7 +73,10 @@ export function switchKmemOn(dir: string): string {
       return `write ${v} failed: ${(err as NodeJS.ErrnoException).code}`;
     }
   });
-  const noop = results[0]?.startsWith("wrote 1, read back") === true && !results[0].endsWith(" 1") && !results[0].endsWith(" 4096");
+  const noop =
+    results[0]?.startsWith("wrote 1, read back") === true &&
+    !results[0].endsWith(" 1") &&
+    !results[0].endsWith(" 4096");
   return `memory.kmem.limit_in_bytes: ${results.join("; ")}${noop ? " - the write is a no-op on this kernel (deprecated)" : ""}`;
 }
 
@@ -92,7 +96,9 @@ function joinForkLeave(dir: string, home: string): void {
 
 /** Runs `script` in a child shell that first joins `dir`; $2.. are `args`. */
 export function runInside(dir: string, script: string, ...args: string[]): void {
-  const r = spawnSync("sh", ["-c", `echo $$ > "$1/cgroup.procs" || exit 10; ${script}`, "sh", dir, ...args], { encoding: "utf8" });
+  const r = spawnSync("sh", ["-c", `echo $$ > "$1/cgroup.procs" || exit 10; ${script}`, "sh", dir, ...args], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`helper shell in ${dir} failed (exit ${r.status}): ${r.stderr.trim()}`);
 }
 

@@ -59,7 +59,8 @@ function preflight(host: Host, o: ReproOptions): string | undefined {
     if (noSwap !== undefined) return noSwap;
   }
   const memTmp = o.mode === "page-cache" ? memoryBackedTmp() : undefined;
-  if (memTmp !== undefined) return `page-cache needs its files on a disk filesystem, but ${memTmp} is in memory (tmpfs/ramfs: they would pin as shmem); set TMPDIR to a directory on disk`;
+  if (memTmp !== undefined)
+    return `page-cache needs its files on a disk filesystem, but ${memTmp} is in memory (tmpfs/ramfs: they would pin as shmem); set TMPDIR to a directory on disk`;
   const bad = o.actions?.filter((a) => !(RELEASE_ACTIONS as readonly string[]).includes(a)) ?? [];
   if (bad.length > 0) return `unknown release action ${bad.join(", ")}; known: ${RELEASE_ACTIONS.join(", ")}`;
   return refuseOnWorkingNode(host, o.yes, `run repro --mode ${o.mode}`);
@@ -85,7 +86,13 @@ async function runMode(s: Scratch, o: ReproOptions): Promise<ReproReport["result
       return reproKmemFork(s, o.n ?? 100);
     case "page-cache":
     case "shmem":
-      return reproPin(s, o.mode, o.n ?? 50, (o.actions as ReleaseName[] | undefined) ?? RELEASE_ACTIONS, o.bytes ?? 65536);
+      return reproPin(
+        s,
+        o.mode,
+        o.n ?? 50,
+        (o.actions as ReleaseName[] | undefined) ?? RELEASE_ACTIONS,
+        o.bytes ?? 65536,
+      );
     case "fill":
       return runFill(s, o);
     case "swap-ids":
@@ -97,7 +104,9 @@ function runFill(s: Scratch, o: ReproOptions): FillReport {
   const liveBefore = walkCgroupDirs(s.host.path(s.h.mountPoint), () => {}).dirs;
   const room = Math.max(0, MEMCG_ID_CAP - liveBefore);
   const planned = Math.min(o.limit ?? Infinity, room + 10); // +10: mkdir must fail, not stop short
-  o.say(`fill: up to ${formatCount(Math.min(planned, room))} memcgs (${formatCount(liveBefore)} live now, cap ${formatCount(MEMCG_ID_CAP)}), about ${formatBytes(fillCostBytes(Math.min(planned, room)))} of memory (~27 KB each, measured); removed at once when mkdir fails`);
+  o.say(
+    `fill: up to ${formatCount(Math.min(planned, room))} memcgs (${formatCount(liveBefore)} live now, cap ${formatCount(MEMCG_ID_CAP)}), about ${formatBytes(fillCostBytes(Math.min(planned, room)))} of memory (~27 KB each, measured); removed at once when mkdir fails`,
+  );
   const parent = s.mkdir("fill");
   // on v2 the children of a cgroup are memcgs only where it turns memory on for them
   s.enableChildren(parent);

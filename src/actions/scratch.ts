@@ -25,7 +25,11 @@ export class Scratch {
   private readonly onSignal: (sig: NodeJS.Signals) => void;
   private done = false;
 
-  constructor(readonly host: Host, readonly h: CgroupHierarchy, tag = "repro") {
+  constructor(
+    readonly host: Host,
+    readonly h: CgroupHierarchy,
+    tag = "repro",
+  ) {
     this.name = `cgleak-${tag}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.rel = this.name;
     this.dir = host.path(`${h.mountPoint}/${this.name}`);
@@ -64,7 +68,9 @@ export class Scratch {
   mountTmpfs(name: string, size = "512m"): string {
     const dir = path.join(this.tmp, name);
     fs.mkdirSync(dir);
-    const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, `${this.name}-tmpfs`, dir], { encoding: "utf8" });
+    const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, `${this.name}-tmpfs`, dir], {
+      encoding: "utf8",
+    });
     if (r.status !== 0) throw new Error(`mount tmpfs on ${dir}: ${r.stderr.trim() || r.error?.message}`);
     this.mounts.push(dir);
     return dir;

@@ -19,11 +19,15 @@ function scratch(): { root: string; outside: string; done: () => void } {
 }
 
 function mountinfo(root: string, mountPoint: string): void {
-  fs.writeFileSync(path.join(root, "proc/1/mountinfo"), `34 30 0:31 / ${mountPoint} rw,relatime - cgroup cgroup rw,pids\n`);
+  fs.writeFileSync(
+    path.join(root, "proc/1/mountinfo"),
+    `34 30 0:31 / ${mountPoint} rw,relatime - cgroup cgroup rw,pids\n`,
+  );
 }
 
 function victimIntact(outside: string): void {
-  for (const d of ["a/old", "a", "b"]) assert.ok(fs.existsSync(path.join(outside, d)), `${d} outside the root was removed`);
+  for (const d of ["a/old", "a", "b"])
+    assert.ok(fs.existsSync(path.join(outside, d)), `${d} outside the root was removed`);
 }
 
 test("clean-empty --apply refuses a mount point that climbs out of the root with ..", () => {
@@ -33,7 +37,10 @@ test("clean-empty --apply refuses a mount point that climbs out of the root with
     const r = runCli(["clean-empty", "--apply", "--min-age", "0s", "--host-root", s.root]);
     victimIntact(s.outside);
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /could not remove \S+\/a\/old: Refusing to act on \S+: it resolves to \S+victim\S*, outside the host root/);
+    assert.match(
+      r.stdout,
+      /could not remove \S+\/a\/old: Refusing to act on \S+: it resolves to \S+victim\S*, outside the host root/,
+    );
     assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /);
   } finally {
     s.done();
@@ -47,11 +54,17 @@ test("clean-empty --apply refuses a symlinked mount point and a directory not on
     mountinfo(s.root, "/sys/fs/cgroup/pids");
     const r = runCli(["clean-empty", "--apply", "--min-age", "0s", "--host-root", s.root]);
     victimIntact(s.outside);
-    assert.match(r.stdout, /Refusing to act on \/sys\/fs\/cgroup\/pids\S*: it resolves to \S+victim\S*, outside the host root/);
+    assert.match(
+      r.stdout,
+      /Refusing to act on \/sys\/fs\/cgroup\/pids\S*: it resolves to \S+victim\S*, outside the host root/,
+    );
     fs.rmSync(path.join(s.root, "sys/fs/cgroup/pids"));
     fs.cpSync(s.outside, path.join(s.root, "sys/fs/cgroup/pids"), { recursive: true });
     const inside = runCli(["clean-empty", "--apply", "--min-age", "0s", "--host-root", s.root]);
-    assert.match(inside.stdout, /Refusing to act on \/sys\/fs\/cgroup\/pids\S*: \S+ is not on a cgroup filesystem \(statfs type 0x[0-9a-f]+\)/);
+    assert.match(
+      inside.stdout,
+      /Refusing to act on \/sys\/fs\/cgroup\/pids\S*: \S+ is not on a cgroup filesystem \(statfs type 0x[0-9a-f]+\)/,
+    );
     assert.ok(fs.existsSync(path.join(s.root, "sys/fs/cgroup/pids/a/old")));
   } finally {
     s.done();
@@ -72,7 +85,10 @@ test("clean-empty --apply refuses a parent swapped for a symlink between listing
     const r = removeEmptyCgroups(host, list);
     victimIntact(s.outside);
     assert.deepEqual(r.removed, []);
-    assert.match(r.failed.find((f) => f.rel === "a/old")?.error ?? "", /^Refusing to act on \/sys\/fs\/cgroup\/pids\/a: it resolves to \S+victim\/a, outside the host root/);
+    assert.match(
+      r.failed.find((f) => f.rel === "a/old")?.error ?? "",
+      /^Refusing to act on \/sys\/fs\/cgroup\/pids\/a: it resolves to \S+victim\/a, outside the host root/,
+    );
   } finally {
     s.done();
   }

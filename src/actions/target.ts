@@ -9,7 +9,10 @@ export const CGROUP2_SUPER_MAGIC = 0x63677270;
 /** An action refused before it touched anything: one line saying which target and why. */
 export class TargetRefused extends Error {
   override name = "HostWriteError" as const;
-  constructor(readonly target: string, why: string) {
+  constructor(
+    readonly target: string,
+    why: string,
+  ) {
     super(`Refusing to act on ${target}: ${why}`);
   }
 }

@@ -43,8 +43,15 @@ export function removeDeadTracers(host: Host, base: string, prefix: string, self
 }
 
 /** Removes one thing named `name` when its maker is proven dead; says why it did or did not. */
-function settle(host: Host, prefix: string, name: string, self: InstanceOwner, what: string, log: Log,
-  remove: () => void): void {
+function settle(
+  host: Host,
+  prefix: string,
+  name: string,
+  self: InstanceOwner,
+  what: string,
+  log: Log,
+  remove: () => void,
+): void {
   const owner = parseInstanceName(prefix, name);
   if (owner === undefined) return;
   try {

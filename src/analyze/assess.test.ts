@@ -24,10 +24,10 @@ const KERNELS = {
   "debian-4.19": "4.19.0-21-amd64",
   "vendor-4.19": "4.19.91-24.8.an8.x86_64",
   "vendor-abi": "4.14.35-1902.3.2-fancy",
-  "el8": "4.18.0-305.el8.x86_64",
+  el8: "4.18.0-305.el8.x86_64",
   "upstream-6.12": "6.12.10",
   "debian-6.12": "6.12.117+deb12-amd64",
-  "unknown": "weird-kernel",
+  unknown: "weird-kernel",
 } as const;
 
 const DYING = [0, 150, 6000, 30000, 65000, 70000];
@@ -45,9 +45,13 @@ interface Case {
 
 function* cases(): Generator<Case> {
   for (const kernel of Object.keys(KERNELS) as Array<keyof typeof KERNELS>) {
-    for (const kmem of [true, false]) for (const swap of [false, true]) for (const dying of DYING) {
-      for (const nokmem of [false, true]) for (const pinned of [true, false]) for (const logHit of [false, true]) yield { kernel, kmem, swap, dying, nokmem, pinned, logHit };
-    }
+    for (const kmem of [true, false])
+      for (const swap of [false, true])
+        for (const dying of DYING) {
+          for (const nokmem of [false, true])
+            for (const pinned of [true, false])
+              for (const logHit of [false, true]) yield { kernel, kmem, swap, dying, nokmem, pinned, logHit };
+        }
   }
 }
 
@@ -57,11 +61,27 @@ function snapshot(c: Case): Snapshot {
   const pods = 36;
   const cost = dyingCost(release, { cpus: 2, cpusFrom: "test", nodes: 1, nodesFrom: "test" });
   return {
-    schema: "cgleak.scan/v1", time: "2026-12-02T00:00:00.000Z", hostRoot: "/",
+    schema: "cgleak.scan/v1",
+    time: "2026-12-02T00:00:00.000Z",
+    hostRoot: "/",
     kernel: { release, cmdline },
     cgroup: { mode: "v1", memoryVersion: 1, mountPoint: "/sys/fs/cgroup/memory", mountinfo: "/proc/1/mountinfo" },
-    memcg: { kernelTotal: LIVE + c.dying, totalSource: "/proc/cgroups", live: LIVE, dying: c.dying, dyingSource: "/proc/cgroups minus live", vanishedDuringWalk: 0 },
-    dying: { count: c.dying, pinnedBytes: c.pinned && c.dying > 0 ? c.dying * 4096 : 0, kernelBytesEach: cost.bytesEach, kernelBytes: c.dying * cost.bytesEach, costSource: "test", cost },
+    memcg: {
+      kernelTotal: LIVE + c.dying,
+      totalSource: "/proc/cgroups",
+      live: LIVE,
+      dying: c.dying,
+      dyingSource: "/proc/cgroups minus live",
+      vanishedDuringWalk: 0,
+    },
+    dying: {
+      count: c.dying,
+      pinnedBytes: c.pinned && c.dying > 0 ? c.dying * 4096 : 0,
+      kernelBytesEach: cost.bytesEach,
+      kernelBytes: c.dying * cost.bytesEach,
+      costSource: "test",
+      cost,
+    },
     subtrees: [],
     empty: { checked: true, minAgeSeconds: 600, count: 0, groups: [] },
     kmem: { checked: true, on: c.kmem ? pods : 0, of: LIVE, podOn: c.kmem ? pods : 0, podOf: pods, examples: [] },
@@ -73,14 +93,28 @@ function snapshot(c: Case): Snapshot {
 
 function logs(hit: boolean): LogReport | null {
   if (!hit) return null;
-  const sample = { source: "/var/log/messages", lineNumber: 7, line: "mkdir /sys/fs/cgroup/memory/kubepods/x: no space left on device" };
-  return { sources: [{ source: "/var/log/messages", ok: true }], total: 1, findings: [{ kind: "mkdir-enospc", count: 1, undated: 0, samples: [sample] }] } as unknown as LogReport;
+  const sample = {
+    source: "/var/log/messages",
+    lineNumber: 7,
+    line: "mkdir /sys/fs/cgroup/memory/kubepods/x: no space left on device",
+  };
+  return {
+    sources: [{ source: "/var/log/messages", ok: true }],
+    total: 1,
+    findings: [{ kind: "mkdir-enospc", count: 1, undated: 0, samples: [sample] }],
+  } as unknown as LogReport;
 }
 
 function run(c: Case): Assessed {
   const s = snapshot(c);
   const boot = parseCmdline(s.kernel.cmdline ?? "");
-  return assess({ snapshot: s, model: kernelModel(s.kernel.release, boot), boot, runtimes: null, logs: logs(c.logHit) });
+  return assess({
+    snapshot: s,
+    model: kernelModel(s.kernel.release, boot),
+    boot,
+    runtimes: null,
+    logs: logs(c.logHit),
+  });
 }
 
 const SEVERE = new Set(["warning", "critical"]);
@@ -92,10 +126,17 @@ test("assess: every non-OK status has a warning-or-critical finding that explain
     const a = run(c);
     n++;
     const severe = a.findings.filter((f) => SEVERE.has(f.severity));
-    if (a.status.level !== "ok") assert.ok(severe.length > 0, `${JSON.stringify(c)}: ${a.status.level} with no finding`);
-    for (const f of severe) assert.ok(RANK[a.status.level] >= RANK[f.severity as "warning" | "critical"], `${JSON.stringify(c)}: ${f.id} ${f.severity} above status ${a.status.level}`);
-    for (const f of a.findings) assert.doesNotMatch(f.fix.join(" "), /see the other findings/i, `${JSON.stringify(c)}: ${f.id}`);
-    if (a.status.level !== "ok") assert.notEqual(a.assessment.remedy.action, "none", `${JSON.stringify(c)}: ${a.status.level} with nothing to do`);
+    if (a.status.level !== "ok")
+      assert.ok(severe.length > 0, `${JSON.stringify(c)}: ${a.status.level} with no finding`);
+    for (const f of severe)
+      assert.ok(
+        RANK[a.status.level] >= RANK[f.severity as "warning" | "critical"],
+        `${JSON.stringify(c)}: ${f.id} ${f.severity} above status ${a.status.level}`,
+      );
+    for (const f of a.findings)
+      assert.doesNotMatch(f.fix.join(" "), /see the other findings/i, `${JSON.stringify(c)}: ${f.id}`);
+    if (a.status.level !== "ok")
+      assert.notEqual(a.assessment.remedy.action, "none", `${JSON.stringify(c)}: ${a.status.level} with nothing to do`);
   }
   assert.equal(n, Object.keys(KERNELS).length * 2 * 2 * DYING.length * 2 * 2 * 2);
 });
@@ -124,12 +165,24 @@ test("assess: RHEL 7 (every 3.10 build) counts dying memcgs as ID holders and ne
     assert.equal(a.ids.usedLow, LIVE + c.dying);
     const text = JSON.stringify(a.findings) + a.status.sentence + a.assessment.remedy.sentence;
     assert.doesNotMatch(text, /(?<!never )frees such memcgs|hold no IDs|is fixed/i, JSON.stringify(c));
-    if (c.dying >= 5000) assert.ok(a.findings.some((f) => f.id === "dying-hold-ids" && SEVERE.has(f.severity)), JSON.stringify(c));
+    if (c.dying >= 5000)
+      assert.ok(
+        a.findings.some((f) => f.id === "dying-hold-ids" && SEVERE.has(f.severity)),
+        JSON.stringify(c),
+      );
   }
 });
 
 test("assess: the issue's 7.9 node (29,977 dying of 30,000, kmem on) is a warning that names the cause and reclaims first", () => {
-  const a = run({ kernel: "el7-1160", kmem: true, swap: false, dying: 29_977 - 477, nokmem: false, pinned: true, logHit: false });
+  const a = run({
+    kernel: "el7-1160",
+    kmem: true,
+    swap: false,
+    dying: 29_977 - 477,
+    nokmem: false,
+    pinned: true,
+    logHit: false,
+  });
   assert.equal(a.status.level, "warning");
   const f = a.findings.find((x) => x.id === "dying-hold-ids");
   assert.ok(f);
@@ -140,21 +193,45 @@ test("assess: the issue's 7.9 node (29,977 dying of 30,000, kmem on) is a warnin
 });
 
 test("assess: at the cap on 7.9 with nothing reclaimable pinning them, the remedy and kured agree on a reboot", () => {
-  const a = run({ kernel: "el7-1160", kmem: true, swap: false, dying: 65_000, nokmem: false, pinned: false, logHit: false });
+  const a = run({
+    kernel: "el7-1160",
+    kmem: true,
+    swap: false,
+    dying: 65_000,
+    nokmem: false,
+    pinned: false,
+    logHit: false,
+  });
   assert.equal(a.status.level, "critical");
   assert.equal(a.assessment.remedy.action, "reboot");
   assert.equal(a.assessment.reboot.needed, true);
 });
 
 test("assess: measurement beats the model: more memcgs than IDs on a 3.10 kernel means dying ones hold none here", () => {
-  const a = run({ kernel: "el7-1160", kmem: true, swap: false, dying: 70_000, nokmem: false, pinned: false, logHit: false });
+  const a = run({
+    kernel: "el7-1160",
+    kmem: true,
+    swap: false,
+    dying: 70_000,
+    nokmem: false,
+    pinned: false,
+    logHit: false,
+  });
   assert.equal(a.ids.dyingHoldIds, false);
   assert.equal(a.assessment.reboot.needed, false);
   assert.ok(a.findings.some((f) => f.id === "measured-vs-model" && f.severity === "warning"));
 });
 
 test("assess: measurement beats the model: mkdir failing in the logs with few live memcgs makes dying ones possible ID holders", () => {
-  const a = run({ kernel: "upstream-6.12", kmem: false, swap: true, dying: 30_000, nokmem: false, pinned: true, logHit: true });
+  const a = run({
+    kernel: "upstream-6.12",
+    kmem: false,
+    swap: true,
+    dying: 30_000,
+    nokmem: false,
+    pinned: true,
+    logHit: true,
+  });
   assert.equal(a.ids.dyingHoldIds, "unknown");
   assert.equal(a.ids.usedHigh, LIVE + 30_000);
   assert.ok(a.assessment.risk.atRiskNow);
@@ -162,7 +239,15 @@ test("assess: measurement beats the model: mkdir failing in the logs with few li
 });
 
 test("assess: a vendor kernel is judged by its base version, says so, and says what settles it", () => {
-  const a = run({ kernel: "vendor-4.19", kmem: false, swap: false, dying: 150, nokmem: false, pinned: true, logHit: false });
+  const a = run({
+    kernel: "vendor-4.19",
+    kmem: false,
+    swap: false,
+    dying: 150,
+    nokmem: false,
+    pinned: true,
+    logHit: false,
+  });
   assert.equal(a.assessment.kernel.placement.exact, false);
   const f = a.findings.find((x) => x.id === "kernel-placement");
   assert.ok(f);
@@ -171,28 +256,70 @@ test("assess: a vendor kernel is judged by its base version, says so, and says w
 });
 
 test("assess: nokmem on RHEL 7 says why the kmem leak finding is gone", () => {
-  const a = run({ kernel: "el7-1062", kmem: false, swap: false, dying: 150, nokmem: true, pinned: true, logHit: false });
+  const a = run({
+    kernel: "el7-1062",
+    kmem: false,
+    swap: false,
+    dying: 150,
+    nokmem: true,
+    pinned: true,
+    logHit: false,
+  });
   const f = a.findings.find((x) => x.id === "boot-line");
   assert.ok(f);
   assert.match(f.title, /cgroup\.memory=nokmem: the kmem-and-fork leak cannot happen here/);
 });
 
 test("assess: a node at the warning mark is at risk now, whatever the trend; below it, not", () => {
-  const at = run({ kernel: "el7-1160", kmem: true, swap: false, dying: 46_000, nokmem: false, pinned: true, logHit: false });
+  const at = run({
+    kernel: "el7-1160",
+    kmem: true,
+    swap: false,
+    dying: 46_000,
+    nokmem: false,
+    pinned: true,
+    logHit: false,
+  });
   assert.ok(at.assessment.risk.atRiskNow);
-  const below = run({ kernel: "debian-6.12", kmem: false, swap: false, dying: 150, nokmem: false, pinned: true, logHit: false });
+  const below = run({
+    kernel: "debian-6.12",
+    kmem: false,
+    swap: false,
+    dying: 150,
+    nokmem: false,
+    pinned: true,
+    logHit: false,
+  });
   assert.equal(below.assessment.risk.atRiskNow, false);
 });
 
 test("assess: with swap on, the swap bound tightens the ID range, and the swap-ids finding explains a node at risk", () => {
-  const c: Case = { kernel: "upstream-6.12", kmem: false, swap: true, dying: 60_000, nokmem: false, pinned: false, logHit: false };
+  const c: Case = {
+    kernel: "upstream-6.12",
+    kmem: false,
+    swap: true,
+    dying: 60_000,
+    nokmem: false,
+    pinned: false,
+    logHit: false,
+  };
   const s = snapshot(c);
   const model = kernelModel(s.kernel.release);
   const loose = assess({ snapshot: s, model, boot: null, runtimes: null, logs: null });
   assert.equal(loose.ids.usedHigh, LIVE + 60_000);
-  assert.equal(loose.status.level, "warning", "possibly past the mark: a warning, never critical, on an unproven range");
+  assert.equal(
+    loose.status.level,
+    "warning",
+    "possibly past the mark: a warning, never critical, on an unproven range",
+  );
   assert.ok(loose.findings.some((f) => f.id === "swap-ids" && f.severity === "warning"));
-  const tight = assess({ snapshot: { ...s, swapPinnedIds: { pinnedHigh: 20, visited: 3, basis: "test" } }, model, boot: null, runtimes: null, logs: null });
+  const tight = assess({
+    snapshot: { ...s, swapPinnedIds: { pinnedHigh: 20, visited: 3, basis: "test" } },
+    model,
+    boot: null,
+    runtimes: null,
+    logs: null,
+  });
   assert.equal(tight.ids.usedHigh, LIVE + 20);
   assert.equal(tight.assessment.risk.atRiskNow, false);
 });

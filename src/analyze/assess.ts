@@ -31,20 +31,43 @@ export type Assessed = Omit<ScanReport, "explain">;
 export function assess(a: AssessInput): Assessed {
   const s = a.snapshot;
   const measured = measuredHolds(a.model.dyingHoldIds, s, a.logs);
-  const ids = idUse(s.memcg.live, s.memcg.dying, measured.rule, (s.meminfo.swapTotalBytes ?? 0) > 0, a.model.placement, s.swapPinnedIds?.pinnedHigh ?? null);
+  const ids = idUse(
+    s.memcg.live,
+    s.memcg.dying,
+    measured.rule,
+    (s.meminfo.swapTotalBytes ?? 0) > 0,
+    a.model.placement,
+    s.swapPinnedIds?.pinnedHigh ?? null,
+  );
   const dyingForAlarms = alarmDying(a);
   const numeric = numericLevel(ids, dyingForAlarms, s.thresholds);
-  const remedy = decideRemedy({ report: s, ids, level: numeric, thresholds: s.thresholds, model: a.model, runtimes: a.runtimes });
+  const remedy = decideRemedy({
+    report: s,
+    ids,
+    level: numeric,
+    thresholds: s.thresholds,
+    model: a.model,
+    runtimes: a.runtimes,
+  });
   const reboot = rebootFrom(remedy, ids, s.memcg.dying, s.thresholds);
   const view: AssessmentView = {
-    dyingForAlarms, remedy, reboot,
+    dyingForAlarms,
+    remedy,
+    reboot,
     risk: riskOf(ids, s, a.logs),
     kernel: { placement: a.model.placement, measured: measured.notes },
     boot: bootLine(a.boot, { rhel7: a.model.release.distro === "rhel" && a.model.release.major === 3 }),
   };
-  const sentence = numbersSentence(ids, s.memcg.dying, s.dying.pinnedBytes, s.thresholds, dyingForAlarms) + settledNote(a);
+  const sentence =
+    numbersSentence(ids, s.memcg.dying, s.dying.pinnedBytes, s.thresholds, dyingForAlarms) + settledNote(a);
   const base = { ...s, ids, status: { level: numeric, sentence }, assessment: view };
-  const findings = diagnose({ report: base, model: a.model, runtimes: a.runtimes, logs: a.logs, dying: a.dying ?? null });
+  const findings = diagnose({
+    report: base,
+    model: a.model,
+    runtimes: a.runtimes,
+    logs: a.logs,
+    dying: a.dying ?? null,
+  });
   const status = finalStatus(numeric, sentence, findings);
   return { ...base, status, findings, assessment: { ...view, remedy: followFinding(remedy, status.level, findings) } };
 }
@@ -53,7 +76,12 @@ export function assess(a: AssessInput): Assessed {
 function followFinding(remedy: Remedy, level: Level, findings: Finding[]): Remedy {
   const top = findings.find((f) => f.severity === "critical" || f.severity === "warning");
   if (level === "ok" || remedy.action !== "none" || top === undefined) return remedy;
-  return { action: "watch", sentence: `Follow the ${top.id} finding: ${top.fix[0] ?? top.title}`, command: null, short: `follow the ${top.id} finding` };
+  return {
+    action: "watch",
+    sentence: `Follow the ${top.id} finding: ${top.fix[0] ?? top.title}`,
+    command: null,
+    short: `follow the ${top.id} finding`,
+  };
 }
 
 /**
@@ -84,13 +112,22 @@ export function exhaustionSeen(logs: LogReport | null): boolean {
  * not all hold one; mkdir failing in the logs while live memcgs are far below the cap proves that
  * something beyond them does.
  */
-function measuredHolds(rule: Rule<boolean>, s: Snapshot, logs: LogReport | null): { rule: Rule<boolean>; notes: string[] } {
+function measuredHolds(
+  rule: Rule<boolean>,
+  s: Snapshot,
+  logs: LogReport | null,
+): { rule: Rule<boolean>; notes: string[] } {
   const total = s.memcg.kernelTotal;
   if (rule.value === true && total > MEMCG_ID_CAP) {
     const reason = `measured: ${formatCount(total)} memcgs in the kernel, more than the ${formatCount(MEMCG_ID_CAP)} IDs there are, so dying memcgs do not keep their IDs here, whatever the kernel's base version says (${rule.reason})`;
     return { rule: { value: false, source: s.memcg.totalSource, reason }, notes: [reason] };
   }
-  if (rule.value === false && exhaustionSeen(logs) && s.memcg.live / MEMCG_ID_CAP < s.thresholds.warn && s.memcg.dying > 0) {
+  if (
+    rule.value === false &&
+    exhaustionSeen(logs) &&
+    s.memcg.live / MEMCG_ID_CAP < s.thresholds.warn &&
+    s.memcg.dying > 0
+  ) {
     const reason = `measured: the logs show memory cgroup mkdir failing while only ${formatCount(s.memcg.live)} memcgs live, so something beyond them holds IDs (swap entries of dying memcgs, or a kernel that keeps them), whatever the rule says (${rule.reason})`;
     return { rule: { value: "unknown", source: "cgleak logs", reason }, notes: [reason] };
   }
@@ -105,8 +142,20 @@ function settledNote(a: AssessInput): string {
 
 function riskOf(ids: IdUse, s: Snapshot, logs: LogReport | null): Risk {
   const t = s.thresholds;
-  if (ids.usedLow / ids.cap >= t.warn) return { atRiskNow: true, why: `${formatPercent(ids.usedLow / ids.cap)} of the memcg IDs are in use, past the ${formatPercent(t.warn)} mark: at risk now, whatever the trend` };
-  if (exhaustionSeen(logs)) return { atRiskNow: true, why: "the logs show memory cgroup creation failing on this node" };
-  if (ids.usedHigh / ids.cap >= t.warn) return { atRiskNow: true, why: `possibly ${formatPercent(ids.usedHigh / ids.cap)} of the memcg IDs in use (${ids.basis}): at risk until settled` };
-  return { atRiskNow: false, why: `${formatPercent(ids.usedHigh / ids.cap)} of the memcg IDs in use, below the ${formatPercent(t.warn)} mark` };
+  if (ids.usedLow / ids.cap >= t.warn)
+    return {
+      atRiskNow: true,
+      why: `${formatPercent(ids.usedLow / ids.cap)} of the memcg IDs are in use, past the ${formatPercent(t.warn)} mark: at risk now, whatever the trend`,
+    };
+  if (exhaustionSeen(logs))
+    return { atRiskNow: true, why: "the logs show memory cgroup creation failing on this node" };
+  if (ids.usedHigh / ids.cap >= t.warn)
+    return {
+      atRiskNow: true,
+      why: `possibly ${formatPercent(ids.usedHigh / ids.cap)} of the memcg IDs in use (${ids.basis}): at risk until settled`,
+    };
+  return {
+    atRiskNow: false,
+    why: `${formatPercent(ids.usedHigh / ids.cap)} of the memcg IDs in use, below the ${formatPercent(t.warn)} mark`,
+  };
 }

@@ -13,9 +13,15 @@ export interface Attribution {
 
 // Container scopes and directories of the runtimes kubelet and systemd name (cgroupfs: bare id).
 const CONTAINER = /^(?:(cri-containerd|docker|crio-conmon|crio)-)?([0-9a-f]{12,64})(?:\.scope)?$/;
-const RUNTIMES = { "cri-containerd": "containerd", docker: "docker", crio: "crio", "crio-conmon": "crio-conmon" } as const;
+const RUNTIMES = {
+  "cri-containerd": "containerd",
+  docker: "docker",
+  crio: "crio",
+  "crio-conmon": "crio-conmon",
+} as const;
 // cgroupfs "pod<uid>", systemd "kubepods-burstable-pod<uid_with_underscores>.slice".
-const POD = /^(?:[\w-]*-)?pod([0-9a-fA-F]{8}[-_][0-9a-fA-F]{4}[-_][0-9a-fA-F]{4}[-_][0-9a-fA-F]{4}[-_][0-9a-fA-F]{12})(?:\.slice)?$/;
+const POD =
+  /^(?:[\w-]*-)?pod([0-9a-fA-F]{8}[-_][0-9a-fA-F]{4}[-_][0-9a-fA-F]{4}[-_][0-9a-fA-F]{4}[-_][0-9a-fA-F]{12})(?:\.slice)?$/;
 const UNIT = /\.(service|scope|socket|mount|swap|timer|path)$/;
 
 /** Attributes a cgroup path (relative to its hierarchy root, with or without a leading "/"). */

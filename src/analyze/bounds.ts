@@ -12,7 +12,11 @@ import { MEMCG_ID_CAP } from "./ids.js";
  */
 export function assertWithinKernelBounds(m: MemcgFacts, holdIds: Rule<boolean>, exactKernel = true): void {
   if (m.live > MEMCG_ID_CAP) {
-    throw new ParseError(m.mountPoint, 0, `${formatCount(m.live)} memory cgroups is more than the ${formatCount(MEMCG_ID_CAP)} IDs a kernel can give out`);
+    throw new ParseError(
+      m.mountPoint,
+      0,
+      `${formatCount(m.live)} memory cgroups is more than the ${formatCount(MEMCG_ID_CAP)} IDs a kernel can give out`,
+    );
   }
   // Where the kernel is only judged by its base version, such a total is evidence that the rule
   // does not fit it: the assessment takes the measurement (measured-vs-model), not an error.

@@ -17,12 +17,18 @@ test("explain: a CentOS 7 node with runc rc92 gets the kmem verdict and the thre
   const f = r.findings[0]!;
   assert.equal(f.id, "kmem-fork-leak");
   assert.equal(f.severity, "critical");
-  assert.match(f.title, /^runc 1\.0\.0-rc92 and kubelet 1\.18\.3 switch kmem accounting on \(on in 36 of 36 pod memcgs\) on kernel 3\.10\.0-862\.9\.1\.el7\.x86_64, which never frees such memcgs/);
+  assert.match(
+    f.title,
+    /^runc 1\.0\.0-rc92 and kubelet 1\.18\.3 switch kmem accounting on \(on in 36 of 36 pod memcgs\) on kernel 3\.10\.0-862\.9\.1\.el7\.x86_64, which never frees such memcgs/,
+  );
   assert.match(f.fix.join("\n"), /BUILDTAGS="seccomp nokmem"/);
   assert.match(f.fix.join("\n"), /kubelet to 1\.21\.2 or later/);
   assert.match(f.fix.join("\n"), /cgroup\.memory=nokmem/);
   assert.match(f.fix.at(-1)!, /65,469 memcgs already leaked are freed only by a reboot: drain the node first/);
-  assert.deepEqual(r.findings.map((x) => x.id), ["kmem-fork-leak", "dying-hold-ids", "id-cap"]);
+  assert.deepEqual(
+    r.findings.map((x) => x.id),
+    ["kmem-fork-leak", "dying-hold-ids", "id-cap"],
+  );
   assert.equal(r.assessment.remedy.action, "reboot");
 });
 
@@ -37,23 +43,35 @@ test("explain: booted with cgroup.memory=nokmem, the CentOS 7 kernel does not le
   const dir = copyFixture("centos7-v1-near-cap");
   try {
     fs.appendFileSync(path.join(dir, "proc/cmdline"), "");
-    fs.writeFileSync(path.join(dir, "proc/cmdline"), "BOOT_IMAGE=/vmlinuz-3.10.0-1062.el7.x86_64 ro cgroup.memory=nokmem\n");
+    fs.writeFileSync(
+      path.join(dir, "proc/cmdline"),
+      "BOOT_IMAGE=/vmlinuz-3.10.0-1062.el7.x86_64 ro cgroup.memory=nokmem\n",
+    );
     fs.writeFileSync(path.join(dir, "proc/sys/kernel/osrelease"), "3.10.0-1062.el7.x86_64\n");
     const r = runScan(new Host(dir), OPTS);
-    assert.equal(r.findings.find((x) => x.id === "kmem-fork-leak"), undefined);
+    assert.equal(
+      r.findings.find((x) => x.id === "kmem-fork-leak"),
+      undefined,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test("explain: a real cgroup v2 node whose dying memcgs pin page cache gets the v2 reclaim advice", () => {
-  const r = runScan(new Host(fixtureRoot("v2-debian-6.12-kubepods")), { ...OPTS, thresholds: { ...DEFAULT_THRESHOLDS, dyingWarn: 10 } });
+  const r = runScan(new Host(fixtureRoot("v2-debian-6.12-kubepods")), {
+    ...OPTS,
+    thresholds: { ...DEFAULT_THRESHOLDS, dyingWarn: 10 },
+  });
   const f = r.findings.find((x) => x.id === "dying-pinned")!;
   assert.equal(f.severity, "warning");
   // the fixture has no /sys: the cost model figures it for 1 CPU and says so (docs/cost-model.md)
   assert.equal(r.dying.kernelBytes, 19 * r.dying.kernelBytesEach);
   assert.equal(r.dying.cost.cpus, 1);
-  assert.equal(f.title, `19 dying memcgs pin 832 KiB of page cache under kubepods.slice and cost ~${formatBytes(r.dying.kernelBytes)} of kernel memory: they do not use IDs on this kernel; cgleak reclaim can free the ones page cache pins`);
+  assert.equal(
+    f.title,
+    `19 dying memcgs pin 832 KiB of page cache under kubepods.slice and cost ~${formatBytes(r.dying.kernelBytes)} of kernel memory: they do not use IDs on this kernel; cgleak reclaim can free the ones page cache pins`,
+  );
   assert.ok(f.evidence.some((e) => /cost model dying-cost\/1/.test(e.from) && /CPU count unknown/.test(e.value)));
   assert.ok(f.evidence.some((e) => /memory\.stat reads do not slow down/.test(e.value)));
   assert.match(f.fix[0]!, /drop_caches 2: on v2 the memcg goes only when the inodes it wrote are evicted/);
@@ -62,7 +80,10 @@ test("explain: a real cgroup v2 node whose dying memcgs pin page cache gets the 
 
 test("explain: a few dying memcgs on a modern node are no finding", () => {
   const r = runScan(new Host(fixtureRoot("v2-debian-6.12-kubepods")), OPTS);
-  assert.equal(r.findings.find((x) => x.id === "dying-pinned"), undefined);
+  assert.equal(
+    r.findings.find((x) => x.id === "dying-pinned"),
+    undefined,
+  );
 });
 
 test("explain: an unknown kernel gives an 'unknown' finding, never a confident verdict", () => {
@@ -73,7 +94,10 @@ test("explain: an unknown kernel gives an 'unknown' finding, never a confident v
     assert.equal(r.ids.dyingHoldIds, "unknown");
     assert.ok(r.ids.usedLow < r.ids.usedHigh, "ID use is a range");
     assert.ok(r.findings.some((f) => f.id === "unknown-kernel" && f.severity === "unknown"));
-    assert.equal(r.findings.find((f) => f.id === "kmem-fork-leak"), undefined);
+    assert.equal(
+      r.findings.find((f) => f.id === "kmem-fork-leak"),
+      undefined,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -83,7 +107,25 @@ test("explain: the mkdir failure in the logs ranks first; a warning while the nu
   const logs: LogReport = {
     sources: [{ name: "/var/log/messages", type: "file", ok: true, lines: 10 }],
     total: 3,
-    findings: [{ kind: "mkdir-enospc", count: 3, undated: 0, last: "2018-12-24T03:54:31.000Z", components: { dockerd: 3 }, errnos: { ENOSPC: 3 }, paths: 1, samples: [{ source: "/var/log/messages", lineNumber: 7, component: "dockerd", line: "mkdir /sys/fs/cgroup/memory/kubepods/x: no space left on device" }] }],
+    findings: [
+      {
+        kind: "mkdir-enospc",
+        count: 3,
+        undated: 0,
+        last: "2018-12-24T03:54:31.000Z",
+        components: { dockerd: 3 },
+        errnos: { ENOSPC: 3 },
+        paths: 1,
+        samples: [
+          {
+            source: "/var/log/messages",
+            lineNumber: 7,
+            component: "dockerd",
+            line: "mkdir /sys/fs/cgroup/memory/kubepods/x: no space left on device",
+          },
+        ],
+      },
+    ],
   };
   const r = runScan(new Host(fixtureRoot("hybrid-v1-memory")), { ...OPTS, logs });
   assert.equal(r.findings[0]?.id, "log-signature");
@@ -98,7 +140,14 @@ test("explain: the mkdir failure in the logs ranks first; a warning while the nu
 });
 
 test("CLI: explain --versions on the CentOS 7 fixture prints the kmem verdict with evidence and fixes", () => {
-  const r = runCli(["explain", "--host-root", fixtureRoot("centos7-v1-near-cap"), "--versions", "runc=1.0.0-rc92,kubelet=1.18.3", "--no-logs"]);
+  const r = runCli([
+    "explain",
+    "--host-root",
+    fixtureRoot("centos7-v1-near-cap"),
+    "--versions",
+    "runc=1.0.0-rc92,kubelet=1.18.3",
+    "--no-logs",
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^CRITICAL: /);
   assert.match(r.stdout, /^reboot: yes, /m);

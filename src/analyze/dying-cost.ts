@@ -34,13 +34,24 @@ export function dyingCost(release: string, topo: Topology, fits: readonly DyingC
   if (topo.nodes === null) caveats.push(`NUMA nodes unknown (${topo.nodesFrom}): figured for 1 node, a lower bound`);
   const extra = nodes - 1;
   const nodeBytes = extra === 0 ? 0 : (fit.perExtraNodeBytes ?? 0) + cpus * (fit.perCpuPerExtraNodeBytes ?? 0);
-  if (extra > 0 && (fit.perExtraNodeBytes === null || fit.perCpuPerExtraNodeBytes === null)) caveats.push(`${nodes} NUMA nodes: the per-node part was not measured on ${fit.series} and is left out (a lower bound)`);
+  if (extra > 0 && (fit.perExtraNodeBytes === null || fit.perCpuPerExtraNodeBytes === null))
+    caveats.push(
+      `${nodes} NUMA nodes: the per-node part was not measured on ${fit.series} and is left out (a lower bound)`,
+    );
   const bytesEach = Math.round(fit.fixedBytes + cpus * fit.perCpuBytes + extra * nodeBytes);
-  const nodePart = extra === 0 || nodeBytes === 0 ? "" : ` + ${formatBytes(nodeBytes)} x ${extra} more node${extra > 1 ? "s" : ""}`;
+  const nodePart =
+    extra === 0 || nodeBytes === 0 ? "" : ` + ${formatBytes(nodeBytes)} x ${extra} more node${extra > 1 ? "s" : ""}`;
   return {
-    bytesEach, model: DYING_COST_MODEL_VERSION, series: fit.series, cpus, nodes, fixedBytes: fit.fixedBytes, perCpuBytes: fit.perCpuBytes,
+    bytesEach,
+    model: DYING_COST_MODEL_VERSION,
+    series: fit.series,
+    cpus,
+    nodes,
+    fixedBytes: fit.fixedBytes,
+    perCpuBytes: fit.perCpuBytes,
     formula: `${formatBytes(fit.fixedBytes)} + ${formatBytes(fit.perCpuBytes)} x ${cpus} CPU${cpus === 1 ? "" : "s"}${nodePart}`,
-    caveats, source: fit.source,
+    caveats,
+    source: fit.source,
   };
 }
 
@@ -58,8 +69,15 @@ export function nearestFit(release: string, fits: readonly DyingCostFit[], cavea
     return last;
   }
   const k = key(r.major, r.minor);
-  const best = [...fits].sort((a, b) => Math.abs(seriesKey(a.series) - k) - Math.abs(seriesKey(b.series) - k) || seriesKey(b.series) - seriesKey(a.series))[0] as DyingCostFit;
-  if (seriesKey(best.series) !== k) caveats.push(`kernel ${r.major}.${r.minor} was not measured: the nearest measured series, ${best.series}, is used (struct sizes differ between versions)`);
+  const best = [...fits].sort(
+    (a, b) =>
+      Math.abs(seriesKey(a.series) - k) - Math.abs(seriesKey(b.series) - k) ||
+      seriesKey(b.series) - seriesKey(a.series),
+  )[0] as DyingCostFit;
+  if (seriesKey(best.series) !== k)
+    caveats.push(
+      `kernel ${r.major}.${r.minor} was not measured: the nearest measured series, ${best.series}, is used (struct sizes differ between versions)`,
+    );
   return best;
 }
 
@@ -72,7 +90,10 @@ export function memstatEvidence(release: string, dying: number): { from: string;
   const r = parseRelease(release);
   const before = r.major !== null && r.minor !== null && (r.major < 5 || (r.major === 5 && r.minor < 13));
   if (before) {
-    return { from: "kernel commit 2d146aa3aa84 (5.13, mm: memcontrol: switch to rstat)", value: `before 5.13 every read of memory.stat walks all ${formatCount(dying)} dying memcgs: cAdvisor and the kubelet pay it at each read` };
+    return {
+      from: "kernel commit 2d146aa3aa84 (5.13, mm: memcontrol: switch to rstat)",
+      value: `before 5.13 every read of memory.stat walks all ${formatCount(dying)} dying memcgs: cAdvisor and the kubelet pay it at each read`,
+    };
   }
   const range = MEMSTAT_READ.points.map((p) => p.ms);
   return {

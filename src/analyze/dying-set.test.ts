@@ -22,11 +22,16 @@ test("keeps removed-not-released cgroups of its hierarchy only, with lifetimes a
   const set = new DyingSet(4);
   const changes = events().map((e) => set.apply(e, e.ts * 1000)?.type ?? null);
   assert.deepEqual(changes, [null, null, "dying", "dying", null, "released", "released-unnamed"]);
-  assert.deepEqual(set.list().map((c) => [c.id, c.path]), [[7065030, "/ceo-tr/c1"]]);
+  assert.deepEqual(
+    set.list().map((c) => [c.id, c.path]),
+    [[7065030, "/ceo-tr/c1"]],
+  );
   assert.equal(Math.round((set.list()[0]!.rmdirAt - set.list()[0]!.createdAt!) * 1000), 40333);
   assert.equal(set.releasedUnnamed, 1);
   const c2 = new DyingSet(4);
-  const lifetimes = events().map((e) => c2.apply(e, e.ts * 1000)).flatMap((c) => (c?.type === "released" ? [c.lifetimeMs] : []));
+  const lifetimes = events()
+    .map((e) => c2.apply(e, e.ts * 1000))
+    .flatMap((c) => (c?.type === "released" ? [c.lifetimeMs] : []));
   assert.equal(lifetimes.length, 1);
   assert.ok(Math.abs(lifetimes[0]! - 39.51) < 0.01);
 });
@@ -34,11 +39,17 @@ test("keeps removed-not-released cgroups of its hierarchy only, with lifetimes a
 test("groups by workload with ages, most first", () => {
   const mk = (path: string, rmdirAt: number) => ({ root: 4, id: rmdirAt, level: 2, path, rmdirAt });
   const pod = "/kubepods/burstable/pod12345678-1234-1234-1234-123456789abc";
-  const groups = groupByWorkload([mk(`${pod}/aaaaaaaaaaaa`, 1000), mk("/system.slice/x.service", 5000), mk(`${pod}/bbbbbbbbbbbb`, 9000)], 10_000);
-  assert.deepEqual(groups.map((g) => [g.workload, g.count, g.oldestAgeMs, g.newestAgeMs]), [
-    ["pod 12345678-1234-1234-1234-123456789abc (burstable)", 2, 9000, 1000],
-    ["/system.slice/x.service", 1, 5000, 5000],
-  ]);
+  const groups = groupByWorkload(
+    [mk(`${pod}/aaaaaaaaaaaa`, 1000), mk("/system.slice/x.service", 5000), mk(`${pod}/bbbbbbbbbbbb`, 9000)],
+    10_000,
+  );
+  assert.deepEqual(
+    groups.map((g) => [g.workload, g.count, g.oldestAgeMs, g.newestAgeMs]),
+    [
+      ["pod 12345678-1234-1234-1234-123456789abc (burstable)", 2, 9000, 1000],
+      ["/system.slice/x.service", 1, 5000, 5000],
+    ],
+  );
 });
 
 test("dying since before tracing is the kernel count minus the named, never negative", () => {

@@ -90,7 +90,9 @@ export interface WorkloadGroup {
  * grouping of dying memcgs by workload: the trace, /api/dying, its metric and the finding use it.
  */
 export function groupByWorkload(
-  cgroups: DyingCgroup[], nowMs: number, nameOf = (a: Attribution): string => a.workload,
+  cgroups: DyingCgroup[],
+  nowMs: number,
+  nameOf = (a: Attribution): string => a.workload,
 ): WorkloadGroup[] {
   const groups = new Map<string, WorkloadGroup>();
   for (const c of cgroups) {

@@ -41,5 +41,8 @@ const RANK: Record<Severity, number> = { critical: 0, warning: 1, unknown: 2, in
 
 /** Most severe first; equal severities keep the order the rules found them in. */
 export function rankFindings(fs: Finding[]): Finding[] {
-  return fs.map((f, i) => [f, i] as const).sort((a, b) => RANK[a[0].severity] - RANK[b[0].severity] || a[1] - b[1]).map(([f]) => f);
+  return fs
+    .map((f, i) => [f, i] as const)
+    .sort((a, b) => RANK[a[0].severity] - RANK[b[0].severity] || a[1] - b[1])
+    .map(([f]) => f);
 }

@@ -10,18 +10,31 @@ const STEP = 30_000;
 const CAP = 65535;
 
 /** A 6 h window of 30 s samples whose idsUsed (and total) follow `y(seconds since the start)`. */
-function series(y: (s: number, i: number) => number, opts: { n?: number; boot?: (i: number) => string; walk?: boolean } = {}): Sample[] {
+function series(
+  y: (s: number, i: number) => number,
+  opts: { n?: number; boot?: (i: number) => string; walk?: boolean } = {},
+): Sample[] {
   const n = opts.n ?? DEFAULT_WINDOW_MS / STEP;
   return Array.from({ length: n }, (_, i) => {
     const t = NOW - (n - 1 - i) * STEP;
     const v = Math.round(y((i * STEP) / 1000, i));
     const walk = opts.walk ?? true;
-    return { t, bootId: opts.boot?.(i) ?? "b1", total: v, live: walk ? v : null, dying: walk ? 0 : null, idsUsed: walk ? v : null, pinnedBytes: walk ? 0 : null };
+    return {
+      t,
+      bootId: opts.boot?.(i) ?? "b1",
+      total: v,
+      live: walk ? v : null,
+      dying: walk ? 0 : null,
+      idsUsed: walk ? v : null,
+      pinnedBytes: walk ? 0 : null,
+    };
   });
 }
 
-const run = (s: Sample[], holds: boolean | "unknown" = false) => forecast(s, { nowMs: NOW, cap: CAP, dyingHoldIds: holds });
-const within = (got: number | null, want: number, share = 0.1) => got !== null && Math.abs(got - want) <= share * Math.abs(want);
+const run = (s: Sample[], holds: boolean | "unknown" = false) =>
+  forecast(s, { nowMs: NOW, cap: CAP, dyingHoldIds: holds });
+const within = (got: number | null, want: number, share = 0.1) =>
+  got !== null && Math.abs(got - want) <= share * Math.abs(want);
 
 test("a noisy steady leak: rate within 10 %, time to cap bounded around the truth", () => {
   const r = rng(1);
@@ -31,7 +44,10 @@ test("a noisy steady leak: rate within 10 %, time to cap bounded around the trut
   const truth = (CAP - (20_000 + 0.5 * ((DEFAULT_WINDOW_MS - STEP) / 1000))) / 0.5;
   assert.ok(within(f.secondsToCap, truth), `${f.secondsToCap} vs ${truth}`);
   assert.ok((f.secondsToCapLow as number) <= truth && truth <= (f.secondsToCapHigh as number), JSON.stringify(f));
-  assert.ok((f.rateLow as number) <= 0.5 && 0.5 <= (f.rateHigh as number), "integer counts make many pair slopes exactly 0.5");
+  assert.ok(
+    (f.rateLow as number) <= 0.5 && 0.5 <= (f.rateHigh as number),
+    "integer counts make many pair slopes exactly 0.5",
+  );
   assert.equal(f.capAt, new Date(NOW + (f.secondsToCap as number) * 1000).toISOString());
   assert.equal(f.window.samples, 720);
   assert.match(f.basis, /rise .*cap of 65,535 in \d+\.\d days/);
@@ -53,7 +69,11 @@ test("spikes (5 % of samples at +20,000 or 0) do not move the rate", () => {
 });
 
 test("a reboot resets the rate: only the samples after the new boot ID count", () => {
-  const f = run(series((s, i) => (i < 400 ? 30_000 + 1 * s : 200 + 0.1 * (s - 400 * 30)), { boot: (i) => (i < 400 ? "old" : "new") }));
+  const f = run(
+    series((s, i) => (i < 400 ? 30_000 + 1 * s : 200 + 0.1 * (s - 400 * 30)), {
+      boot: (i) => (i < 400 ? "old" : "new"),
+    }),
+  );
   assert.equal(f.window.resetAt, new Date(NOW - (720 - 1 - 400) * STEP).toISOString());
   assert.ok(within(f.ratePerSecond, 0.1), `rate ${f.ratePerSecond}`);
   assert.match(f.basis, /since the reboot/);
@@ -132,14 +152,21 @@ test("lastReset: a spike's return is no release, a lasting drop is placed at its
   assert.equal(lastReset(pts([5000, 5000, 9000, 5000, 5000, 5000, 5000, 5000])), null);
   assert.equal(lastReset(pts([5000, 5000, 5000, 5000, 1000, 5000, 5000, 5000])), null);
   assert.equal(lastReset(pts([5000, 5010, 5020, 5030, 5040, 3000, 3010, 3020, 3030, 3040]))?.index, 5);
-  assert.equal(lastReset(pts([500, 510, 520, 530, 540, 480, 490, 500, 510, 520])), null, "a 60-memcg dip of 11 % is churn");
+  assert.equal(
+    lastReset(pts([500, 510, 520, 530, 540, 480, 490, 500, 510, 520])),
+    null,
+    "a 60-memcg dip of 11 % is churn",
+  );
   const rb = lastReset(pts([1, 2, 3, 4, 5, 6], (i) => (i < 3 ? "a" : "b")));
   assert.deepEqual(rb, { index: 3, t: 3, why: "reboot" });
 });
 
 test("a month of 30 s samples (86,400) is forecast through bucketing", () => {
   const n = 86_400;
-  const f = forecast(series((s) => 1000 + 0.01 * s, { n }), { nowMs: NOW, cap: CAP, dyingHoldIds: false, windowMs: n * STEP });
+  const f = forecast(
+    series((s) => 1000 + 0.01 * s, { n }),
+    { nowMs: NOW, cap: CAP, dyingHoldIds: false, windowMs: n * STEP },
+  );
   assert.ok(within(f.ratePerSecond, 0.01), `rate ${f.ratePerSecond}`);
   assert.equal(f.window.samples, n);
 });

@@ -18,7 +18,14 @@ export interface Forecast {
   /** Dying memcgs when they do not (or may not) hold IDs; null when they do (they are in the main series then). */
   dying: { ratePerSecond: number | null; bytesPerDay: number | null } | null;
   /** The window asked for, and the samples really in it (firstSample/lastSample null when none). */
-  window: { from: string; to: string; samples: number; firstSample: string | null; lastSample: string | null; resetAt: string | null };
+  window: {
+    from: string;
+    to: string;
+    samples: number;
+    firstSample: string | null;
+    lastSample: string | null;
+    resetAt: string | null;
+  };
   basis: string;
 }
 
@@ -70,7 +77,14 @@ export function forecast(samples: Sample[], opts: ForecastOptions): Forecast {
     secondsToCapHigh: leaking && fit ? toCap(fit.low, -fit.levelHalfWidth) : null,
     capAt: secondsToCap === null ? null : new Date(opts.nowMs + secondsToCap * 1000).toISOString(),
     dying: opts.dyingHoldIds === true ? null : dyingCost(inWindow),
-    window: { from: new Date(from).toISOString(), to: new Date(opts.nowMs).toISOString(), samples: inWindow.length, firstSample: inWindow[0] ? iso(inWindow[0].t) : null, lastSample: inWindow.at(-1) ? iso((inWindow.at(-1) as Sample).t) : null, resetAt: reset ? iso(reset.t) : null },
+    window: {
+      from: new Date(from).toISOString(),
+      to: new Date(opts.nowMs).toISOString(),
+      samples: inWindow.length,
+      firstSample: inWindow[0] ? iso(inWindow[0].t) : null,
+      lastSample: inWindow.at(-1) ? iso((inWindow.at(-1) as Sample).t) : null,
+      resetAt: reset ? iso(reset.t) : null,
+    },
     basis: "",
   };
   result.basis = basis(main, fit, result, opts.cap);
@@ -79,7 +93,11 @@ export function forecast(samples: Sample[], opts: ForecastOptions): Forecast {
 
 /** IDs are consumed by live memcgs, plus dying ones where they keep theirs (then total is that sum, in every cheap sample). */
 function mainSeries(s: Sample[], holds: boolean | "unknown"): Series {
-  if (holds !== false) return { name: "memcgs holding IDs (live + dying)", points: s.map((x) => ({ t: x.t, y: x.total, bootId: x.bootId })) };
+  if (holds !== false)
+    return {
+      name: "memcgs holding IDs (live + dying)",
+      points: s.map((x) => ({ t: x.t, y: x.total, bootId: x.bootId })),
+    };
   return { name: "IDs in use", points: pick(s, (x) => x.idsUsed) };
 }
 
@@ -137,7 +155,8 @@ const RELEASE_ANY = 1000;
 export function lastReset(p: Points): Reset | null {
   let best: Reset | null = null;
   for (let i = 1; i < p.length; i++) {
-    if ((p[i] as Points[0]).bootId !== (p[i - 1] as Points[0]).bootId) best = { index: i, t: (p[i] as Points[0]).t, why: "reboot" };
+    if ((p[i] as Points[0]).bootId !== (p[i - 1] as Points[0]).bootId)
+      best = { index: i, t: (p[i] as Points[0]).t, why: "reboot" };
   }
   const r = lastRelease(p);
   return r && (!best || r.index > best.index) ? r : best;
@@ -177,8 +196,12 @@ function median(v: number[]): number {
 
 function basis(s: Series, fit: SenFit | null, f: Forecast, cap: number): string {
   const since = f.window.resetAt ? ` since the ${lastReset(s.points)?.why} at ${f.window.resetAt}` : "";
-  const dying = f.dying?.ratePerSecond != null ? `; dying memcgs (no ID held) ${formatPerDay(f.dying.ratePerSecond)}/day, ${formatBytes(Math.max(0, f.dying.bytesPerDay ?? 0))}/day of memory` : "";
-  if (!fit) return `Too few samples of ${s.name}${since} for a rate (need ${MIN_POINTS} over ${MIN_SPAN_MS / 60_000} min, have ${s.points.length} in the window)${dying}.`;
+  const dying =
+    f.dying?.ratePerSecond != null
+      ? `; dying memcgs (no ID held) ${formatPerDay(f.dying.ratePerSecond)}/day, ${formatBytes(Math.max(0, f.dying.bytesPerDay ?? 0))}/day of memory`
+      : "";
+  if (!fit)
+    return `Too few samples of ${s.name}${since} for a rate (need ${MIN_POINTS} over ${MIN_SPAN_MS / 60_000} min, have ${s.points.length} in the window)${dying}.`;
   const rate = `${formatPerDay(fit.slope)}/day (95 % CI ${formatPerDay(fit.low)} to ${formatPerDay(fit.high)})`;
   if (!f.leaking) return `${cap0(s.name)} show no significant rise${since}: ${rate} over ${fit.n} points${dying}.`;
   return `${cap0(s.name)} rise ${rate}${since}: the cap of ${formatCount(cap)} in ${formatDays(f.secondsToCap)} days (${formatDays(f.secondsToCapLow)} to ${formatDays(f.secondsToCapHigh)})${dying}.`;

@@ -11,7 +11,10 @@ test("with swap on and no bound, every dying memcg may hold an ID", () => {
 });
 
 test("the swap bound tightens the high end, never below live nor above live + dying", () => {
-  assert.deepEqual([idUse(1000, 500, frees, true, undefined, 20).usedLow, idUse(1000, 500, frees, true, undefined, 20).usedHigh], [1000, 1020]);
+  assert.deepEqual(
+    [idUse(1000, 500, frees, true, undefined, 20).usedLow, idUse(1000, 500, frees, true, undefined, 20).usedHigh],
+    [1000, 1020],
+  );
   assert.equal(idUse(1000, 500, frees, true, undefined, 0).usedHigh, 1000);
   assert.equal(idUse(1000, 500, frees, true, undefined, 9000).usedHigh, 1500);
   assert.equal(idUse(1000, 500, frees, true, undefined, null).usedHigh, 1500);

@@ -23,7 +23,14 @@ export interface IdUse {
  * still reference it, so only live memcgs count, plus possibly dying ones when swap is on
  * (docs/lab-results.md §2: 100,000 dying memcgs and mkdir still working, no swap).
  */
-export function idUse(live: number, dying: number, holdIds: Rule<boolean>, swapOn: boolean, placement?: Placement, swapPinnedHigh?: number | null): IdUse {
+export function idUse(
+  live: number,
+  dying: number,
+  holdIds: Rule<boolean>,
+  swapOn: boolean,
+  placement?: Placement,
+  swapPinnedHigh?: number | null,
+): IdUse {
   const total = live + dying;
   let low = live;
   let high = live;
@@ -44,7 +51,8 @@ export function idUse(live: number, dying: number, holdIds: Rule<boolean>, swapO
   } else {
     basis = `dying memcgs free their ID at removal and there is no swap (${holdIds.source})`;
   }
-  if (placement && !placement.exact && holdIds.value !== "unknown") basis = `judged by base version ${placement.base}: ${basis}; what settles it here: more than ${formatCount(MEMCG_ID_CAP)} memcgs in the kernel (then dying ones hold no IDs) or mkdir failing while live memcgs are far below the cap (then they do)`;
+  if (placement && !placement.exact && holdIds.value !== "unknown")
+    basis = `judged by base version ${placement.base}: ${basis}; what settles it here: more than ${formatCount(MEMCG_ID_CAP)} memcgs in the kernel (then dying ones hold no IDs) or mkdir failing while live memcgs are far below the cap (then they do)`;
   return {
     cap: MEMCG_ID_CAP,
     usedLow: low,

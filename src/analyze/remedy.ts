@@ -75,12 +75,21 @@ export function decideRemedy(d: RemedyInput): Remedy {
   const reduceLive = liveRatio >= t.warn;
   if (ids.dyingHoldIds === true && dying > 0 && d.level !== "ok" && liveRatio < t.crit) return holdIdsRemedy(d);
   if (reduceLive) {
-    return remedy("reduce-live", `${formatCount(r.memcg.live)} live memcgs alone use ${formatPercent(liveRatio)} of the IDs: remove leaked empty cgroups or run fewer pods on this node; a reboot would not help`, "cgleak clean-empty");
+    return remedy(
+      "reduce-live",
+      `${formatCount(r.memcg.live)} live memcgs alone use ${formatPercent(liveRatio)} of the IDs: remove leaked empty cgroups or run fewer pods on this node; a reboot would not help`,
+      "cgleak clean-empty",
+    );
   }
   if (dying >= Math.min(NOTABLE_DYING, t.dyingWarn) && (r.dying.pinnedBytes ?? 0) > 0) {
-    return remedy("reclaim", `${formatCount(dying)} dying memcgs pin ${formatBytes(r.dying.pinnedBytes ?? 0)} of page cache: cgleak reclaim (or cgleak reap) frees what page cache pins`, "cgleak reclaim --drop-caches");
+    return remedy(
+      "reclaim",
+      `${formatCount(dying)} dying memcgs pin ${formatBytes(r.dying.pinnedBytes ?? 0)} of page cache: cgleak reclaim (or cgleak reap) frees what page cache pins`,
+      "cgleak reclaim --drop-caches",
+    );
   }
-  if (d.level !== "ok") return remedy("watch", "Watch the trend (cgleak serve, cgleak forecast) and follow the findings", null);
+  if (d.level !== "ok")
+    return remedy("watch", "Watch the trend (cgleak serve, cgleak forecast) and follow the findings", null);
   return remedy("none", "Nothing to do", null);
 }
 
@@ -92,28 +101,59 @@ function holdIdsRemedy(d: RemedyInput): Remedy {
   const atCrit = ids.usedLow / ids.cap >= t.crit && !liveAlonePastCrit;
   const pinned = r.dying.pinnedBytes;
   if (neverFreed(d)) {
-    if (atCrit) return remedy("reboot", `${formatCount(dying)} dying memcgs hold IDs that this kernel never frees (kmem accounting and fork): drain the node and reboot it, after stopping the leak`, "kubectl drain <node> --ignore-daemonsets");
-    return remedy("stop-leak", "Stop the leak now (runc, kubelet or cgroup.memory=nokmem); the memcgs already leaked go only at a reboot: plan one before the cap", null);
+    if (atCrit)
+      return remedy(
+        "reboot",
+        `${formatCount(dying)} dying memcgs hold IDs that this kernel never frees (kmem accounting and fork): drain the node and reboot it, after stopping the leak`,
+        "kubectl drain <node> --ignore-daemonsets",
+      );
+    return remedy(
+      "stop-leak",
+      "Stop the leak now (runc, kubelet or cgroup.memory=nokmem); the memcgs already leaked go only at a reboot: plan one before the cap",
+      null,
+    );
   }
   if (pinned !== null && pinned > 0) {
-    return remedy("reclaim", `Page cache pins ${formatBytes(pinned)} in dying memcgs that hold IDs: cgleak reclaim --drop-caches frees those, then check again; if the dying count does not fall, what pins them is kernel memory and only a reboot frees it`, "cgleak reclaim --drop-caches");
+    return remedy(
+      "reclaim",
+      `Page cache pins ${formatBytes(pinned)} in dying memcgs that hold IDs: cgleak reclaim --drop-caches frees those, then check again; if the dying count does not fall, what pins them is kernel memory and only a reboot frees it`,
+      "cgleak reclaim --drop-caches",
+    );
   }
   if (atCrit && pinned === 0) {
-    return remedy("reboot", `${formatCount(dying)} dying memcgs hold IDs and no page cache pins them, so reclaim cannot free them on this kernel: drain the node and reboot it`, "kubectl drain <node> --ignore-daemonsets");
+    return remedy(
+      "reboot",
+      `${formatCount(dying)} dying memcgs hold IDs and no page cache pins them, so reclaim cannot free them on this kernel: drain the node and reboot it`,
+      "kubectl drain <node> --ignore-daemonsets",
+    );
   }
-  return remedy("stop-leak", "Find what leaves the dying memcgs (kmem accounting, tmpfs files, page cache) and stop it; plan a reboot before the cap", null);
+  return remedy(
+    "stop-leak",
+    "Find what leaves the dying memcgs (kmem accounting, tmpfs files, page cache) and stop it; plan a reboot before the cap",
+    null,
+  );
 }
 
 /** The reboot decision is the remedy's, in the words kured's log shows. */
 export function rebootFrom(remedy: Remedy, ids: IdUse, dying: number, t: Thresholds): RebootVerdict {
   const used = `(IDs at ${formatPercent(ids.usedLow / ids.cap)} of cap)`;
-  if (remedy.action === "reboot") return { needed: true, why: `${formatCount(dying)} dying memcgs hold IDs only a reboot frees ${used}` };
+  if (remedy.action === "reboot")
+    return { needed: true, why: `${formatCount(dying)} dying memcgs hold IDs only a reboot frees ${used}` };
   const why: Record<Exclude<RemedyAction, "reboot">, string> = {
     none: `nothing to free ${used}`,
     watch: `nothing a reboot would fix ${used}`,
     reclaim: `dying memcgs can still be freed: cgleak reclaim ${used}`,
-    "stop-leak": ids.usedLow / ids.cap < t.crit ? `below the ${formatPercent(t.crit)} critical mark ${used}` : `stop the leak first ${used}`,
+    "stop-leak":
+      ids.usedLow / ids.cap < t.crit
+        ? `below the ${formatPercent(t.crit)} critical mark ${used}`
+        : `stop the leak first ${used}`,
     "reduce-live": `live memcgs use the IDs: delete pods ${used}`,
   };
-  return { needed: false, why: ids.dyingHoldIds === false && remedy.action !== "reduce-live" ? `dying memcgs hold no IDs on this kernel ${used}` : why[remedy.action] };
+  return {
+    needed: false,
+    why:
+      ids.dyingHoldIds === false && remedy.action !== "reduce-live"
+        ? `dying memcgs hold no IDs on this kernel ${used}`
+        : why[remedy.action],
+  };
 }

@@ -59,7 +59,12 @@ export interface ScanReport {
   kmem: Checked<{ on: number; of: number; podOn: number; podOf: number; examples: string[] }>;
   /** v2 with swap on: at most this many dying memcgs hold an ID through swap entries (src/collect/swap-ids.ts). */
   swapPinnedIds?: { pinnedHigh: number; visited: number; basis: string } | null;
-  meminfo: { percpuBytes: number | null; sUnreclaimBytes: number | null; swapTotalBytes: number | null; memTotalBytes: number | null };
+  meminfo: {
+    percpuBytes: number | null;
+    sUnreclaimBytes: number | null;
+    swapTotalBytes: number | null;
+    memTotalBytes: number | null;
+  };
   thresholds: Thresholds;
   status: { level: Level; sentence: string };
   /** controllersWalkSeconds: reading every other controller's count (walks of small v1 hierarchies). */

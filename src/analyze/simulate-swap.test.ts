@@ -54,8 +54,10 @@ test("reclaim does not free swapped-out dying memcgs: a daily drop of caches lea
 
 const cases: Array<[string, Partial<SimInput>]> = [
   ["30 % swapped", { swapShare: 0.3 }],
-  ["a third swapped, half leak, 3 memcgs per pod, 20 running",
-    { swapShare: 1 / 3, leakShare: 0.5, memcgsPerPod: 3, runningPods: 20 }],
+  [
+    "a third swapped, half leak, 3 memcgs per pod, 20 running",
+    { swapShare: 1 / 3, leakShare: 0.5, memcgsPerPod: 3, runningPods: 20 },
+  ],
   ["7 % swapped of a 7 % leak", { swapShare: 0.07, leakShare: 0.07, podsPerHour: 3000, horizonHours: 24 * 3650 }],
   ["all swapped", { swapShare: 1 }],
   ["weekly reboot first", { swapShare: 0.2, rebootEveryHours: 24 * 7 }],

@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { simulate, closedForm, podsBeforeFailure, podsBeforeMemoryFailure, churnTable, SIM_DEFAULTS, type SimInput } from "./simulate.js";
+import {
+  simulate,
+  closedForm,
+  podsBeforeFailure,
+  podsBeforeMemoryFailure,
+  churnTable,
+  SIM_DEFAULTS,
+  type SimInput,
+} from "./simulate.js";
 
 const article: SimInput = { ...SIM_DEFAULTS, podsPerHour: 100, dyingHoldIds: true };
 
@@ -35,7 +43,10 @@ const cases: Array<[string, Partial<SimInput>]> = [
   ["memory first where dying memcgs hold no ID", { dyingHoldIds: false, memoryBudgetBytes: 1e9 }],
   ["memory first even where they hold IDs: a small budget", { memoryBudgetBytes: 2e8, leakShare: 0.3 }],
   ["the ID cap first: a budget larger than 65,535 dying memcgs hold", { memoryBudgetBytes: 1e10 }],
-  ["memory, reclaim daily frees page-cache pins first", { dyingHoldIds: false, memoryBudgetBytes: 1e9, pinnedHours: 24 * 7, reclaimEveryHours: 24 }],
+  [
+    "memory, reclaim daily frees page-cache pins first",
+    { dyingHoldIds: false, memoryBudgetBytes: 1e9, pinnedHours: 24 * 7, reclaimEveryHours: 24 },
+  ],
   ["memory, a weekly reboot comes later", { dyingHoldIds: false, memoryBudgetBytes: 1e9, rebootEveryHours: 24 * 30 }],
 ];
 for (const [name, over] of cases) {
@@ -87,5 +98,8 @@ test("the churn table fails sooner at higher churn", () => {
   const rows = churnTable(article, [10, 100, 1000]);
   const hours = rows.map((r) => r.failsAtHours ?? Infinity);
   assert.ok(hours[0]! > hours[1]! && hours[1]! > hours[2]!);
-  assert.deepEqual(rows.map((r) => r.pods), [32717, 32717, 32717]);
+  assert.deepEqual(
+    rows.map((r) => r.pods),
+    [32717, 32717, 32717],
+  );
 });

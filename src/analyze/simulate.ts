@@ -122,7 +122,7 @@ export function idsHeldByDying(dying: number, input: SimInput): number {
 
 /** The share of dying memcgs that hold an ID. */
 function idShare(input: SimInput): number {
-  return input.dyingHoldIds ? 1 : input.swapShare ?? 0;
+  return input.dyingHoldIds ? 1 : (input.swapShare ?? 0);
 }
 
 /** How far back pins made are still alive at hour t: since the last reboot, and for finite
@@ -134,7 +134,14 @@ export function pinWindow(t: number, input: SimInput): number {
   return Math.min(sinceBoot, sinceReclaim, input.pinnedHours);
 }
 
-function result(failsAtHours: number | undefined, failure: SimFailure | undefined, pods: number, peakDying: number, peakIds: number, input: SimInput): SimResult {
+function result(
+  failsAtHours: number | undefined,
+  failure: SimFailure | undefined,
+  pods: number,
+  peakDying: number,
+  peakIds: number,
+  input: SimInput,
+): SimResult {
   return { failsAtHours, failure, pods, peakDying, peakDyingBytes: peakDying * input.bytesPerDying, peakIds };
 }
 
@@ -176,12 +183,20 @@ export function podsBeforeFailure(input: SimInput): number | undefined {
  * no later window is longer, so it never fails. Not for a swap share with reclaim on a 4.8+
  * kernel: the swapped-out memcgs outlive the reclaims and keep adding up (simulate() has them).
  */
-export function closedForm(input: SimInput): { failsAtHours: number | undefined; failure: SimFailure | undefined; pods: number } {
+export function closedForm(input: SimInput): {
+  failsAtHours: number | undefined;
+  failure: SimFailure | undefined;
+  pods: number;
+} {
   const ids = podsBeforeFailure(input);
   const mem = podsBeforeMemoryFailure(input);
   // the same pod can do both: mkdir failing is the one the node sees
   const [n, failure]: [number | undefined, SimFailure | undefined] =
-    ids !== undefined && (mem === undefined || ids <= mem) ? [ids, "id-cap"] : mem !== undefined ? [mem, "memory"] : [undefined, undefined];
+    ids !== undefined && (mem === undefined || ids <= mem)
+      ? [ids, "id-cap"]
+      : mem !== undefined
+        ? [mem, "memory"]
+        : [undefined, undefined];
   const firstWindow = Math.min(
     input.rebootEveryHours ?? Infinity,
     input.pinnedHours === Infinity ? Infinity : Math.min(input.pinnedHours, input.reclaimEveryHours ?? Infinity),

@@ -26,18 +26,31 @@ export function numericLevel(ids: IdUse, dying: number, t: Thresholds): Level {
 }
 
 /** The one sentence for the numbers: how many IDs are used, and what the dying memcgs hold. */
-export function numbersSentence(ids: IdUse, dying: number, pinnedBytes: number | null, t: Thresholds, dyingForAlarms = dying): string {
-  const used = ids.usedLow === ids.usedHigh ? formatCount(ids.usedHigh) : `${formatCount(ids.usedLow)} to ${formatCount(ids.usedHigh)}`;
+export function numbersSentence(
+  ids: IdUse,
+  dying: number,
+  pinnedBytes: number | null,
+  t: Thresholds,
+  dyingForAlarms = dying,
+): string {
+  const used =
+    ids.usedLow === ids.usedHigh
+      ? formatCount(ids.usedHigh)
+      : `${formatCount(ids.usedLow)} to ${formatCount(ids.usedHigh)}`;
   const idPart = `${used} of ${formatCount(ids.cap)} memory cgroup IDs are in use (${formatPercent(ids.usedLow / ids.cap)}${ids.usedLow === ids.usedHigh ? "" : ` to ${formatPercent(ids.usedHigh / ids.cap)}`})`;
   const pins = pinnedBytes === null || pinnedBytes === 0 ? "" : ` (pinning ${formatBytes(pinnedBytes)} of page cache)`;
-  const dyingPart = ids.dyingHoldIds === true
-    ? `${formatCount(dying)} of them are dying memcgs, each holding its ID until it is freed`
-    : `${formatCount(dying)} dying memcgs${pins} hold ${ids.dyingHoldIds === false ? "no" : "perhaps"} IDs on this kernel`;
+  const dyingPart =
+    ids.dyingHoldIds === true
+      ? `${formatCount(dying)} of them are dying memcgs, each holding its ID until it is freed`
+      : `${formatCount(dying)} dying memcgs${pins} hold ${ids.dyingHoldIds === false ? "no" : "perhaps"} IDs on this kernel`;
   const ratio = ids.usedLow / ids.cap;
   if (ratio >= t.crit) return `${idPart}; at ${formatCount(ids.cap)} every new pod fails to start; ${dyingPart}.`;
   if (ratio >= t.warn) return `${idPart}, past the ${formatPercent(t.warn)} warning mark; ${dyingPart}.`;
-  if (ids.usedHigh / ids.cap >= t.warn) return `${idPart}: possibly past the ${formatPercent(t.warn)} warning mark; ${dyingPart}.`;
-  if (dyingForAlarms >= t.dyingWarn && ids.dyingHoldIds === true) return `${formatCount(dying)} dying memcgs hold memory cgroup IDs until they are freed; ${idPart}.`;
-  if (dyingForAlarms >= t.dyingWarn) return `${formatCount(dying)} dying memcgs${pins} waste kernel memory and slow reclaim; ${idPart}.`;
+  if (ids.usedHigh / ids.cap >= t.warn)
+    return `${idPart}: possibly past the ${formatPercent(t.warn)} warning mark; ${dyingPart}.`;
+  if (dyingForAlarms >= t.dyingWarn && ids.dyingHoldIds === true)
+    return `${formatCount(dying)} dying memcgs hold memory cgroup IDs until they are freed; ${idPart}.`;
+  if (dyingForAlarms >= t.dyingWarn)
+    return `${formatCount(dying)} dying memcgs${pins} waste kernel memory and slow reclaim; ${idPart}.`;
   return `${idPart}; ${dyingPart}.`;
 }

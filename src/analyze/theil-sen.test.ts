@@ -55,8 +55,21 @@ test("a wandering level (AR(1) noise) widens the interval through the residual a
 });
 
 test("fewer than 3 points or no distinct x gives no fit", () => {
-  assert.equal(theilSen([{ x: 0, y: 1 }, { x: 1, y: 2 }]), null);
-  assert.equal(theilSen([{ x: 5, y: 1 }, { x: 5, y: 2 }, { x: 5, y: 3 }]), null);
+  assert.equal(
+    theilSen([
+      { x: 0, y: 1 },
+      { x: 1, y: 2 },
+    ]),
+    null,
+  );
+  assert.equal(
+    theilSen([
+      { x: 5, y: 1 },
+      { x: 5, y: 2 },
+      { x: 5, y: 3 },
+    ]),
+    null,
+  );
 });
 
 test("bucketing keeps the slope of a large series and the point count bounded", () => {

@@ -1,9 +1,6 @@
 import type { InstanceOwner } from "../parsers/trace-instance-name.js";
 
-export type OwnerFate =
-  | { fate: "dead"; why: string }
-  | { fate: "alive" }
-  | { fate: "unknown"; why: string };
+export type OwnerFate = { fate: "dead"; why: string } | { fate: "alive" } | { fate: "unknown"; why: string };
 
 /** What `/proc/<pid>/stat` says of a pid now. */
 export interface ProcNow {

@@ -19,7 +19,16 @@ import { parseMeminfo } from "../parsers/meminfo.js";
 import { parseCpuListCount } from "../parsers/cpu-list.js";
 
 const MAKER = path.join(path.dirname(fileURLToPath(import.meta.url)), "_make-dying.js");
-export const FIELDS = ["Percpu", "Slab", "SUnreclaim", "SReclaimable", "VmallocUsed", "KernelStack", "MemFree", "Cached"] as const;
+export const FIELDS = [
+  "Percpu",
+  "Slab",
+  "SUnreclaim",
+  "SReclaimable",
+  "VmallocUsed",
+  "KernelStack",
+  "MemFree",
+  "Cached",
+] as const;
 export type Field = (typeof FIELDS)[number];
 
 export interface Step {
@@ -77,10 +86,19 @@ export function memstatMs(host: Host, h: CgroupHierarchy, reads = 21): number | 
  * Runs the experiment up to each count in `counts` (cumulative, ascending). `fileDir` must be on
  * a disk filesystem: the pins are page cache, freed by deleting the file.
  */
-export async function measureDyingCost(host: Host, h: CgroupHierarchy, counts: number[], fileDir: string | "private-tmpfs" = os.tmpdir(), settleMs = 3000): Promise<CostRun> {
+export async function measureDyingCost(
+  host: Host,
+  h: CgroupHierarchy,
+  counts: number[],
+  fileDir: string | "private-tmpfs" = os.tmpdir(),
+  settleMs = 3000,
+): Promise<CostRun> {
   const s = new Scratch(host, h, "cost");
   // shmem pins survive other people's drop_caches on a shared machine; page cache ones do not
-  const dir = fileDir === "private-tmpfs" ? s.mountTmpfs("pins", `${Math.ceil((Math.max(...counts) * 4096) / 2 ** 20) + 64}m`) : fileDir;
+  const dir =
+    fileDir === "private-tmpfs"
+      ? s.mountTmpfs("pins", `${Math.ceil((Math.max(...counts) * 4096) / 2 ** 20) + 64}m`)
+      : fileDir;
   const file = path.join(dir, `${s.name}.pages`);
   try {
     await delay(settleMs);
@@ -93,11 +111,25 @@ export async function measureDyingCost(host: Host, h: CgroupHierarchy, counts: n
       made = n;
       const memstatFirstMs = memstatMs(host, h, 1);
       await delay(settleMs);
-      steps.push({ made, dying: dyingCount(host, h), delta: minus(meminfo(host), base), memstatMs: memstatMs(host, h), memstatFirstMs });
+      steps.push({
+        made,
+        dying: dyingCount(host, h),
+        delta: minus(meminfo(host), base),
+        memstatMs: memstatMs(host, h),
+        memstatFirstMs,
+      });
     }
     const how = await free(host, h, file, start.dying, settleMs);
     const freed = { dying: dyingCount(host, h), delta: minus(meminfo(host), base), memstatMs: memstatMs(host, h), how };
-    return { kernel: os.release(), cgroup: h.version, possibleCpus: possible(host, "cpu"), possibleNodes: possible(host, "node"), start, steps, freed };
+    return {
+      kernel: os.release(),
+      cgroup: h.version,
+      possibleCpus: possible(host, "cpu"),
+      possibleNodes: possible(host, "node"),
+      start,
+      steps,
+      freed,
+    };
   } finally {
     fs.rmSync(file, { force: true });
     const problems = s.cleanup();
@@ -106,12 +138,21 @@ export async function measureDyingCost(host: Host, h: CgroupHierarchy, counts: n
 }
 
 function make(s: Scratch, file: string, first: number, n: number): void {
-  const r = spawnSync(process.execPath, [MAKER, s.dir, s.home, String(n), file, String(first)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const r = spawnSync(process.execPath, [MAKER, s.dir, s.home, String(n), file, String(first)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   if (r.status !== 0) throw new Error(`_make-dying failed (${r.status}): ${r.stderr.trim()}`);
 }
 
 /** Deleting the file uncharges its pages; a few memcgs stay pinned by its metadata blocks. */
-async function free(host: Host, h: CgroupHierarchy, file: string, startDying: number, settleMs: number): Promise<string> {
+async function free(
+  host: Host,
+  h: CgroupHierarchy,
+  file: string,
+  startDying: number,
+  settleMs: number,
+): Promise<string> {
   fs.rmSync(file, { force: true });
   await delay(settleMs);
   if (dyingCount(host, h) <= startDying + 10) return "deleted the file";
@@ -123,17 +164,26 @@ async function free(host: Host, h: CgroupHierarchy, file: string, startDying: nu
 
 export function renderRun(r: CostRun): string {
   const kib = (b: number, n: number): string => (b / n / 1024).toFixed(2);
-  const lines = [`kernel ${r.kernel}, cgroup v${r.cgroup}, ${r.possibleCpus} possible CPUs, ${r.possibleNodes} possible nodes`];
+  const lines = [
+    `kernel ${r.kernel}, cgroup v${r.cgroup}, ${r.possibleCpus} possible CPUs, ${r.possibleNodes} possible nodes`,
+  ];
   lines.push(`start: ${r.start.dying} dying (others'), memory.stat ${fmtMs(r.start.memstatMs)}`);
   for (const s of r.steps) {
     const d = s.delta;
     // on a shared machine other people's dying memcgs come and go: their memory is in the deltas too
     const drift = s.dying - r.start.dying - s.made;
-    const mark = Math.abs(drift) > s.made * 0.01 ? ` [NOT CLEAN: the kernel's dying count moved ${drift > 0 ? "+" : ""}${drift} besides ours]` : "";
-    lines.push(`${s.made} made (kernel dying ${s.dying})${mark}: per memcg KiB Percpu ${kib(d.Percpu, s.made)} Slab ${kib(d.Slab, s.made)} SUnreclaim ${kib(d.SUnreclaim, s.made)} SReclaimable ${kib(d.SReclaimable, s.made)} VmallocUsed ${kib(d.VmallocUsed, s.made)} MemFree ${kib(-d.MemFree, s.made)} Cached ${kib(d.Cached, s.made)}; memory.stat ${fmtMs(s.memstatMs)} (first read right after: ${fmtMs(s.memstatFirstMs ?? null)})`);
+    const mark =
+      Math.abs(drift) > s.made * 0.01
+        ? ` [NOT CLEAN: the kernel's dying count moved ${drift > 0 ? "+" : ""}${drift} besides ours]`
+        : "";
+    lines.push(
+      `${s.made} made (kernel dying ${s.dying})${mark}: per memcg KiB Percpu ${kib(d.Percpu, s.made)} Slab ${kib(d.Slab, s.made)} SUnreclaim ${kib(d.SUnreclaim, s.made)} SReclaimable ${kib(d.SReclaimable, s.made)} VmallocUsed ${kib(d.VmallocUsed, s.made)} MemFree ${kib(-d.MemFree, s.made)} Cached ${kib(d.Cached, s.made)}; memory.stat ${fmtMs(s.memstatMs)} (first read right after: ${fmtMs(s.memstatFirstMs ?? null)})`,
+    );
   }
   const f = r.freed.delta;
-  lines.push(`freed (${r.freed.how}): kernel dying ${r.freed.dying}; left KiB Percpu ${(f.Percpu / 1024).toFixed(0)} SUnreclaim ${(f.SUnreclaim / 1024).toFixed(0)}; memory.stat ${fmtMs(r.freed.memstatMs)}`);
+  lines.push(
+    `freed (${r.freed.how}): kernel dying ${r.freed.dying}; left KiB Percpu ${(f.Percpu / 1024).toFixed(0)} SUnreclaim ${(f.SUnreclaim / 1024).toFixed(0)}; memory.stat ${fmtMs(r.freed.memstatMs)}`,
+  );
   return lines.join("\n") + "\n";
 }
 

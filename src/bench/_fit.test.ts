@@ -13,17 +13,40 @@ test("leastSquares() recovers an exact line and reports the worst residual", () 
 });
 
 function run(cpus: number, nodes: number, slab: number, percpu: number): CostRun {
-  const zero = { Percpu: 0, Slab: 0, SUnreclaim: 0, SReclaimable: 0, VmallocUsed: 0, KernelStack: 0, MemFree: 0, Cached: 0 };
+  const zero = {
+    Percpu: 0,
+    Slab: 0,
+    SUnreclaim: 0,
+    SReclaimable: 0,
+    VmallocUsed: 0,
+    KernelStack: 0,
+    MemFree: 0,
+    Cached: 0,
+  };
   return {
-    kernel: "k", cgroup: 2, possibleCpus: cpus, possibleNodes: nodes, start: { dying: 0, memstatMs: null },
-    steps: [{ made: 1000, dying: 1000, delta: { ...zero, SUnreclaim: slab * 1000, Percpu: percpu * 1000 }, memstatMs: null, memstatFirstMs: null }],
+    kernel: "k",
+    cgroup: 2,
+    possibleCpus: cpus,
+    possibleNodes: nodes,
+    start: { dying: 0, memstatMs: null },
+    steps: [
+      {
+        made: 1000,
+        dying: 1000,
+        delta: { ...zero, SUnreclaim: slab * 1000, Percpu: percpu * 1000 },
+        memstatMs: null,
+        memstatFirstMs: null,
+      },
+    ],
     freed: { dying: 0, delta: zero, memstatMs: null, how: "" },
   };
 }
 
 test("fitKernel() splits fixed, per-CPU and per-node parts of synthetic runs", () => {
   // fixed 15000, 2000 per CPU; a second node adds 1000 + 700 per CPU
-  const runs = [1, 2, 4, 8].map((c) => run(c, 1, 15000, 2000 * c)).concat([2, 4, 8].map((c) => run(c, 2, 16000, 2700 * c)));
+  const runs = [1, 2, 4, 8]
+    .map((c) => run(c, 1, 15000, 2000 * c))
+    .concat([2, 4, 8].map((c) => run(c, 2, 16000, 2700 * c)));
   const f = fitKernel("k", runs);
   assert.ok(Math.abs(f.total.intercept - 15000) < 1e-6 && Math.abs(f.total.slope - 2000) < 1e-6);
   assert.ok(Math.abs(f.extraNode!.intercept - 1000) < 1e-6 && Math.abs(f.extraNode!.slope - 700) < 1e-6);

@@ -5,7 +5,11 @@
  */
 import type { CostRun } from "./_dying-cost.js";
 
-export interface Line { intercept: number; slope: number; maxResidual: number }
+export interface Line {
+  intercept: number;
+  slope: number;
+  maxResidual: number;
+}
 
 /** Ordinary least squares y = intercept + slope x; needs two distinct x. */
 export function leastSquares(xs: number[], ys: number[]): Line {
@@ -48,8 +52,29 @@ export function fitKernel(kernel: string, runs: CostRun[]): KernelFit {
   const one = runs.filter((r) => r.possibleNodes === 1);
   const xs = one.map((r) => r.possibleCpus);
   const m = one.map(perMemcg);
-  const line1 = leastSquares(xs, m.map((p) => p.total));
+  const line1 = leastSquares(
+    xs,
+    m.map((p) => p.total),
+  );
   const two = runs.filter((r) => r.possibleNodes === 2);
-  const extra = two.length < 2 ? null : leastSquares(two.map((r) => r.possibleCpus), two.map((r) => perMemcg(r).total - (line1.intercept + line1.slope * r.possibleCpus)));
-  return { kernel, total: line1, slab: leastSquares(xs, m.map((p) => p.slab)), percpu: leastSquares(xs, m.map((p) => p.percpu)), extraNode: extra };
+  const extra =
+    two.length < 2
+      ? null
+      : leastSquares(
+          two.map((r) => r.possibleCpus),
+          two.map((r) => perMemcg(r).total - (line1.intercept + line1.slope * r.possibleCpus)),
+        );
+  return {
+    kernel,
+    total: line1,
+    slab: leastSquares(
+      xs,
+      m.map((p) => p.slab),
+    ),
+    percpu: leastSquares(
+      xs,
+      m.map((p) => p.percpu),
+    ),
+    extraNode: extra,
+  };
 }

@@ -18,14 +18,24 @@ function opt(name: string, dflt: string): string {
 
 const kernels = opt("--kernels", "6.1,6.12").split(",") as LabKernel[];
 const out = opt("--out", "");
-const TOPOLOGIES: Array<[cpus: number, nodes: number]> = [[1, 1], [2, 1], [4, 1], [8, 1], [2, 2], [4, 2], [8, 2]];
+const TOPOLOGIES: Array<[cpus: number, nodes: number]> = [
+  [1, 1],
+  [2, 1],
+  [4, 1],
+  [8, 1],
+  [2, 2],
+  [4, 2],
+  [8, 2],
+];
 
 function printFits(runs: CostRun[]): void {
   const b = (x: number): string => x.toFixed(0);
   const line = (l: Line): string => `${b(l.intercept)} + ${b(l.slope)} x CPUs (max residual ${b(l.maxResidual)})`;
   for (const r of runs) {
     const p = perMemcg(r);
-    process.stdout.write(`${r.kernel} cpus ${r.possibleCpus} nodes ${r.possibleNodes} n ${p.n}: SUnreclaim ${b(p.slab)} B + Percpu ${b(p.percpu)} B = ${b(p.total)} B per dying memcg\n`);
+    process.stdout.write(
+      `${r.kernel} cpus ${r.possibleCpus} nodes ${r.possibleNodes} n ${p.n}: SUnreclaim ${b(p.slab)} B + Percpu ${b(p.percpu)} B = ${b(p.total)} B per dying memcg\n`,
+    );
   }
   for (const k of [...new Set(runs.map((r) => r.kernel))]) {
     const mine = runs.filter((r) => r.kernel === k && r.possibleNodes === 1);
@@ -33,8 +43,13 @@ function printFits(runs: CostRun[]): void {
       process.stdout.write(`fit ${k}: needs one-node runs at two CPU counts at least\n`);
       continue;
     }
-    const f = fitKernel(k, runs.filter((r) => r.kernel === k));
-    process.stdout.write(`fit ${k}: total ${line(f.total)}; slab ${line(f.slab)}; percpu ${line(f.percpu)}; extra node ${f.extraNode ? line(f.extraNode) : "not measured"}\n`);
+    const f = fitKernel(
+      k,
+      runs.filter((r) => r.kernel === k),
+    );
+    process.stdout.write(
+      `fit ${k}: total ${line(f.total)}; slab ${line(f.slab)}; percpu ${line(f.percpu)}; extra node ${f.extraNode ? line(f.extraNode) : "not measured"}\n`,
+    );
   }
 }
 
@@ -53,7 +68,13 @@ if (fitFile !== "") {
       const r = await runInGuest({ kernel, command: "node dist/bench/_cost-guest.js 1000 2000", timeoutSeconds: 1800 });
       const line = r.stdout.trim().split("\n").pop() ?? "";
       if (r.rc !== 0 || !line.startsWith("{")) {
-        process.stdout.write(`${kernel} -smp ${cpus} numa ${nodes}: guest rc ${r.rc}: ${r.stderr.split("\n").filter((l) => l.includes("[guest stderr]")).slice(-3).join(" | ")}\n`);
+        process.stdout.write(
+          `${kernel} -smp ${cpus} numa ${nodes}: guest rc ${r.rc}: ${r.stderr
+            .split("\n")
+            .filter((l) => l.includes("[guest stderr]"))
+            .slice(-3)
+            .join(" | ")}\n`,
+        );
         continue;
       }
       const run = JSON.parse(line) as CostRun;

@@ -9,7 +9,11 @@ import { fileURLToPath } from "node:url";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
-const all = fs.readdirSync(dir).filter((f) => f.endsWith(".js") && f !== "main.js" && !f.startsWith("_") && !f.endsWith(".test.js")).map((f) => f.slice(0, -3)).sort();
+const all = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith(".js") && f !== "main.js" && !f.startsWith("_") && !f.endsWith(".test.js"))
+  .map((f) => f.slice(0, -3))
+  .sort();
 // After a benchmark's name, other words are its arguments (`npm run bench -- scan 10k+`).
 const known = wanted.filter((w) => all.includes(w));
 const args = known.length > 0 ? wanted.filter((w) => !all.includes(w)) : [];

@@ -42,7 +42,8 @@ function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = proce
 
 /** Peak RSS of a child, from getrusage(RUSAGE_CHILDREN) in a python3 wrapper: Node cannot read it. */
 function peakRssMb(args: string[]): number {
-  const py = "import resource,subprocess,sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+  const py =
+    "import resource,subprocess,sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
   const r = spawnSync("python3", ["-c", py, ...args], { encoding: "utf8", env: NODE_ENV });
   return Number(r.stdout.trim()) / 1024;
 }
@@ -52,7 +53,8 @@ function peakRssMb(args: string[]): number {
  * machine other jobs keep busy, wall time mostly measures waiting for a CPU; this does not.
  */
 function cpuSeconds(args: string[]): number {
-  const py = "import resource,subprocess,sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); r=resource.getrusage(resource.RUSAGE_CHILDREN); print(r.ru_utime+r.ru_stime)";
+  const py =
+    "import resource,subprocess,sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); r=resource.getrusage(resource.RUSAGE_CHILDREN); print(r.ru_utime+r.ru_stime)";
   const r = spawnSync("python3", ["-c", py, ...args], { encoding: "utf8", env: NODE_ENV });
   return Number(r.stdout.trim());
 }
@@ -88,7 +90,9 @@ function measure(label: string): void {
   }
   const rss = peakRssMb([...scan]);
   const cpuScan = median(Array.from({ length: RUNS }, () => cpuSeconds([...scan])));
-  const cpuFind = median(Array.from({ length: RUNS }, () => cpuSeconds(["sh", "-c", `find ${MEMCG_V1} -type d | wc -l`])));
+  const cpuFind = median(
+    Array.from({ length: RUNS }, () => cpuSeconds(["sh", "-c", `find ${MEMCG_V1} -type d | wc -l`])),
+  );
   const [w, p, q, f, n] = [median(walks), median(procs), median(inherited), median(finds), median(nodes)];
   const ms = (x: number): string => `${(x * 1000).toFixed(0)} ms`;
   process.stdout.write(

@@ -21,7 +21,16 @@ function fill(file: string): number {
   const s = openStore(file);
   const now = Date.now();
   const rows: Sample[] = [];
-  const add = (t: number): void => void rows.push({ t, bootId: "bench", total: 3000 + (t % 997), live: 2900, dying: 100, idsUsed: 3000, pinnedBytes: 4096 });
+  const add = (t: number): void =>
+    void rows.push({
+      t,
+      bootId: "bench",
+      total: 3000 + (t % 997),
+      live: 2900,
+      dying: 100,
+      idsUsed: 3000,
+      pinnedBytes: 4096,
+    });
   for (let t = now - 400 * 1440 * MIN; t < now - 30 * 1440 * MIN; t += 60 * MIN) add(t);
   for (let t = now - 30 * 1440 * MIN; t < now - 2 * 1440 * MIN; t += 5 * MIN) add(t);
   for (let t = now - 2 * 1440 * MIN; t < now; t += 30_000) add(t);
@@ -74,9 +83,17 @@ try {
         }
       }
     };
-    const [loaded] = await Promise.all([probe(`${s.url}/metrics`, until), ...Array.from({ length: CLIENTS }, (_, i) => client(i))]);
-    process.stdout.write(`database: ${rows} rows\n/metrics idle: ${stats(idle)}\n/metrics under ${CLIENTS} clients on /api/history?since=0 (${answered} answers, ${failed} failed, in ${LOAD_MS / 1000} s): ${stats(loaded ?? [])}\n`);
-    const errors = s.stderr().split("\n").filter((l) => !/listening|walk|cheap/.test(l) && l !== "");
+    const [loaded] = await Promise.all([
+      probe(`${s.url}/metrics`, until),
+      ...Array.from({ length: CLIENTS }, (_, i) => client(i)),
+    ]);
+    process.stdout.write(
+      `database: ${rows} rows\n/metrics idle: ${stats(idle)}\n/metrics under ${CLIENTS} clients on /api/history?since=0 (${answered} answers, ${failed} failed, in ${LOAD_MS / 1000} s): ${stats(loaded ?? [])}\n`,
+    );
+    const errors = s
+      .stderr()
+      .split("\n")
+      .filter((l) => !/listening|walk|cheap/.test(l) && l !== "");
     if (errors.length > 0) process.stdout.write(`serve said: ${errors.slice(0, 5).join(" | ")}\n`);
   } finally {
     await s.stop();

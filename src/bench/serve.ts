@@ -44,7 +44,7 @@ function wrk(url: string): { p50: number; p99: number; rps: number; bad: number 
   const ms = (q: string): number => {
     const m = new RegExp(`^\\s+${q}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(r.stdout);
     if (!m) throw new Error(`wrk printed no ${q}% line:\n${r.stdout}`);
-    return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 }[m[2] as "us" | "ms" | "s"]);
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as "us" | "ms" | "s"];
   };
   const bad = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
   return { p50: ms("50"), p99: ms("99"), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]), bad };
@@ -52,7 +52,16 @@ function wrk(url: string): { p50: number; p99: number; rps: number; bad: number 
 
 async function nodeExporter(): Promise<{ proc: ChildProcess; url: string }> {
   const port = 20000 + (process.pid % 10000);
-  const proc = spawn("prometheus-node-exporter", ["--collector.disable-defaults", "--collector.cgroups", "--web.max-requests=0", `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
+  const proc = spawn(
+    "prometheus-node-exporter",
+    [
+      "--collector.disable-defaults",
+      "--collector.cgroups",
+      "--web.max-requests=0",
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: "ignore" },
+  );
   const url = `http://127.0.0.1:${port}/metrics`;
   await waitFor("node_exporter", 10_000, async () => ((await getText(url)).status === 200 ? true : undefined));
   return { proc, url };
@@ -104,14 +113,39 @@ async function main(): Promise<void> {
     const scheduled = Math.max(0, 12 - (walked * 3600) / WINDOW_S);
     const lat = { cgleak: wrk(cgUrl), node_exporter: wrk(ne.url) };
     const rss = { cgleak: rssMb(pids.cgleak), node_exporter: rssMb(pids.node_exporter) };
-    const walkS = metricValue((await getText(cgUrl)).text, 'cgleak_collector_duration_seconds{collector="walk"}') ?? NaN;
-    const walkCpu = await walkCpuSeconds(idle.cgleak / 3600 * 30); // a tick every 30 s
+    const walkS =
+      metricValue((await getText(cgUrl)).text, 'cgleak_collector_duration_seconds{collector="walk"}') ?? NaN;
+    const walkCpu = await walkCpuSeconds((idle.cgleak / 3600) * 30); // a tick every 30 s
     const cgleakHour = idle.cgleak + scheduled * walkCpu.seconds;
-    const line = (name: string, l: { p50: number; p99: number; rps: number; bad: number }, cpuH: number, r: { now: number; peak: number }, extra: string): string =>
+    const line = (
+      name: string,
+      l: { p50: number; p99: number; rps: number; bad: number },
+      cpuH: number,
+      r: { now: number; peak: number },
+      extra: string,
+    ): string =>
       `${name.padEnd(14)} /metrics p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, ${l.rps.toFixed(0)} req/s${l.bad ? ` (${l.bad} non-2xx)` : ""} | CPU ${cpuH.toFixed(2)} s/h (${((cpuH / 3600) * 100).toFixed(3)} % of a core) | RSS ${r.now.toFixed(0)} MB (peak ${r.peak.toFixed(0)} MB)${extra}\n`;
-    process.stdout.write(`${live} live memcgs; CPU over ${WINDOW_S} s, scraped every 15 s; wrk -t2 -c50 -d10s on loopback; load average ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on ${os.cpus().length} CPUs\n`);
-    process.stdout.write(line("cgleak serve", lat.cgleak, cgleakHour, rss.cgleak, ` [measured ${idle.cgleak.toFixed(2)} s/h incl. ${walked} early walks + ${scheduled.toFixed(0)} walks/h x ${(walkCpu.seconds * 1000).toFixed(0)} ms CPU (${walkCpu.walks} walks measured); a walk took ${(walkS * 1000).toFixed(0)} ms, logs included: a scrape waits at most that]`));
-    process.stdout.write(line("node_exporter", lat.node_exporter, idle.node_exporter, rss.node_exporter, " [--collector.cgroups only, --web.max-requests=0: its default 40 answers 503 to 50 clients]"));
+    process.stdout.write(
+      `${live} live memcgs; CPU over ${WINDOW_S} s, scraped every 15 s; wrk -t2 -c50 -d10s on loopback; load average ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on ${os.cpus().length} CPUs\n`,
+    );
+    process.stdout.write(
+      line(
+        "cgleak serve",
+        lat.cgleak,
+        cgleakHour,
+        rss.cgleak,
+        ` [measured ${idle.cgleak.toFixed(2)} s/h incl. ${walked} early walks + ${scheduled.toFixed(0)} walks/h x ${(walkCpu.seconds * 1000).toFixed(0)} ms CPU (${walkCpu.walks} walks measured); a walk took ${(walkS * 1000).toFixed(0)} ms, logs included: a scrape waits at most that]`,
+      ),
+    );
+    process.stdout.write(
+      line(
+        "node_exporter",
+        lat.node_exporter,
+        idle.node_exporter,
+        rss.node_exporter,
+        " [--collector.cgroups only, --web.max-requests=0: its default 40 answers 503 to 50 clients]",
+      ),
+    );
   } finally {
     ne.proc.kill("SIGTERM");
     await cg.stop();

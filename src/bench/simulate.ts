@@ -15,7 +15,14 @@ export interface BenchResult {
  * freed at offline), so the simulation runs every pod of the horizon: exactly 1,000,000.
  */
 export function benchSimulate(pods = 1_000_000): BenchResult {
-  const input: SimInput = { ...SIM_DEFAULTS, podsPerHour: 1000, dyingHoldIds: false, pinnedHours: 5, reclaimEveryHours: 24, horizonHours: (pods - 1) / 1000 };
+  const input: SimInput = {
+    ...SIM_DEFAULTS,
+    podsPerHour: 1000,
+    dyingHoldIds: false,
+    pinnedHours: 5,
+    reclaimEveryHours: 24,
+    horizonHours: (pods - 1) / 1000,
+  };
   simulate({ ...input, horizonHours: 10 }); // warm the JIT the way a real run would after start-up
   const started = process.hrtime.bigint();
   const r = simulate(input);
@@ -33,6 +40,8 @@ export function benchSimulate(pods = 1_000_000): BenchResult {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = benchSimulate();
-  process.stdout.write(`${r.name}: ${r.value} ${r.unit} (limit ${r.limit} ${r.unit}) ${r.ok ? "ok" : "TOO SLOW"} - ${r.detail}\n`);
+  process.stdout.write(
+    `${r.name}: ${r.value} ${r.unit} (limit ${r.limit} ${r.unit}) ${r.ok ? "ok" : "TOO SLOW"} - ${r.detail}\n`,
+  );
   if (!r.ok) process.exitCode = 1;
 }

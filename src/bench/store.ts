@@ -18,7 +18,15 @@ try {
   for (let t = T0, i = 0; t < T0 + 365 * DAY; t += 30_000, i++) {
     const total = 3000 + Math.round(300 * Math.sin(t / 5e6)) + Math.floor((t - T0) / 900_000);
     const walk = i % 10 === 0;
-    batch.push({ t, bootId: `boot-${Math.floor((t - T0) / (30 * DAY))}`, total, live: walk ? total - 100 : null, dying: walk ? 100 : null, idsUsed: walk ? total - 100 : null, pinnedBytes: walk ? 4096 * total : null });
+    batch.push({
+      t,
+      bootId: `boot-${Math.floor((t - T0) / (30 * DAY))}`,
+      total,
+      live: walk ? total - 100 : null,
+      dying: walk ? 100 : null,
+      idsUsed: walk ? total - 100 : null,
+      pinnedBytes: walk ? 4096 * total : null,
+    });
     if ((t - T0) % 3_600_000 === 3_600_000 - 30_000) {
       s.appendMany(batch);
       batch = [];
@@ -30,7 +38,9 @@ try {
   s.close();
   const bytes = statSync(path).size;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(`node-year of 30 s samples: ${rows} rows, ${bytes} bytes (${(bytes / 1024).toFixed(0)} KiB, ${(bytes / rows).toFixed(1)} B/row), written and compacted in ${seconds.toFixed(1)} s\n`);
+  process.stdout.write(
+    `node-year of 30 s samples: ${rows} rows, ${bytes} bytes (${(bytes / 1024).toFixed(0)} KiB, ${(bytes / rows).toFixed(1)} B/row), written and compacted in ${seconds.toFixed(1)} s\n`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

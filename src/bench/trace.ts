@@ -28,7 +28,9 @@ tick();`;
 
 /** Starts the churn child; the promise gives how many cgroups it made. Spawning is left out of the measure. */
 function churn(dir: string, rate: number, secs: number): Promise<number> {
-  const child = spawn(process.execPath, ["-e", CHURN, dir, String(rate), String(secs)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["-e", CHURN, dir, String(rate), String(secs)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   return new Promise((r) => child.on("exit", () => r(Number(out.trim()))));
@@ -56,8 +58,10 @@ async function measure(parent: string, rate: number, secs: number, print = true)
   const lines = tracer.linesRead - lines0;
   if (!print) return;
   // Other memcg creators on the host (rmdir/release seen beyond ours) are traced too: per-line cost is the fair unit.
-  console.log(`${String(rate).padStart(5)}/s  ours ${String(made).padStart(6)}  rmdir ${String(dying).padStart(6)}  release ${String(released).padStart(6)}  lines ${String(lines).padStart(6)}  lost ${lost}  ` +
-    `CPU ${ms.toFixed(0)} ms / ${wall.toFixed(1)} s = ${((ms / 1000 / wall) * 100).toFixed(2)}% of a CPU (sys ${(cpu.system / 1000).toFixed(0)} ms), ${lines > 0 ? ((ms * 1000) / lines).toFixed(1) : "-"} µs/line`);
+  console.log(
+    `${String(rate).padStart(5)}/s  ours ${String(made).padStart(6)}  rmdir ${String(dying).padStart(6)}  release ${String(released).padStart(6)}  lines ${String(lines).padStart(6)}  lost ${lost}  ` +
+      `CPU ${ms.toFixed(0)} ms / ${wall.toFixed(1)} s = ${((ms / 1000 / wall) * 100).toFixed(2)}% of a CPU (sys ${(cpu.system / 1000).toFixed(0)} ms), ${lines > 0 ? ((ms * 1000) / lines).toFixed(1) : "-"} µs/line`,
+  );
 }
 
 /** `n` instances named for dead makers (pids past PID_MAX_LIMIT, 2^22) under a bench prefix; times their removal. */
@@ -74,8 +78,9 @@ function measureCleanup(n: number): void {
     const t0 = process.hrtime.bigint();
     removeDeadTracers(host, mine, prefix, self, () => lines++);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    console.log(`cleanup: ${lines} of ${n} dead instances removed in ${ms.toFixed(0)} ms, ` +
-      `${(ms / n).toFixed(1)} ms each`);
+    console.log(
+      `cleanup: ${lines} of ${n} dead instances removed in ${ms.toFixed(0)} ms, ` + `${(ms / n).toFixed(1)} ms each`,
+    );
   } finally {
     for (const name of names) if (fs.existsSync(dir(name))) fs.rmdirSync(dir(name));
     unmountPrivate(mine);

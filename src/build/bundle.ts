@@ -34,7 +34,9 @@ const onlyScanInside: esbuild.Plugin = {
         : undefined,
     );
     build.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith("node:") || BUNDLED_PACKAGES.has(args.path) ? undefined : { path: args.path, external: true },
+      args.path.startsWith("node:") || BUNDLED_PACKAGES.has(args.path)
+        ? undefined
+        : { path: args.path, external: true },
     );
   },
 };
@@ -47,10 +49,13 @@ const lazyChildProcess: esbuild.Plugin = {
   name: "lazy-child-process",
   setup(build) {
     build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`) ? { path: "child_process", namespace: "lazy" } : undefined,
+      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`)
+        ? { path: "child_process", namespace: "lazy" }
+        : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: "lazy" }, () => ({
-      contents: 'let m; module.exports = new Proxy({}, { get: (_, key) => (m ??= require("node:child_process"))[key] });',
+      contents:
+        'let m; module.exports = new Proxy({}, { get: (_, key) => (m ??= require("node:child_process"))[key] });',
       loader: "js",
     }));
   },
@@ -75,8 +80,9 @@ export async function bundle(): Promise<void> {
 
 /** Left to node_modules: a native addon, and what only --kube loads. commander: main.ts's copy parses. */
 const SERVE_EXTERNAL = ["better-sqlite3", "@kubernetes/client-node", "commander"];
-const SERVE_BANNER = 'import { createRequire as __cgleakRequire } from "node:module"; '
-  + "const require = __cgleakRequire(import.meta.url);";
+const SERVE_BANNER =
+  'import { createRequire as __cgleakRequire } from "node:module"; ' +
+  "const require = __cgleakRequire(import.meta.url);";
 
 /**
  * `serve` as one ES module, dist/cli/serve.js (over tsc's), with chunks beside it for what it

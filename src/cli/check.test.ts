@@ -6,7 +6,10 @@ import { copyFixture, TESTDATA } from "../testing/fixtures.js";
 import { checkFixture, runCheck } from "../testing/kube-check.js";
 import { clip, MAX_LINE } from "./check.js";
 
-const FIXTURES = fs.readdirSync(path.join(TESTDATA, "hosts"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+const FIXTURES = fs
+  .readdirSync(path.join(TESTDATA, "hosts"), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 
 /** NPD reads exactly one line; more would be cut or merged into the condition message. */
 function oneLine(stdout: string): string {
@@ -54,7 +57,10 @@ test("NPD protocol: every fixture host, both modes, prints one line of at most 8
     for (const extra of [[], ["--kured"]]) {
       const r = checkFixture(name, extra);
       const line = oneLine(r.stdout);
-      assert.ok(Buffer.byteLength(line) <= MAX_LINE, `${name} ${extra.join(" ")}: ${Buffer.byteLength(line)} bytes: ${line}`);
+      assert.ok(
+        Buffer.byteLength(line) <= MAX_LINE,
+        `${name} ${extra.join(" ")}: ${Buffer.byteLength(line)} bytes: ${line}`,
+      );
       assert.ok([0, 1, 2].includes(r.status as number), `${name}: exit ${r.status}`);
     }
   }
@@ -71,7 +77,11 @@ test("kured: exit 0 (reboot) only on the RHEL 7 node whose dying memcgs hold the
     assert.equal(r.status, 1, `${name}: ${r.stdout}`);
     assert.match(r.stdout, /^NO REBOOT: /);
   }
-  assert.equal(checkFixture("no-memory-controller", ["--kured"]).status, 2, "kured logs a warning on 2 and does not reboot");
+  assert.equal(
+    checkFixture("no-memory-controller", ["--kured"]).status,
+    2,
+    "kured logs a warning on 2 and does not reboot",
+  );
 });
 
 test("clip keeps multi-byte text within 80 bytes and marks the cut", () => {

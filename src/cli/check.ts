@@ -9,12 +9,28 @@ import type { Exit } from "./common.js";
 
 export { NPD, MAX_LINE, clip } from "../kube/verdict.js";
 
-interface CheckFlags extends ScanFlags { kured?: boolean; problemAt: "warning" | "critical" }
+interface CheckFlags extends ScanFlags {
+  kured?: boolean;
+  problemAt: "warning" | "critical";
+}
 
 export function register(program: Command, exit: Exit): void {
-  addScanOptions(program.command("check").description("one-line verdict for node-problem-detector (exit 0 OK, 1 problem, 2 unknown) or kured (--kured: exit 0 = reboot)"))
-    .option("--kured", "exit 0 only when a reboot is the only way to recover the node (kured --reboot-sentinel-command)")
-    .addOption(new Option("--problem-at <level>", "lowest status that counts as a problem").choices(["warning", "critical"]).default("warning"))
+  addScanOptions(
+    program
+      .command("check")
+      .description(
+        "one-line verdict for node-problem-detector (exit 0 OK, 1 problem, 2 unknown) or kured (--kured: exit 0 = reboot)",
+      ),
+  )
+    .option(
+      "--kured",
+      "exit 0 only when a reboot is the only way to recover the node (kured --reboot-sentinel-command)",
+    )
+    .addOption(
+      new Option("--problem-at <level>", "lowest status that counts as a problem")
+        .choices(["warning", "critical"])
+        .default("warning"),
+    )
     .action((f: CheckFlags) => {
       const { code, line } = check(f);
       process.stdout.write(clip(line) + "\n");

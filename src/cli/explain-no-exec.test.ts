@@ -20,7 +20,10 @@ const plant = (hostPath: string, out: string) => {
 };
 plant("/usr/bin/runc", "runc version 1.0.0-rc92");
 plant("/usr/bin/kubelet", "Kubernetes v1.18.3");
-plant("/usr/local/bin/containerd", "containerd github.com/containerd/containerd v1.4.3 269548fa27e0089a8b8278fc4fc781d7f65a939b");
+plant(
+  "/usr/local/bin/containerd",
+  "containerd github.com/containerd/containerd v1.4.3 269548fa27e0089a8b8278fc4fc781d7f65a939b",
+);
 plant("/opt/elsewhere/dockerd", "Docker version 19.03.8, build afacb8b");
 // A "running" dockerd whose /proc/<pid>/exe points at it: a plain tree, so followed inside the root only.
 fs.mkdirSync(path.join(root, "proc/4242"), { recursive: true });
@@ -38,12 +41,28 @@ test("explain runs nothing from the host tree by default", () => {
 
 test("explain --exec-versions runs them, unprivileged when root, and reads their versions", () => {
   fs.rmSync(MARK, { force: true });
-  const r = runCli(["explain", "--json", "--no-logs", "--exec-versions", "--host-root", root, "--db", path.join(root, "none.db")]);
+  const r = runCli([
+    "explain",
+    "--json",
+    "--no-logs",
+    "--exec-versions",
+    "--host-root",
+    root,
+    "--db",
+    path.join(root, "none.db"),
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const runs = fs.readFileSync(MARK, "utf8").trim().split("\n");
   assert.equal(runs.length, 4, runs.join("; "));
-  assert.ok(runs.some((l) => l.endsWith("/opt/elsewhere/dockerd")), "the running dockerd, found through /proc/4242/exe");
-  if (process.getuid?.() === 0) assert.ok(runs.every((l) => l.startsWith("65534 ")), `not run as nobody: ${runs.join("; ")}`);
+  assert.ok(
+    runs.some((l) => l.endsWith("/opt/elsewhere/dockerd")),
+    "the running dockerd, found through /proc/4242/exe",
+  );
+  if (process.getuid?.() === 0)
+    assert.ok(
+      runs.every((l) => l.startsWith("65534 ")),
+      `not run as nobody: ${runs.join("; ")}`,
+    );
   const findings = JSON.stringify(JSON.parse(r.stdout));
   assert.match(findings, /runc 1\.0\.0-rc92/);
 });

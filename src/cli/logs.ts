@@ -18,7 +18,9 @@ interface LogsFlags {
 export function register(program: Command): void {
   program
     .command("logs")
-    .description("find memory-cgroup leak failures (memcg mkdir ENOSPC/EBUSY/ENOMEM, FailedCreatePodContainer, SLUB memcg caches) in logs")
+    .description(
+      "find memory-cgroup leak failures (memcg mkdir ENOSPC/EBUSY/ENOMEM, FailedCreatePodContainer, SLUB memcg caches) in logs",
+    )
     .argument("[file...]", "log files, plain or rotated .gz; - for stdin")
     .option("--journal", "read the systemd journal (journalctl -o short-iso); the default when no FILE is given")
     .option("--since <when>", "only lines newer than this: a duration (30m, 24h, 7d) or a date; journal default 24h")
@@ -36,7 +38,9 @@ async function runLogs(files: string[], flags: LogsFlags): Promise<number> {
   const sinceText = flags.since ?? (files.length === 0 ? "24h" : undefined);
   const since = sinceText === undefined ? undefined : parseSince(sinceText, now);
   if (sinceText !== undefined && since === undefined) {
-    process.stderr.write(`cgleak logs: --since expects a duration like 30m, 24h, 7d or a date, got ${JSON.stringify(sinceText)}\n`);
+    process.stderr.write(
+      `cgleak logs: --since expects a duration like 30m, 24h, 7d or a date, got ${JSON.stringify(sinceText)}\n`,
+    );
     return 2;
   }
   const sources: LogSource[] = files.map((path) => ({ type: "file", path }));
@@ -66,8 +70,12 @@ export function formatReport(r: LogReport): string {
   if (r.findings.length === 0) out.push("No memory-cgroup leak signatures found.");
   for (const f of [...r.findings, ...(r.possible ?? [])]) {
     const span = f.first ? ` from ${f.first} to ${f.last}` : "";
-    const who = Object.entries(f.components).map(([c, n]) => `${c} ${n}`).join(", ");
-    out.push(`${f.kind}: ${f.count} line${f.count === 1 ? "" : "s"}${span} (${who}); ${f.paths} distinct cgroup${f.paths === 1 ? "" : "s"}`);
+    const who = Object.entries(f.components)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(", ");
+    out.push(
+      `${f.kind}: ${f.count} line${f.count === 1 ? "" : "s"}${span} (${who}); ${f.paths} distinct cgroup${f.paths === 1 ? "" : "s"}`,
+    );
     out.push(`  ${EXPLAIN[f.kind] ?? ""}`);
     for (const s of f.samples) out.push(`  ${s.source}:${s.lineNumber}: ${s.line.split("\n").join(" | ")}`);
   }

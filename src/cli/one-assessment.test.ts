@@ -7,7 +7,8 @@ import type { ScanReport } from "../analyze/report.js";
 import { createMetrics } from "../sinks/metrics.js";
 
 /** Every fixture host that is a whole host root (container-view keeps its host under host/). */
-const HOSTS = fs.readdirSync(`${TESTDATA}/hosts`, { withFileTypes: true })
+const HOSTS = fs
+  .readdirSync(`${TESTDATA}/hosts`, { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== "no-memory-controller")
   .map((d) => (d.name === "container-view" ? `${d.name}/host` : d.name));
 
@@ -26,7 +27,11 @@ for (const host of HOSTS) {
     assert.equal(json.status, 0, json.stderr);
     const r = JSON.parse(json.stdout) as ScanReport;
     const level = r.status.level;
-    if (level !== "ok") assert.ok(r.findings.some((f) => SEVERE.has(f.severity)), `${host}: ${level} with no finding to explain it`);
+    if (level !== "ok")
+      assert.ok(
+        r.findings.some((f) => SEVERE.has(f.severity)),
+        `${host}: ${level} with no finding to explain it`,
+      );
     assert.equal(r.assessment.reboot.needed, r.assessment.remedy.action === "reboot");
 
     const text = runCli(["scan", "--host-root", root]);
@@ -38,7 +43,11 @@ for (const host of HOSTS) {
 
     const kured = runCli(["check", "--kured", "--host-root", root]);
     assert.equal(kured.status, r.assessment.reboot.needed ? 0 : 1, kured.stdout);
-    assert.equal(kured.stdout.trim().startsWith(r.assessment.reboot.needed ? "REBOOT:" : "NO REBOOT:"), true, kured.stdout);
+    assert.equal(
+      kured.stdout.trim().startsWith(r.assessment.reboot.needed ? "REBOOT:" : "NO REBOOT:"),
+      true,
+      kured.stdout,
+    );
 
     const explain = runCli(["explain", "--json", "--no-logs", "--host-root", root, "--db", "/nonexistent/cgleak.db"]);
     assert.equal(explain.status, 0, explain.stderr);
@@ -61,16 +70,29 @@ test("one assessment: the RHEL 7.9 fixtures reclaim first while page cache pins 
   assert.equal(kured("el7.9-cap-kmem-pagecache"), 1);
   assert.equal(kured("el7.9-cap-kmem-nopagecache"), 0);
   assert.equal(kured("el7.8-cap-nokmem-nopagecache"), 0);
-  const explain = runCli(["explain", "--no-logs", "--host-root", fixtureRoot("el7.9-30k-kmem-pagecache"), "--db", "/nonexistent/cgleak.db"]);
+  const explain = runCli([
+    "explain",
+    "--no-logs",
+    "--host-root",
+    fixtureRoot("el7.9-30k-kmem-pagecache"),
+    "--db",
+    "/nonexistent/cgleak.db",
+  ]);
   assert.match(explain.stdout, /^WARNING: /);
-  assert.match(explain.stdout, /\[WARNING\] 29,939 dying memcgs each hold a memcg ID on kernel 3\.10\.0-1160\.49\.1\.el7\.x86_64/);
+  assert.match(
+    explain.stdout,
+    /\[WARNING\] 29,939 dying memcgs each hold a memcg ID on kernel 3\.10\.0-1160\.49\.1\.el7\.x86_64/,
+  );
   assert.doesNotMatch(explain.stdout, /No finding/);
 });
 
 test("one assessment: no memory controller names the reason from /proc/cgroups and the boot line", () => {
   const r = runCli(["scan", "--host-root", fixtureRoot("no-memory-controller")]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /disabled at boot \(cgroup_disable=memory on the kernel command line; \/proc\/cgroups shows enabled 0\)\n$/);
+  assert.match(
+    r.stderr,
+    /disabled at boot \(cgroup_disable=memory on the kernel command line; \/proc\/cgroups shows enabled 0\)\n$/,
+  );
 });
 
 test("one assessment: more memcgs than IDs is impossible on an exactly placed 3.10 kernel, and evidence against the rule on a vendor one", () => {

@@ -6,7 +6,8 @@ export function ratioArg(v: string): number {
   const pct = v.endsWith("%");
   const n = Number(pct ? v.slice(0, -1) : v);
   const r = pct ? n / 100 : n;
-  if (!Number.isFinite(r) || r <= 0 || r > 1) throw new InvalidArgumentError(`expected a share of the cap between 0 and 1 (or 1% to 100%), got "${v}"`);
+  if (!Number.isFinite(r) || r <= 0 || r > 1)
+    throw new InvalidArgumentError(`expected a share of the cap between 0 and 1 (or 1% to 100%), got "${v}"`);
   return r;
 }
 

@@ -13,8 +13,14 @@ test("reap --dry-run on a fixture host names the parent it would step and the pi
   assert.equal(r.status, 0, r.stderr);
   const [p] = JSON.parse(r.stdout) as PassReport[];
   assert.equal(p?.verdict, "dry-run");
-  assert.deepEqual(p.parents.map((x) => x.path), ["/sys/fs/cgroup/memory/workload"]);
-  assert.match(p.parents[0]?.note ?? "", /would lower \/sys\/fs\/cgroup\/memory\/workload\/memory.limit_in_bytes by \d+ bytes/);
+  assert.deepEqual(
+    p.parents.map((x) => x.path),
+    ["/sys/fs/cgroup/memory/workload"],
+  );
+  assert.match(
+    p.parents[0]?.note ?? "",
+    /would lower \/sys\/fs\/cgroup\/memory\/workload\/memory.limit_in_bytes by \d+ bytes/,
+  );
   assert.match(p.unreclaimable.map((u) => u.reason).join("\n"), /directly below the hierarchy root/);
 });
 
@@ -30,7 +36,10 @@ test("a bad policy file or a method this cgroup version lacks is one line and ex
     fs.writeFileSync(path.join(dir, "p.json"), JSON.stringify({ budget: "lots" }));
     const bad = runCli(["reap", "--dry-run", "--policy", path.join(dir, "p.json"), "--host-root", HEALTHY]);
     assert.equal(bad.status, 2);
-    assert.equal(bad.stderr, `cgleak reap: ${path.join(dir, "p.json")}: "budget": expected a size such as "512M" or a number of bytes, got "lots"\n`);
+    assert.equal(
+      bad.stderr,
+      `cgleak reap: ${path.join(dir, "p.json")}: "budget": expected a size such as "512M" or a number of bytes, got "lots"\n`,
+    );
     const v2only = runCli(["reap", "--dry-run", "--method", "memory-reclaim", "--host-root", HEALTHY]);
     assert.equal(v2only.status, 2);
     assert.match(v2only.stderr, /^cgleak reap: --method memory-reclaim is cgroup v2 only/);

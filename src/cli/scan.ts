@@ -12,12 +12,33 @@ import { writeStdout } from "./stdout.js";
 export function addScanOptions(cmd: Command): Command {
   return cmd
     .addOption(hostRootOption())
-    .option("--warn <ratio>", "share of the 65,535 ID cap that makes the status WARNING", ratioArg, DEFAULT_THRESHOLDS.warn)
+    .option(
+      "--warn <ratio>",
+      "share of the 65,535 ID cap that makes the status WARNING",
+      ratioArg,
+      DEFAULT_THRESHOLDS.warn,
+    )
     .option("--crit <ratio>", "share of the ID cap that makes the status CRITICAL", ratioArg, DEFAULT_THRESHOLDS.crit)
-    .option("--dying-warn <n>", "dying memcgs that make the status WARNING even when they hold no ID", countArg, DEFAULT_THRESHOLDS.dyingWarn)
-    .option("--deep", "read per-memcg files (empty cgroups, kmem) however large the tree; by default only below 2,000 memcgs")
-    .addOption(new Option("--empty-min-age <duration>", "an empty cgroup counts as leaked when older than this").argParser(durationArg).default(600_000, "10m"))
-    .option("--versions <list>", "runtime versions instead of reading them, as printed or pasted, e.g. runc=1.0.0-rc92,kubelet=v1.18.3, runc=dc9208a3303f (a commit), containerd=containerd://1.4.3", versionsArg);
+    .option(
+      "--dying-warn <n>",
+      "dying memcgs that make the status WARNING even when they hold no ID",
+      countArg,
+      DEFAULT_THRESHOLDS.dyingWarn,
+    )
+    .option(
+      "--deep",
+      "read per-memcg files (empty cgroups, kmem) however large the tree; by default only below 2,000 memcgs",
+    )
+    .addOption(
+      new Option("--empty-min-age <duration>", "an empty cgroup counts as leaked when older than this")
+        .argParser(durationArg)
+        .default(600_000, "10m"),
+    )
+    .option(
+      "--versions <list>",
+      "runtime versions instead of reading them, as printed or pasted, e.g. runc=1.0.0-rc92,kubelet=v1.18.3, runc=dc9208a3303f (a commit), containerd=containerd://1.4.3",
+      versionsArg,
+    );
 }
 
 function versionsArg(v: string): ToolVersion[] {
@@ -48,9 +69,15 @@ export function scanOptions(f: ScanFlags): ScanOptions {
 }
 
 export function register(program: Command, exit: Exit): void {
-  addScanOptions(program.command("scan").description("how many memory cgroups this node holds, how many are dying, how close it is to the ID cap"))
+  addScanOptions(
+    program
+      .command("scan")
+      .description("how many memory cgroups this node holds, how many are dying, how close it is to the ID cap"),
+  )
     .option("--json", "print the report as JSON (schema: docs/scan-json.md)")
-    .addOption(new Option("--fail-on <level>", "exit 3 when the status is at least this level").choices(["warning", "critical"]))
+    .addOption(
+      new Option("--fail-on <level>", "exit 3 when the status is at least this level").choices(["warning", "critical"]),
+    )
     .action((f: ScanFlags & { json?: boolean; failOn?: "warning" | "critical" }) => {
       const report = runScan(new Host(f.hostRoot), scanOptions(f));
       writeStdout(f.json ? JSON.stringify(report, null, 2) + "\n" : renderScanText(report));

@@ -22,17 +22,31 @@ export const DEFAULT_PORT = 19597;
 
 interface ServeFlags extends ScanFlags {
   allowedHost?: string[];
-  listen: { host: string; port: number }; interval: number; walkInterval: number; db: string; forecastWindow: number; dyingDebounce: number;
-  kube?: boolean; taintAt?: "warning" | "critical"; rebootSentinel?: string; trace?: boolean;
-  npdStatus?: string; problemAt: "warning" | "critical";
-  reap?: boolean; reapPolicy?: string; reapUnder?: string; reapStateFile: string; reapStatus?: string;
+  listen: { host: string; port: number };
+  interval: number;
+  walkInterval: number;
+  db: string;
+  forecastWindow: number;
+  dyingDebounce: number;
+  kube?: boolean;
+  taintAt?: "warning" | "critical";
+  rebootSentinel?: string;
+  trace?: boolean;
+  npdStatus?: string;
+  problemAt: "warning" | "critical";
+  reap?: boolean;
+  reapPolicy?: string;
+  reapUnder?: string;
+  reapStateFile: string;
+  reapStatus?: string;
 }
 
 /** "host:port", "[v6]:port" or a bare port (loopback); ":port" means every interface, as in Go. */
 export function listenArg(v: string): { host: string; port: number } {
   const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d{1,5})$/.exec(v.trim());
   const port = Number(m?.[2]);
-  if (!m || port > 65535) throw new InvalidArgumentError(`expected host:port such as 127.0.0.1:${DEFAULT_PORT}, got "${v}"`);
+  if (!m || port > 65535)
+    throw new InvalidArgumentError(`expected host:port such as 127.0.0.1:${DEFAULT_PORT}, got "${v}"`);
   const host = m[1] === undefined ? "127.0.0.1" : m[1] === "" ? "::" : m[1].replace(/^\[|\]$/g, "");
   return { host, port };
 }
@@ -44,27 +58,85 @@ function intervalArg(v: string): number {
 }
 
 export function register(program: Command, exit: Exit): void {
-  addScanOptions(program.command("serve").description("watch this node: sample, store, forecast, and serve /metrics and a JSON API"))
-    .addOption(new Option("--listen <addr>", "address to serve on: host:port, [v6]:port, or :port for every interface").argParser(listenArg).default(listenArg(`127.0.0.1:${DEFAULT_PORT}`), `127.0.0.1:${DEFAULT_PORT}`))
-    .addOption(new Option("--interval <duration>", "how often to read the cheap counter (/proc/cgroups or cgroup.stat)").argParser(intervalArg).default(30_000, "30s"))
-    .addOption(new Option("--walk-interval <duration>", "how often to walk the whole tree (sooner when the counter moves)").argParser(intervalArg).default(300_000, "5m"))
-    .addOption(new Option("--forecast-window <duration>", "how much history the leak rate is fitted on").argParser(durationArg).default(6 * 3_600_000, "6h"))
-    .addOption(new Option("--dying-debounce <duration>", "on kernels that count a memcg as dying from rmdir on (7.1+), alarms count only those dying this long").argParser(durationArg).default(60_000, "60s"))
+  addScanOptions(
+    program.command("serve").description("watch this node: sample, store, forecast, and serve /metrics and a JSON API"),
+  )
+    .addOption(
+      new Option("--listen <addr>", "address to serve on: host:port, [v6]:port, or :port for every interface")
+        .argParser(listenArg)
+        .default(listenArg(`127.0.0.1:${DEFAULT_PORT}`), `127.0.0.1:${DEFAULT_PORT}`),
+    )
+    .addOption(
+      new Option("--interval <duration>", "how often to read the cheap counter (/proc/cgroups or cgroup.stat)")
+        .argParser(intervalArg)
+        .default(30_000, "30s"),
+    )
+    .addOption(
+      new Option("--walk-interval <duration>", "how often to walk the whole tree (sooner when the counter moves)")
+        .argParser(intervalArg)
+        .default(300_000, "5m"),
+    )
+    .addOption(
+      new Option("--forecast-window <duration>", "how much history the leak rate is fitted on")
+        .argParser(durationArg)
+        .default(6 * 3_600_000, "6h"),
+    )
+    .addOption(
+      new Option(
+        "--dying-debounce <duration>",
+        "on kernels that count a memcg as dying from rmdir on (7.1+), alarms count only those dying this long",
+      )
+        .argParser(durationArg)
+        .default(60_000, "60s"),
+    )
     .option("--db <path>", "SQLite database of samples (:memory: keeps none)", "/var/lib/cgleak/cgleak.db")
-    .option("--kube", "keep this node's MemoryCgroupLeak condition up to date (NODE_NAME; in-cluster config or KUBECONFIG)")
-    .addOption(new Option("--taint-at <level>", "with --kube: taint the node NoSchedule (cgleak.io/memcg-exhaustion) from this level on").choices(["warning", "critical"]))
-    .option("--reboot-sentinel <path>", "write this file while only a reboot can recover the node (kured's --reboot-sentinel), remove it otherwise")
-    .option("--npd-status <path>", "keep node-problem-detector's status file here: `cgleak check`'s exit code and line, rewritten every --interval (deploy/node-problem-detector)")
-    .addOption(new Option("--problem-at <level>", "with --npd-status: lowest status that counts as a problem").choices(["warning", "critical"]).default("warning"))
-    .option("--allowed-host <name...>", "host names the page and /api answer to, besides IP addresses and localhost (a DNS-rebinding guard)")
-    .option("--trace", "name the dying memcgs from the kernel's cgroup tracepoints (root; a private tracefs instance): /api/dying")
+    .option(
+      "--kube",
+      "keep this node's MemoryCgroupLeak condition up to date (NODE_NAME; in-cluster config or KUBECONFIG)",
+    )
+    .addOption(
+      new Option(
+        "--taint-at <level>",
+        "with --kube: taint the node NoSchedule (cgleak.io/memcg-exhaustion) from this level on",
+      ).choices(["warning", "critical"]),
+    )
+    .option(
+      "--reboot-sentinel <path>",
+      "write this file while only a reboot can recover the node (kured's --reboot-sentinel), remove it otherwise",
+    )
+    .option(
+      "--npd-status <path>",
+      "keep node-problem-detector's status file here: `cgleak check`'s exit code and line, rewritten every --interval (deploy/node-problem-detector)",
+    )
+    .addOption(
+      new Option("--problem-at <level>", "with --npd-status: lowest status that counts as a problem")
+        .choices(["warning", "critical"])
+        .default("warning"),
+    )
+    .option(
+      "--allowed-host <name...>",
+      "host names the page and /api answer to, besides IP addresses and localhost (a DNS-rebinding guard)",
+    )
+    .option(
+      "--trace",
+      "name the dying memcgs from the kernel's cgroup tracepoints (root; a private tracefs instance): /api/dying",
+    )
     .option("--reap", "free dying memcgs continuously, where they are, paced and guarded (root; docs/reap.md)")
-    .option("--reap-policy <file>", "with --reap: the policy as JSON (targets, budget, interval, PSI thresholds; a ConfigMap key)")
+    .option(
+      "--reap-policy <file>",
+      "with --reap: the policy as JSON (targets, budget, interval, PSI thresholds; a ConfigMap key)",
+    )
     .option("--reap-under <cgroup>", "with --reap: touch nothing outside this cgroup (e.g. kubepods)")
-    .option("--reap-state-file <path>", "with --reap: where a lowered limit is written down first, restored at start-up after a crash", "/var/lib/cgleak/reap-state.json")
-    .option("--reap-status <file>",
+    .option(
+      "--reap-state-file <path>",
+      "with --reap: where a lowered limit is written down first, restored at start-up after a crash",
+      "/var/lib/cgleak/reap-state.json",
+    )
+    .option(
+      "--reap-status <file>",
       "show the reaper that runs in another process (cgleak reap --every --status-file FILE): " +
-        "/api/reap, the page, /metrics")
+        "/api/reap, the page, /metrics",
+    )
     .action(async (f: ServeFlags) => {
       const where = f.listen;
       const usage = (line: string): void => {
@@ -75,9 +147,14 @@ export function register(program: Command, exit: Exit): void {
       if (f.reap === true && f.reapStatus !== undefined) {
         return usage("--reap-status shows a reaper in another process: not with --reap");
       }
-      if (f.trace === true && process.geteuid?.() !== 0) return usage("--trace needs root: it creates a tracefs instance for the cgroup tracepoints");
-      for (const [flag, file] of [["--reboot-sentinel", f.rebootSentinel], ["--npd-status", f.npdStatus]] as const) {
-        if (file !== undefined && !isDir(path.dirname(path.resolve(file)))) return usage(`${flag}: the directory ${path.dirname(path.resolve(file))} does not exist`);
+      if (f.trace === true && process.geteuid?.() !== 0)
+        return usage("--trace needs root: it creates a tracefs instance for the cgroup tracepoints");
+      for (const [flag, file] of [
+        ["--reboot-sentinel", f.rebootSentinel],
+        ["--npd-status", f.npdStatus],
+      ] as const) {
+        if (file !== undefined && !isDir(path.dirname(path.resolve(file))))
+          return usage(`${flag}: the directory ${path.dirname(path.resolve(file))} does not exist`);
       }
       const { unfitPlace } = await import("../store/place.js");
       const unfit = unfitPlace(f.db);
@@ -96,7 +173,8 @@ export function register(program: Command, exit: Exit): void {
         for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => resolve(s));
       });
       const { startDaemon } = await import("./serve-wire.js");
-      const log = (line: string): void => void process.stderr.write(`cgleak serve: ${new Date().toISOString()} ${line}\n`);
+      const log = (line: string): void =>
+        void process.stderr.write(`cgleak serve: ${new Date().toISOString()} ${line}\n`);
       let kube: KubeSink | null = null;
       if (f.kube === true) {
         const { openKubeSink, StartupError } = await import("../serve/kube-start.js");
@@ -110,20 +188,45 @@ export function register(program: Command, exit: Exit): void {
       }
       let reap: ServeReapOptions | null = null;
       if (f.reap === true) {
-        const r = await (await import("../serve/reap.js")).openServeReaper(new Host(f.hostRoot), { ...(f.reapPolicy ? { policyFile: f.reapPolicy } : {}), ...(f.reapUnder ? { under: f.reapUnder } : {}), stateFile: f.reapStateFile, kube: kube !== null }, log);
+        const r = await (
+          await import("../serve/reap.js")
+        ).openServeReaper(
+          new Host(f.hostRoot),
+          {
+            ...(f.reapPolicy ? { policyFile: f.reapPolicy } : {}),
+            ...(f.reapUnder ? { under: f.reapUnder } : {}),
+            stateFile: f.reapStateFile,
+            kube: kube !== null,
+          },
+          log,
+        );
         if (typeof r === "string") {
           kube?.close();
           return usage(r);
         }
         reap = r;
-      } else if (f.reapPolicy !== undefined || f.reapUnder !== undefined) return usage("--reap-policy and --reap-under need --reap");
+      } else if (f.reapPolicy !== undefined || f.reapUnder !== undefined)
+        return usage("--reap-policy and --reap-under need --reap");
       const d = await startDaemon({
-        host: new Host(f.hostRoot), scan: scanOptions(f), listenHost: where.host, port: where.port,
-        intervalMs: f.interval, walkIntervalMs: f.walkInterval, windowMs: f.forecastWindow, dyingDebounceMs: f.dyingDebounce, db: f.db, version: packageVersion(), log,
+        host: new Host(f.hostRoot),
+        scan: scanOptions(f),
+        listenHost: where.host,
+        port: where.port,
+        intervalMs: f.interval,
+        walkIntervalMs: f.walkInterval,
+        windowMs: f.forecastWindow,
+        dyingDebounceMs: f.dyingDebounce,
+        db: f.db,
+        version: packageVersion(),
+        log,
         node: nodeName(f.hostRoot),
-        kube, sentinel: f.rebootSentinel ?? null, trace: f.trace === true, reap,
+        kube,
+        sentinel: f.rebootSentinel ?? null,
+        trace: f.trace === true,
+        reap,
         npdStatus: f.npdStatus === undefined ? null : { file: f.npdStatus, problemAt: f.problemAt },
-        allowedHosts: f.allowedHost ?? [], reapStatus: f.reapStatus ?? null,
+        allowedHosts: f.allowedHost ?? [],
+        reapStatus: f.reapStatus ?? null,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.name === "TracefsUnavailable") {
           kube?.close();
@@ -131,7 +234,9 @@ export function register(program: Command, exit: Exit): void {
           return undefined;
         }
         if (err.syscall !== "listen") throw err;
-        process.stderr.write(`cgleak: cannot listen on ${where.host}:${where.port}: ${err.code === "EADDRINUSE" ? "the address is in use" : err.message}\n`);
+        process.stderr.write(
+          `cgleak: cannot listen on ${where.host}:${where.port}: ${err.code === "EADDRINUSE" ? "the address is in use" : err.message}\n`,
+        );
         return null;
       });
       if (d === undefined) return unlock();
@@ -139,7 +244,9 @@ export function register(program: Command, exit: Exit): void {
         unlock();
         return exit(1);
       }
-      log(`listening on http://${d.address.family === "IPv6" ? `[${d.address.address}]` : d.address.address}:${d.address.port}/metrics`);
+      log(
+        `listening on http://${d.address.family === "IPv6" ? `[${d.address.address}]` : d.address.address}:${d.address.port}/metrics`,
+      );
       const signal = await stop;
       // Stop within 2 s even if a client holds a connection open.
       setTimeout(() => process.exit(0), 1500).unref();
@@ -171,7 +278,8 @@ function isDir(p: string): boolean {
 
 function packageVersion(): string {
   try {
-    return (JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+    return (JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string })
+      .version;
   } catch {
     return "unknown";
   }

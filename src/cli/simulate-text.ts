@@ -14,7 +14,10 @@ export interface MemoryBasis {
 type Row = SimResult & { podsPerHour: number };
 
 export function renderSimulation(input: SimInput, why: string, mem: MemoryBasis, r: SimResult, table: Row[]): string {
-  const pin = input.pinnedHours === Infinity ? "forever (a kernel leak: only a reboot frees them)" : `for ${formatHours(input.pinnedHours)}`;
+  const pin =
+    input.pinnedHours === Infinity
+      ? "forever (a kernel leak: only a reboot frees them)"
+      : `for ${formatHours(input.pinnedHours)}`;
   const c = mem.cost;
   const lines = [
     `Node: ${formatCount(input.bootMemcgs)} memcgs at boot, ${input.runningPods} other pods running, ${input.memcgsPerPod} memcgs per pod, cap ${formatCount(input.idCap)} IDs`,
@@ -26,7 +29,16 @@ export function renderSimulation(input: SimInput, why: string, mem: MemoryBasis,
     verdict(input, mem, r),
     "",
     row("pods/h", "first failure", "after", "pods removed", "peak dying", "their memory"),
-    ...table.map((t) => row(formatCount(t.podsPerHour), failureName(t, mem), t.failsAtHours === undefined ? "-" : formatHours(t.failsAtHours), formatCount(t.pods), formatCount(t.peakDying), formatBytes(t.peakDyingBytes))),
+    ...table.map((t) =>
+      row(
+        formatCount(t.podsPerHour),
+        failureName(t, mem),
+        t.failsAtHours === undefined ? "-" : formatHours(t.failsAtHours),
+        formatCount(t.pods),
+        formatCount(t.peakDying),
+        formatBytes(t.peakDyingBytes),
+      ),
+    ),
   ];
   return lines.join("\n") + "\n";
 }
@@ -43,8 +55,10 @@ function swapPart(input: SimInput): string {
   if (share === 0) return "";
   const pct = `${Math.round(share * 1000) / 10} %`;
   if (input.dyingHoldIds) return `; the ${pct} swapped out change nothing: every dying memcg holds its ID`;
-  return `, except the ${pct} whose pages are swapped out: swap records pin their ID` +
-    " until swapped back in or the tmpfs files are deleted";
+  return (
+    `, except the ${pct} whose pages are swapped out: swap records pin their ID` +
+    " until swapped back in or the tmpfs files are deleted"
+  );
 }
 
 function extras(input: SimInput): string {
@@ -60,8 +74,10 @@ function verdict(input: SimInput, mem: MemoryBasis, r: SimResult): string {
   const at = `after ${formatCount(r.pods)} pods, ${formatHours(r.failsAtHours ?? 0)} at ${formatCount(input.podsPerHour)} pods/h`;
   if (r.failure === "id-cap") return `mkdir starts to fail ${at}; ${held}${swapHeld(input, r)}.`;
   if (r.failure === "memory") {
-    const ids = input.dyingHoldIds || (input.swapShare ?? 0) > 0
-      ? "the ID cap would come later" : "mkdir itself never fails on this kernel, where dying memcgs hold no ID";
+    const ids =
+      input.dyingHoldIds || (input.swapShare ?? 0) > 0
+        ? "the ID cap would come later"
+        : "mkdir itself never fails on this kernel, where dying memcgs hold no ID";
     return `The dying memcgs hold ${formatPercent(mem.share)} of the node's memory (${formatBytes(input.memoryBudgetBytes ?? 0)}) ${at}: ${formatCount(r.peakDying)} dying memcgs x ${formatBytes(input.bytesPerDying)}; ${ids}.`;
   }
   return `Neither does mkdir fail nor do the dying memcgs reach ${formatPercent(mem.share)} of memory within ${formatHours(input.horizonHours)} (${formatCount(r.pods)} pods); ${held}.`;

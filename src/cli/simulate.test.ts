@@ -4,7 +4,11 @@ import { runCli } from "../testing/fixtures.js";
 
 const BASE = ["simulate", "--kernel", "6.18.0", "--dying-hold-ids", "no", "--memory", "16GiB", "--nodes", "1"];
 
-function json(args: string[]): { result: { failure: string | null; failsAtHours: number | null; pods: number }; memory: { cost: { bytesEach: number; cpus: number } }; input: { memoryBudgetBytes: number; bytesPerDying: number } } {
+function json(args: string[]): {
+  result: { failure: string | null; failsAtHours: number | null; pods: number };
+  memory: { cost: { bytesEach: number; cpus: number } };
+  input: { memoryBudgetBytes: number; bytesPerDying: number };
+} {
   const r = runCli([...BASE, ...args, "--json"]);
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
@@ -43,7 +47,12 @@ test("simulate: RHEL 7's kernel still fails at the ID cap first", () => {
 });
 
 test("simulate: a bad --memory or --cpus is one line naming the option, exit 2", () => {
-  for (const args of [["--memory", "12x"], ["--cpus", "0"], ["--memory-share", "150%"], ["--swap-share", "2"]]) {
+  for (const args of [
+    ["--memory", "12x"],
+    ["--cpus", "0"],
+    ["--memory-share", "150%"],
+    ["--swap-share", "2"],
+  ]) {
     const r = runCli([...BASE, ...args]);
     assert.equal(r.status, 2, r.stderr);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);

@@ -25,14 +25,23 @@ interface TraceFlags {
 export function register(program: Command, exit: Exit = (c) => void (process.exitCode = c)): void {
   program
     .command("trace")
-    .description("name the dying memory cgroups as they appear (tracefs cgroup events), grouped by workload, with their age")
+    .description(
+      "name the dying memory cgroups as they appear (tracefs cgroup events), grouped by workload, with their age",
+    )
     .addOption(hostRootOption())
     .option("--json", "print one JSON report per interval (JSON Lines)")
     .option("--duration <duration>", "stop after this long (default: until Ctrl-C or SIGTERM)", durationArg)
     .addOption(new Option("--interval <duration>", "print every this long").argParser(durationArg).default(2000, "2s"))
-    .addOption(new Option("--instance-prefix <prefix>", "tracefs instance name prefix (tests: touch no one else's)")
-      .argParser(instancePrefix).default("cgleak").hideHelp())
-    .option("--kube", "name pods by namespace, name and owner from a cache of this node's pods (NODE_NAME; in-cluster config or KUBECONFIG)")
+    .addOption(
+      new Option("--instance-prefix <prefix>", "tracefs instance name prefix (tests: touch no one else's)")
+        .argParser(instancePrefix)
+        .default("cgleak")
+        .hideHelp(),
+    )
+    .option(
+      "--kube",
+      "name pods by namespace, name and owner from a cache of this node's pods (NODE_NAME; in-cluster config or KUBECONFIG)",
+    )
     .action(async (f: TraceFlags) => {
       let pods: PodSource | null = null;
       try {
@@ -66,7 +75,10 @@ async function openPods(): Promise<PodSource> {
   const { nodeNameFromEnv } = await import("../kube/client.js");
   try {
     kubeConfigSource();
-    const cache = new PodCache({ nodeName: nodeNameFromEnv(), log: (l) => process.stderr.write(`cgleak trace: ${l}\n`) });
+    const cache = new PodCache({
+      nodeName: nodeNameFromEnv(),
+      log: (l) => process.stderr.write(`cgleak trace: ${l}\n`),
+    });
     void cache.start();
     return cache;
   } catch (err) {
@@ -78,7 +90,9 @@ async function runTrace(host: Host, f: TraceFlags, pods: PodSource | null): Prom
   const log = (l: string): void => void process.stderr.write(`cgleak trace: ${l}\n`);
   const tracer = dyingTracer(host, log, { instancePrefix: f.instancePrefix });
   tracer.on("warning", (msg: string) => process.stderr.write(`cgleak trace: skipped a line: ${msg}\n`));
-  tracer.on("lost", (l: { count: number }) => process.stderr.write(`cgleak trace: the kernel dropped ${l.count} trace events\n`));
+  tracer.on("lost", (l: { count: number }) =>
+    process.stderr.write(`cgleak trace: the kernel dropped ${l.count} trace events\n`),
+  );
   tracer.start();
   let readerGone = false;
   const print = (): void => {

@@ -38,7 +38,11 @@ export class ChargeReader {
   private relative = false;
   private readonly dying = new Map<string, number>();
 
-  constructor(private readonly host: Host, private readonly h: CgroupHierarchy, private readonly swap: boolean) {}
+  constructor(
+    private readonly host: Host,
+    private readonly h: CgroupHierarchy,
+    private readonly swap: boolean,
+  ) {}
 
   /**
    * Runs `fn` from inside the hierarchy's root, so each memory.stat is opened by a path relative to
@@ -99,7 +103,7 @@ export class ChargeReader {
     this.reads++;
     const text = this.host.readTextIfExists(file);
     const st = text === undefined ? undefined : parseCgroupStat(text, file);
-    const n = st === undefined ? 0 : st.nrDyingSubsysMemory ?? st.nrDyingDescendants;
+    const n = st === undefined ? 0 : (st.nrDyingSubsysMemory ?? st.nrDyingDescendants);
     this.dying.set(rel, n);
     return n;
   }
@@ -127,7 +131,11 @@ function v1Charge(kv: Map<string, number>, prefix: string): Charge {
 }
 
 function v2(kv: Map<string, number>): Omit<Charge, "swapBytes"> {
-  return { fileBytes: kv.get(V2_KEYS.fileBytes) ?? 0, shmemBytes: kv.get(V2_KEYS.shmemBytes) ?? 0, anonBytes: kv.get(V2_KEYS.anonBytes) ?? 0 };
+  return {
+    fileBytes: kv.get(V2_KEYS.fileBytes) ?? 0,
+    shmemBytes: kv.get(V2_KEYS.shmemBytes) ?? 0,
+    anonBytes: kv.get(V2_KEYS.anonBytes) ?? 0,
+  };
 }
 
 /** What is charged below a memcg, itself excluded. */
@@ -152,7 +160,12 @@ export function isZero(c: Charge): boolean {
 /** Negative kinds (pages that moved between two reads) count as none. */
 export function clamp(c: Charge): Charge {
   const z = (n: number): number => Math.max(0, n);
-  return { fileBytes: z(c.fileBytes), shmemBytes: z(c.shmemBytes), anonBytes: z(c.anonBytes), swapBytes: c.swapBytes === null ? null : z(c.swapBytes) };
+  return {
+    fileBytes: z(c.fileBytes),
+    shmemBytes: z(c.shmemBytes),
+    anonBytes: z(c.anonBytes),
+    swapBytes: c.swapBytes === null ? null : z(c.swapBytes),
+  };
 }
 
 export function add(a: Charge, b: Charge): Charge {

@@ -11,7 +11,12 @@ import type { CgroupHierarchy } from "./mounts.js";
  * are all hierarchical and a parent with children holds no pages of its own: `file - sum(file)`.
  * Returns null when the parent's memory.stat cannot be read.
  */
-export function readSubtreeCharges(host: Host, h: CgroupHierarchy, path: string, liveChildren: string[]): number | null {
+export function readSubtreeCharges(
+  host: Host,
+  h: CgroupHierarchy,
+  path: string,
+  liveChildren: string[],
+): number | null {
   const key = h.version === 1 ? "total_cache" : "file";
   const own = readStat(host, h, path);
   if (own === undefined) return null;

@@ -74,10 +74,16 @@ async function zombies(): Promise<void> {
   parent = spawn("sh", ["-c", script], { stdio: ["ignore", "pipe", "inherit", "pipe"] });
   const pid = parent.pid as number;
   let joined = 0;
-  parent.stdout!.on("data", (b: Buffer) => { joined += b.toString().split("joined").length - 1; });
-  const children = (): number[] => fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  parent.stdout!.on("data", (b: Buffer) => {
+    joined += b.toString().split("joined").length - 1;
+  });
+  const children = (): number[] =>
+    fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
   const comm = (): string => fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-  assert.ok(await poll(() => joined === N && comm() === "sleep"), `expected ${N} children in the cgroups, got ${joined}`);
+  assert.ok(
+    await poll(() => joined === N && comm() === "sleep"),
+    `expected ${N} children in the cgroups, got ${joined}`,
+  );
   (parent.stdio[3] as NodeJS.WritableStream).end();
   const zombie = (c: number): boolean => / Z /.test(fs.readFileSync(`/proc/${c}/stat`, "utf8"));
   assert.ok(await poll(() => children().length === N && children().every(zombie)), `expected ${N} zombies`);
@@ -93,26 +99,38 @@ async function poll(ok: () => boolean, ms = 20_000): Promise<boolean> {
 }
 
 const dyingByController = (): Map<string, number | null> =>
-  new Map(runScan(new Host("/"), { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 0 }).controllers?.map((c) => [c.name, c.dying]));
+  new Map(
+    runScan(new Host("/"), { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 0 }).controllers?.map((c) => [
+      c.name,
+      c.dying,
+    ]),
+  );
 
-test("dying cgroups in every controller on the real kernel: 100 unreaped zombies in 100 removed cgroups per hierarchy", { skip }, async () => {
-  makeCgroups();
-  await zombies();
-  const before = dyingByController();
-  for (const d of DIRS) for (let i = 0; i < N; i++) fs.rmdirSync(path.join(ROOT, d, NAME, `z${i}`));
-  const r = runScan(new Host("/"), { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 0 });
-  const during = new Map((r.controllers ?? []).map((c) => [c.name, c.dying]));
-  const others = [...before.keys()].filter((c) => c !== "memory" && before.get(c) !== null);
-  // perf_event lives on this machine's v2 hierarchy, where every cgroup has one implicitly.
-  const delta = Object.fromEntries(others.map((c) => [c, (during.get(c) ?? 0) - (before.get(c) ?? 0)]));
-  assert.deepEqual(delta, Object.fromEntries(others.map((c) => [c, c === "hugetlb" ? 0 : N])));
-  assert.equal(during.get("name=systemd"), null, "a named hierarchy has no /proc/cgroups line");
-  const f = r.findings.find((x) => x.id === "dying-controllers");
-  assert.ok(f, "the dying-controllers finding");
-  assert.match(f.title, /100 dying cpu\b/);
-  parent?.kill("SIGKILL");
-  assert.ok(waitFor(() => {
-    const now = dyingByController();
-    return others.every((c) => now.get(c) === before.get(c));
-  }), "reaping the zombies frees every controller's css");
-});
+test(
+  "dying cgroups in every controller on the real kernel: 100 unreaped zombies in 100 removed cgroups per hierarchy",
+  { skip },
+  async () => {
+    makeCgroups();
+    await zombies();
+    const before = dyingByController();
+    for (const d of DIRS) for (let i = 0; i < N; i++) fs.rmdirSync(path.join(ROOT, d, NAME, `z${i}`));
+    const r = runScan(new Host("/"), { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 0 });
+    const during = new Map((r.controllers ?? []).map((c) => [c.name, c.dying]));
+    const others = [...before.keys()].filter((c) => c !== "memory" && before.get(c) !== null);
+    // perf_event lives on this machine's v2 hierarchy, where every cgroup has one implicitly.
+    const delta = Object.fromEntries(others.map((c) => [c, (during.get(c) ?? 0) - (before.get(c) ?? 0)]));
+    assert.deepEqual(delta, Object.fromEntries(others.map((c) => [c, c === "hugetlb" ? 0 : N])));
+    assert.equal(during.get("name=systemd"), null, "a named hierarchy has no /proc/cgroups line");
+    const f = r.findings.find((x) => x.id === "dying-controllers");
+    assert.ok(f, "the dying-controllers finding");
+    assert.match(f.title, /100 dying cpu\b/);
+    parent?.kill("SIGKILL");
+    assert.ok(
+      waitFor(() => {
+        const now = dyingByController();
+        return others.every((c) => now.get(c) === before.get(c));
+      }),
+      "reaping the zombies frees every controller's css",
+    );
+  },
+);

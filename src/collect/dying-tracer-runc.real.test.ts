@@ -9,7 +9,9 @@ import { DyingSet, groupByWorkload, type SetChange } from "../analyze/dying-set.
 import { needsRootMemcgV1, uniqueName, removeCgroupTree } from "../testing/kernel.js";
 
 const has = (bin: string): boolean => spawnSync("sh", ["-c", `command -v ${bin}`]).status === 0;
-const skip = needsRootMemcgV1() || (!has("runc") ? "needs runc (apt-get install runc)" : !has("busybox") ? "needs busybox-static" : false);
+const skip =
+  needsRootMemcgV1() ||
+  (!has("runc") ? "needs runc (apt-get install runc)" : !has("busybox") ? "needs busybox-static" : false);
 
 /** Debian runc 1.1.5 with cgroup v1 on this machine: one static-busybox rootfs shared by every bundle; each bundle has its own config.json. */
 function makeBundles(base: string, name: string, scripts: string[]): string[] {
@@ -52,22 +54,40 @@ test("a churn of runc containers is named and attributed to its cgroup parent", 
     const bundles = makeBundles(base, name, scripts);
     tracer.start();
     bundles.forEach((b, i) => {
-      const r = spawnSync("runc", ["--root", state, "run", "-b", b, `${name}-${i}`], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+      const r = spawnSync("runc", ["--root", state, "run", "-b", b, `${name}-${i}`], {
+        stdio: ["ignore", "ignore", "pipe"],
+        encoding: "utf8",
+      });
       assert.equal(r.status, 0, `runc run ${i}: ${r.stderr}`);
     });
     await new Promise((r) => setTimeout(r, 300));
     tracer.poll();
-    assert.deepEqual([...removed].sort(), scripts.map((_, i) => `/${name}/ctr${i}`), "every container's memcg was seen removed");
+    assert.deepEqual(
+      [...removed].sort(),
+      scripts.map((_, i) => `/${name}/ctr${i}`),
+      "every container's memcg was seen removed",
+    );
     const mine = tracer.dyingSet().filter((c) => c.path.startsWith(`/${name}/`));
-    for (let i = 0; i < 4; i++) assert.ok(mine.some((c) => c.path === `/${name}/ctr${i}`), `writer ctr${i} is dying`);
+    for (let i = 0; i < 4; i++)
+      assert.ok(
+        mine.some((c) => c.path === `/${name}/ctr${i}`),
+        `writer ctr${i} is dying`,
+      );
     const groups = groupByWorkload(mine, Date.now());
-    assert.deepEqual(groups.map((g) => [g.workload, g.count]), [[`/${name}`, mine.length]]);
+    assert.deepEqual(
+      groups.map((g) => [g.workload, g.count]),
+      [[`/${name}`, mine.length]],
+    );
   } finally {
     tracer.stop();
-    spawnSync("sh", ["-c", `for c in $(runc --root ${state} list -q 2>/dev/null); do runc --root ${state} delete -f $c; done`]);
+    spawnSync("sh", [
+      "-c",
+      `for c in $(runc --root ${state} list -q 2>/dev/null); do runc --root ${state} delete -f $c; done`,
+    ]);
     fs.rmSync(base, { recursive: true, force: true });
     // The writers' memcgs stay dying on ext4 metadata: reclaim just this subtree, no global drop_caches.
-    if (fs.existsSync(`/sys/fs/cgroup/memory/${name}`)) fs.writeFileSync(`/sys/fs/cgroup/memory/${name}/memory.force_empty`, "0");
+    if (fs.existsSync(`/sys/fs/cgroup/memory/${name}`))
+      fs.writeFileSync(`/sys/fs/cgroup/memory/${name}/memory.force_empty`, "0");
     for (const h of fs.readdirSync("/sys/fs/cgroup")) removeCgroupTree(`/sys/fs/cgroup/${h}/${name}`);
   }
 });

@@ -20,50 +20,72 @@ async function until(tracer: DyingTracer, done: () => boolean, ms: number): Prom
   return done();
 }
 
-test("names exactly the memcgs pinned by page cache as dying; empty ones are released; pinned ones after rm + drop_caches", { skip }, async () => {
-  const name = uniqueName("trace");
-  const parent = `${MEMCG_V1}/${name}`;
-  const files = `/tmp/${name}`;
-  const tracer = new DyingTracer(HOST, new DyingSet(memoryHierarchyId(HOST)));
-  const released = new Set<string>();
-  tracer.on("change", (c: SetChange) => {
-    if (c.type === "released") released.add(c.cgroup.path);
-  });
-  const pinned = ["p0", "p1", "p2"].map((c) => `/${name}/${c}`);
-  const empty = ["e0", "e1", "e2"].map((c) => `/${name}/${c}`);
-  try {
-    fs.mkdirSync(files);
-    fs.mkdirSync(parent);
-    tracer.start();
-    const before = Date.now();
-    for (const p of [...pinned, ...empty]) fs.mkdirSync(`${MEMCG_V1}${p}`);
-    pinned.forEach((p, i) => runInCgroup(`${MEMCG_V1}${p}`, `dd if=/dev/zero of=${files}/f${i} bs=64k count=4 2>/dev/null`));
-    for (const p of empty) runInCgroup(`${MEMCG_V1}${p}`, "true");
-    for (const p of [...pinned, ...empty]) fs.rmdirSync(`${MEMCG_V1}${p}`);
-    const after = Date.now();
-    const mine = () => tracer.dyingSet().filter((c) => c.path.startsWith(`/${name}/`));
-    assert.ok(await until(tracer, () => empty.every((p) => released.has(p)), 5000), `empty memcgs released: ${[...released]}`);
-    assert.deepEqual(mine().map((c) => c.path).sort(), pinned);
-    for (const c of mine()) assert.ok(c.rmdirAt >= before - 50 && c.rmdirAt <= after + 50, `rmdir time ${c.rmdirAt} in [${before}, ${after}]`);
-    fs.rmSync(files, { recursive: true, force: true });
-    const freed = async () => {
-      spawnSync("sync");
-      fs.writeFileSync("/proc/sys/vm/drop_caches", "1");
-      return until(tracer, () => mine().length === 0, 5000);
-    };
-    assert.ok((await freed()) || (await freed()), `still dying: ${mine().map((c) => c.path)}`);
-    assert.ok(pinned.every((p) => released.has(p)));
-  } finally {
-    tracer.stop();
-    removeCgroupTree(parent);
-    fs.rmSync(files, { recursive: true, force: true });
-  }
-});
+test(
+  "names exactly the memcgs pinned by page cache as dying; empty ones are released; pinned ones after rm + drop_caches",
+  { skip },
+  async () => {
+    const name = uniqueName("trace");
+    const parent = `${MEMCG_V1}/${name}`;
+    const files = `/tmp/${name}`;
+    const tracer = new DyingTracer(HOST, new DyingSet(memoryHierarchyId(HOST)));
+    const released = new Set<string>();
+    tracer.on("change", (c: SetChange) => {
+      if (c.type === "released") released.add(c.cgroup.path);
+    });
+    const pinned = ["p0", "p1", "p2"].map((c) => `/${name}/${c}`);
+    const empty = ["e0", "e1", "e2"].map((c) => `/${name}/${c}`);
+    try {
+      fs.mkdirSync(files);
+      fs.mkdirSync(parent);
+      tracer.start();
+      const before = Date.now();
+      for (const p of [...pinned, ...empty]) fs.mkdirSync(`${MEMCG_V1}${p}`);
+      pinned.forEach((p, i) =>
+        runInCgroup(`${MEMCG_V1}${p}`, `dd if=/dev/zero of=${files}/f${i} bs=64k count=4 2>/dev/null`),
+      );
+      for (const p of empty) runInCgroup(`${MEMCG_V1}${p}`, "true");
+      for (const p of [...pinned, ...empty]) fs.rmdirSync(`${MEMCG_V1}${p}`);
+      const after = Date.now();
+      const mine = () => tracer.dyingSet().filter((c) => c.path.startsWith(`/${name}/`));
+      assert.ok(
+        await until(tracer, () => empty.every((p) => released.has(p)), 5000),
+        `empty memcgs released: ${[...released]}`,
+      );
+      assert.deepEqual(
+        mine()
+          .map((c) => c.path)
+          .sort(),
+        pinned,
+      );
+      for (const c of mine())
+        assert.ok(
+          c.rmdirAt >= before - 50 && c.rmdirAt <= after + 50,
+          `rmdir time ${c.rmdirAt} in [${before}, ${after}]`,
+        );
+      fs.rmSync(files, { recursive: true, force: true });
+      const freed = async () => {
+        spawnSync("sync");
+        fs.writeFileSync("/proc/sys/vm/drop_caches", "1");
+        return until(tracer, () => mine().length === 0, 5000);
+      };
+      assert.ok((await freed()) || (await freed()), `still dying: ${mine().map((c) => c.path)}`);
+      assert.ok(pinned.every((p) => released.has(p)));
+    } finally {
+      tracer.stop();
+      removeCgroupTree(parent);
+      fs.rmSync(files, { recursive: true, force: true });
+    }
+  },
+);
 
 test("detects events the kernel dropped when the ring buffer overflows", { skip }, () => {
   const parent = `${MEMCG_V1}/${uniqueName("lost")}`;
   // A 4 KiB buffer read only once: 3,000 mkdir + rmdir (+ release) overflow it.
-  const tracer = new DyingTracer(HOST, new DyingSet(memoryHierarchyId(HOST)), { pollMs: 600_000, statsEveryMs: 0, bufferKb: 4 });
+  const tracer = new DyingTracer(HOST, new DyingSet(memoryHierarchyId(HOST)), {
+    pollMs: 600_000,
+    statsEveryMs: 0,
+    bufferKb: 4,
+  });
   let reported = 0;
   tracer.on("lost", (l: { count: number }) => (reported += l.count));
   try {
@@ -76,7 +98,10 @@ test("detects events the kernel dropped when the ring buffer overflows", { skip 
     tracer.poll();
     assert.ok(reported > 0, "a lost event was reported");
     assert.equal(tracer.set.lostEvents, reported);
-    assert.ok(tracer.linesRead + reported >= 3000 * 2, `read ${tracer.linesRead} + lost ${reported} cover the 6,000 mkdir/rmdir`);
+    assert.ok(
+      tracer.linesRead + reported >= 3000 * 2,
+      `read ${tracer.linesRead} + lost ${reported} cover the 6,000 mkdir/rmdir`,
+    );
     assert.notEqual(tracer.set.lastLossAt, null);
   } finally {
     tracer.stop();

@@ -38,7 +38,11 @@ export class DyingTracer extends EventEmitter {
   private wallOffsetMs = 0;
   private readonly onExit = (): void => this.stop();
 
-  constructor(private readonly host: Host, readonly set: DyingSet, private readonly opts: DyingTracerOptions = {}) {
+  constructor(
+    private readonly host: Host,
+    readonly set: DyingSet,
+    private readonly opts: DyingTracerOptions = {},
+  ) {
     super();
   }
 
@@ -137,6 +141,7 @@ export class DyingTracer extends EventEmitter {
 export function memoryHierarchyId(host: Host): number {
   const file = "/proc/cgroups";
   const mem = memorySubsys(parseProcCgroups(host.readText(file), file));
-  if (mem === undefined || !mem.enabled) throw new TracefsUnavailable("this kernel has no enabled memory controller (/proc/cgroups)");
+  if (mem === undefined || !mem.enabled)
+    throw new TracefsUnavailable("this kernel has no enabled memory controller (/proc/cgroups)");
   return mem.hierarchy;
 }

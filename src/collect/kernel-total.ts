@@ -46,8 +46,9 @@ export function readKernelTotal(host: Host, h: CgroupHierarchy, live?: number): 
   const dying = st.nrDyingDescendants;
   return {
     total: (live ?? st.nrDescendants + 1) + dying,
-    source: `${live === undefined ? "cgroup.stat nr_descendants + 1" : "live memcgs"}`
-      + " + cgroup.stat nr_dying_descendants (kernel before 6.12)",
+    source:
+      `${live === undefined ? "cgroup.stat nr_descendants + 1" : "live memcgs"}` +
+      " + cgroup.stat nr_dying_descendants (kernel before 6.12)",
     dying,
     dyingSource: "cgroup.stat nr_dying_descendants (all controllers: kernel before 6.12)",
     at: null,
@@ -59,5 +60,5 @@ export function readKernelTotal(host: Host, h: CgroupHierarchy, live?: number): 
  * on v1 (a walk must subtract) and before 6.12 (nr_dying_descendants mixes every controller's).
  */
 export function memoryDying(t: KernelTotal): number | null {
-  return t.live === undefined ? null : t.dying ?? null;
+  return t.live === undefined ? null : (t.dying ?? null);
 }

@@ -18,7 +18,11 @@ const skip = needsRootMemcgV1();
 const NAME = uniqueName("bytes");
 const P = path.join(MEMCG_V1, NAME);
 const pod = Buffer.concat([Buffer.from(`${P}/`), Buffer.from([0xff]), Buffer.from("pod")]);
-const dirs = [pod, Buffer.concat([pod, Buffer.from("/c1")]), Buffer.concat([pod, Buffer.from("/c"), Buffer.from([0xfe])])];
+const dirs = [
+  pod,
+  Buffer.concat([pod, Buffer.from("/c1")]),
+  Buffer.concat([pod, Buffer.from("/c"), Buffer.from([0xfe])]),
+];
 
 after(() => {
   if (skip) return;
@@ -27,7 +31,8 @@ after(() => {
   removeCgroupTree(P);
 });
 
-const scan = (): ScanReport => runScan(new Host("/"), { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 0 });
+const scan = (): ScanReport =>
+  runScan(new Host("/"), { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 0 });
 
 test("scan on the real kernel: 3 memcgs whose names are not UTF-8 raise live by 3 and dying by none", { skip }, () => {
   fs.mkdirSync(P);

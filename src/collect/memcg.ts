@@ -65,10 +65,13 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
     if (kept !== null) kept = kept.length < wanted ? (kept.push(e), kept) : null;
   };
   // On v2 a child is a memcg only where its parent enabled memory in cgroup.subtree_control.
-  const descend = h.version === 1 ? undefined : (e: WalkEntry): boolean => {
-    const ctl = host.readTextIfExists(`${h.mountPoint}/${e.rel}/cgroup.subtree_control`) ?? "";
-    return ctl.split(/\s+/).includes("memory");
-  };
+  const descend =
+    h.version === 1
+      ? undefined
+      : (e: WalkEntry): boolean => {
+          const ctl = host.readTextIfExists(`${h.mountPoint}/${e.rel}/cgroup.subtree_control`) ?? "";
+          return ctl.split(/\s+/).includes("memory");
+        };
   // The kernel's count is read on both sides of the walk: a memcg made or freed meanwhile moves one
   // read but not the other, so only a count below the walk's on both sides is impossible.
   const readTotal = (live: number): KernelTotal => readKernelTotal(host, h, live);
@@ -82,7 +85,10 @@ export function collectMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions)
   const dying = total.dying ?? Math.max(0, total.total - live);
   // With no dying memcg nothing is pinned: no charge is read at all.
   const pinStart = process.hrtime.bigint();
-  const pins: PinScan = dying === 0 || root === undefined ? { pins: [], unknown: [], reads: 0 } : findPins(host, h, root, opts.swap ?? false);
+  const pins: PinScan =
+    dying === 0 || root === undefined
+      ? { pins: [], unknown: [], reads: 0 }
+      : findPins(host, h, root, opts.swap ?? false);
   const pinSeconds = Number(process.hrtime.bigint() - pinStart) / 1e9;
   return {
     version: h.version,
@@ -131,7 +137,12 @@ function readPerMemcg(host: Host, h: CgroupHierarchy, opts: MemcgOptions, entrie
   return reader.finish();
 }
 
-function walkOrRetell(host: Host, root: string, visit: (e: WalkEntry) => void, descend?: (e: WalkEntry) => boolean): ReturnType<typeof walkCgroupDirs> {
+function walkOrRetell(
+  host: Host,
+  root: string,
+  visit: (e: WalkEntry) => void,
+  descend?: (e: WalkEntry) => boolean,
+): ReturnType<typeof walkCgroupDirs> {
   try {
     return walkCgroupDirs(root, visit, descend);
   } catch (err) {
@@ -145,5 +156,9 @@ function assertNotBelowLive(after: KernelTotal, before: KernelTotal, live: numbe
   if (Math.max(kernelLive(before), kernelLive(after)) >= live) return;
   const at = after.at as { file: string; line: number };
   const what = after.live === undefined ? "num_cgroups" : "nr_subsys_memory";
-  throw new ParseError(at.file, at.line, `${what} ${kernelLive(after)} is below the ${live} memory cgroups under ${mountPoint}, and the kernel counts every one of them`);
+  throw new ParseError(
+    at.file,
+    at.line,
+    `${what} ${kernelLive(after)} is below the ${live} memory cgroups under ${mountPoint}, and the kernel counts every one of them`,
+  );
 }

@@ -39,7 +39,11 @@ export function readCgroupMounts(host: Host): CgroupMounts {
   }
   // Without a mountinfo nothing says where (or whether) the memory controller is mounted: that is
   // an unreadable host, not a kernel booted with cgroup_disable=memory.
-  throw new HostReadError(`${first?.file ?? "/proc/1/mountinfo"} (and /proc/self/mountinfo)`, first?.code ?? "ENOENT", first?.detail ?? "no such file");
+  throw new HostReadError(
+    `${first?.file ?? "/proc/1/mountinfo"} (and /proc/self/mountinfo)`,
+    first?.code ?? "ENOENT",
+    first?.detail ?? "no such file",
+  );
 }
 
 /** The cgroup and cgroup2 mounts; a hierarchy mounted twice is kept once (the first mount). */
@@ -58,7 +62,15 @@ export function cgroupHierarchies(mounts: MountInfo[]): CgroupHierarchy[] {
   return out;
 }
 
-const V1_NON_CONTROLLER_OPTIONS = new Set(["rw", "ro", "noprefix", "clone_children", "xattr", "cpuset_v2_mode", "favordynmods"]);
+const V1_NON_CONTROLLER_OPTIONS = new Set([
+  "rw",
+  "ro",
+  "noprefix",
+  "clone_children",
+  "xattr",
+  "cpuset_v2_mode",
+  "favordynmods",
+]);
 
 function v1Controllers(superOptions: string[]): string[] {
   return superOptions.filter((o) => !V1_NON_CONTROLLER_OPTIONS.has(o) && !o.startsWith("release_agent="));

@@ -9,7 +9,12 @@ import { readTopology, type Topology } from "./topology.js";
 export interface NodeFacts {
   release: string;
   boot: BootParams | null;
-  meminfo: { percpuBytes: number | null; sUnreclaimBytes: number | null; swapTotalBytes: number | null; memTotalBytes: number | null };
+  meminfo: {
+    percpuBytes: number | null;
+    sUnreclaimBytes: number | null;
+    swapTotalBytes: number | null;
+    memTotalBytes: number | null;
+  };
   /** Possible CPUs and NUMA nodes: what a dying memcg's per-CPU memory scales with. */
   topology: Topology;
   mounts: CgroupMounts;

@@ -50,7 +50,10 @@ export class PerMemcgReader {
   finish(): PerMemcgFacts {
     return {
       empty: this.opts.perMemcg.empty ? this.emptyFacts() : null,
-      kmem: this.opts.perMemcg.kmem && this.h.version === 1 ? { on: this.kmemOn, of: this.kmemOf, podOn: this.podOn, podOf: this.podOf, examples: this.kmemExamples } : null,
+      kmem:
+        this.opts.perMemcg.kmem && this.h.version === 1
+          ? { on: this.kmemOn, of: this.kmemOf, podOn: this.podOn, podOf: this.podOf, examples: this.kmemExamples }
+          : null,
     };
   }
 
@@ -84,7 +87,8 @@ export class PerMemcgReader {
       groups.set(shape, (groups.get(shape) ?? 0) + 1);
     });
     // By code unit, not localeCompare: that loads ICU's collator, 2.6 MB a daemon keeps (src/scan.ts byCodeUnit).
-    const sorted = [...groups.entries()].map(([shape, n]) => ({ shape, count: n }))
+    const sorted = [...groups.entries()]
+      .map(([shape, n]) => ({ shape, count: n }))
       .sort((a, b) => b.count - a.count || (a.shape < b.shape ? -1 : a.shape > b.shape ? 1 : 0));
     return { minAgeSeconds: this.opts.emptyMinAgeMs / 1000, count, groups: sorted.slice(0, 10) };
   }

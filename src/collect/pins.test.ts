@@ -9,7 +9,8 @@ import { podUidOf } from "./pins.js";
 const MEMCG = "sys/fs/cgroup/memory";
 const V1 = { version: 1 as const, mountPoint: "/sys/fs/cgroup/memory", root: "/", controllers: ["memory"] };
 const SHALLOW = { perMemcg: { empty: false, kmem: false, upTo: 0 }, now: 0, emptyMinAgeMs: 0 };
-const stat = (own: number, total: number, shmem = 0): string => `cache ${own}\nshmem 0\nrss 0\ntotal_cache ${total}\ntotal_shmem ${shmem}\ntotal_rss 0\n`;
+const stat = (own: number, total: number, shmem = 0): string =>
+  `cache ${own}\nshmem 0\nrss 0\ntotal_cache ${total}\ntotal_shmem ${shmem}\ntotal_rss 0\n`;
 
 test("the pin descent reads the newest children first and stops once they explain the charge", () => {
   const kids = Array.from({ length: 10 }, (_, i) => `svc/c${i}`);
@@ -28,7 +29,10 @@ test("the pin descent reads the newest children first and stops once they explai
     fs.utimesSync(`${dir}/${MEMCG}/svc/c7`, new Date(), new Date());
     const m = collectMemcg(new Host(dir), V1, SHALLOW);
     assert.equal(m.dying, 2);
-    assert.deepEqual(m.pins.map((p) => [p.path, p.fileBytes, p.shmemBytes]), [["svc/c7", 1000, 400]]);
+    assert.deepEqual(
+      m.pins.map((p) => [p.path, p.fileBytes, p.shmemBytes]),
+      [["svc/c7", 1000, 400]],
+    );
     assert.equal(m.pinReads, 3, "the root, svc and c7: not svc's other nine children");
     assert.equal(m.subtrees.find((s) => s.path === "svc")?.pinned?.shmemBytes, 400);
   } finally {
@@ -37,7 +41,15 @@ test("the pin descent reads the newest children first and stops once they explai
 });
 
 test("pod UIDs from kubelet's cgroupfs and systemd paths", () => {
-  assert.equal(podUidOf("kubepods/burstable/pod0a1b2c3d-1111-2222-3333-444455556666"), "0a1b2c3d-1111-2222-3333-444455556666");
-  assert.equal(podUidOf("kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0a1b2c3d_1111_2222_3333_444455556666.slice"), "0a1b2c3d-1111-2222-3333-444455556666");
+  assert.equal(
+    podUidOf("kubepods/burstable/pod0a1b2c3d-1111-2222-3333-444455556666"),
+    "0a1b2c3d-1111-2222-3333-444455556666",
+  );
+  assert.equal(
+    podUidOf(
+      "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0a1b2c3d_1111_2222_3333_444455556666.slice",
+    ),
+    "0a1b2c3d-1111-2222-3333-444455556666",
+  );
   assert.equal(podUidOf("system.slice/sshd.service"), null);
 });

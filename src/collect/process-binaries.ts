@@ -3,7 +3,12 @@ import type { Tool } from "../parsers/runtime-version.js";
 
 /** Process names (comm, at most 15 characters) of each tool; docker-runc and runc are short-lived. */
 const COMM: Record<string, Tool> = {
-  runc: "runc", "docker-runc": "runc", containerd: "containerd", dockerd: "dockerd", crio: "crio", kubelet: "kubelet",
+  runc: "runc",
+  "docker-runc": "runc",
+  containerd: "containerd",
+  dockerd: "dockerd",
+  crio: "crio",
+  kubelet: "kubelet",
 };
 const MAX_PIDS = 100_000;
 
@@ -27,7 +32,10 @@ export function runningBinaries(host: Host): RunningBinary[] {
   const procfs = host.isProcfs("/proc");
   let pids: string[];
   try {
-    pids = host.readDir("/proc").filter((d) => /^\d{1,9}$/.test(d)).slice(0, MAX_PIDS);
+    pids = host
+      .readDir("/proc")
+      .filter((d) => /^\d{1,9}$/.test(d))
+      .slice(0, MAX_PIDS);
   } catch {
     return [];
   }

@@ -26,11 +26,17 @@ const PIDFILE = path.join(MARKS, "hang.pid");
 
 // A CentOS 7 style node: runc rc92, a kubelet that hangs, a containerd that prints garbage,
 // a dockerd that is not executable, crio behind an absolute symlink, merged /usr.
-put("/usr/bin/runc", "#!/bin/sh\nprintf 'runc version 1.0.0-rc92\\ncommit: ff819c7e9184c13b7c2607fe6c30ae19403a7aff\\nspec: 1.0.2-dev\\n'\n");
+put(
+  "/usr/bin/runc",
+  "#!/bin/sh\nprintf 'runc version 1.0.0-rc92\\ncommit: ff819c7e9184c13b7c2607fe6c30ae19403a7aff\\nspec: 1.0.2-dev\\n'\n",
+);
 put("/usr/local/bin/kubelet", `#!/bin/sh\nsleep 30 &\necho $! > ${PIDFILE}\nwait\n`);
 put("/usr/bin/containerd", "#!/bin/sh\nprintf '\\177ELF\\001\\001 garbage \\000\\n'\nexit 3\n");
 put("/usr/sbin/dockerd", "#!/bin/sh\necho 'Docker version 18.09.1, build 4c52b90'\n", 0o644);
-put("/usr/libexec/crio/crio", "#!/bin/sh\nprintf 'crio version 1.18.3\\nVersion:       1.18.3\\nGitCommit:     61de18161fb4ccda720768c001713592b5a04e46\\n'\n");
+put(
+  "/usr/libexec/crio/crio",
+  "#!/bin/sh\nprintf 'crio version 1.18.3\\nVersion:       1.18.3\\nGitCommit:     61de18161fb4ccda720768c001713592b5a04e46\\n'\n",
+);
 fs.mkdirSync(path.join(root, "/opt/bin"), { recursive: true });
 fs.symlinkSync("/usr/libexec/crio/crio", path.join(root, "/opt/bin/crio"));
 fs.symlinkSync("usr/bin", path.join(root, "/bin"));
@@ -39,7 +45,11 @@ const MARKER = path.join(MARKS, "EXECUTED");
 // Every planted file would leave a marker if anything ran it.
 for (const f of ["/usr/bin/runc", "/usr/local/bin/kubelet", "/usr/bin/containerd", "/usr/libexec/crio/crio"]) {
   const p = path.join(root, f);
-  fs.writeFileSync(p, fs.readFileSync(p, "utf8").replace("#!/bin/sh\n", `#!/bin/sh\necho "$(id -u) $0" >> ${MARKER}\n`), { mode: 0o755 });
+  fs.writeFileSync(
+    p,
+    fs.readFileSync(p, "utf8").replace("#!/bin/sh\n", `#!/bin/sh\necho "$(id -u) $0" >> ${MARKER}\n`),
+    { mode: 0o755 },
+  );
 }
 
 const byTool = (vs: ToolVersion[], tool: string) => vs.filter((v) => v.tool === tool);
@@ -55,7 +65,11 @@ test("runtimes: by default nothing under the host root is executed, and the reas
     assert.match(v.reason ?? "", /no Go build info and no version string found|not a regular file|cannot open/);
   }
   assert.equal(byTool(r.versions, "runc").length, 1, "merged /usr: /bin/runc and /usr/bin/runc are one binary");
-  assert.equal(byTool(r.versions, "crio").length, 1, "/opt/bin/crio is a link to /usr/libexec/crio/crio inside the root");
+  assert.equal(
+    byTool(r.versions, "crio").length,
+    1,
+    "/opt/bin/crio is a link to /usr/libexec/crio/crio inside the root",
+  );
 });
 
 test("runtimes: --exec-versions runs fine, hanging, garbage and non-executable binaries unprivileged", async () => {
@@ -69,7 +83,11 @@ test("runtimes: --exec-versions runs fine, hanging, garbage and non-executable b
   assert.match(runc[0]?.origin ?? "", /^\/usr\/bin\/runc --version, run .*\(--exec-versions\)$/);
   if (process.getuid?.() === 0) {
     assert.match(runc[0]?.origin ?? "", /as nobody .*no_new_privs.*no network/);
-    const uids = fs.readFileSync(MARKER, "utf8").trim().split("\n").map((l) => l.split(" ")[0]);
+    const uids = fs
+      .readFileSync(MARKER, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ")[0]);
     assert.ok(uids.length >= 3 && uids.every((u) => u === "65534"), `ran as ${uids.join(",")}, not nobody`);
   }
 
@@ -93,7 +111,11 @@ test("runtimes: --exec-versions runs fine, hanging, garbage and non-executable b
 
 test("runtimes: the hung binary's whole process group is killed", async () => {
   fs.rmSync(PIDFILE, { force: true });
-  await collectRuntimes(new Host(root), { timeoutMs: 300, exec: true, overrides: parseVersionOverrides("runc=1.0.0-rc92,containerd=1.2.0,dockerd=18.9.1,crio=1.18.3") });
+  await collectRuntimes(new Host(root), {
+    timeoutMs: 300,
+    exec: true,
+    overrides: parseVersionOverrides("runc=1.0.0-rc92,containerd=1.2.0,dockerd=18.9.1,crio=1.18.3"),
+  });
   const pid = Number(fs.readFileSync(PIDFILE, "utf8").trim());
   assert.ok(pid > 1);
   // Allow the kernel a moment to deliver SIGKILL; a reaped or zombie child counts as gone.
@@ -106,8 +128,14 @@ test("runtimes: overrides replace probing; missing tools are listed; PATH dirs c
   fs.chmodSync(empty, 0o755);
   try {
     fs.mkdirSync(path.join(empty, "custom/bin"), { recursive: true });
-    fs.writeFileSync(path.join(empty, "custom/bin/docker-runc"), "#!/bin/sh\necho 'runc version 1.0.0-rc2'\n", { mode: 0o755 });
-    const r = await collectRuntimes(new Host(empty), { exec: true, pathEnv: "/custom/bin:relative/ignored", overrides: parseVersionOverrides("kubelet=1.18.3") });
+    fs.writeFileSync(path.join(empty, "custom/bin/docker-runc"), "#!/bin/sh\necho 'runc version 1.0.0-rc2'\n", {
+      mode: 0o755,
+    });
+    const r = await collectRuntimes(new Host(empty), {
+      exec: true,
+      pathEnv: "/custom/bin:relative/ignored",
+      overrides: parseVersionOverrides("kubelet=1.18.3"),
+    });
     assert.deepEqual(r.missing, ["containerd", "dockerd", "crio"]);
     assert.equal(raw(byTool(r.versions, "runc")[0]), "1.0.0-rc2");
     assert.equal(byTool(r.versions, "kubelet")[0]?.origin, "override (--versions)");
@@ -123,23 +151,38 @@ test("runtimes: absolute symlinks resolve inside the host root, never outside", 
   assert.equal(host.realpathUnderRoot("/nope/runc"), undefined);
 });
 
-test("runtimes: this real host (/) gives Debian's runc version from the file, without running it", { skip: fs.existsSync("/usr/sbin/runc") ? false : "runc not installed here" }, async () => {
-  const r = await collectRuntimes(new Host("/"));
-  const runc = byTool(r.versions, "runc");
-  assert.ok(runc.length >= 1);
-  assert.match(raw(runc[0]), /^\d+\.\d+\.\d+/);
-  assert.match(runc[0]?.origin ?? "", /not run/);
-  const pkg = /^Version: (\S+)/m.exec(spawnSync("dpkg-query", ["-s", "runc"], { encoding: "utf8" }).stdout ?? "")?.[1];
-  if (pkg) assert.ok(pkg.startsWith(raw(runc[0])), `binary says ${raw(runc[0])}, dpkg says ${pkg}`);
-});
+test(
+  "runtimes: this real host (/) gives Debian's runc version from the file, without running it",
+  { skip: fs.existsSync("/usr/sbin/runc") ? false : "runc not installed here" },
+  async () => {
+    const r = await collectRuntimes(new Host("/"));
+    const runc = byTool(r.versions, "runc");
+    assert.ok(runc.length >= 1);
+    assert.match(raw(runc[0]), /^\d+\.\d+\.\d+/);
+    assert.match(runc[0]?.origin ?? "", /not run/);
+    const pkg = /^Version: (\S+)/m.exec(
+      spawnSync("dpkg-query", ["-s", "runc"], { encoding: "utf8" }).stdout ?? "",
+    )?.[1];
+    if (pkg) assert.ok(pkg.startsWith(raw(runc[0])), `binary says ${raw(runc[0])}, dpkg says ${pkg}`);
+  },
+);
 
 test("runtimes: dpkg's database names packaged tools whose binaries are elsewhere", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-test-runtimes-dpkg-"));
   try {
     fs.mkdirSync(path.join(dir, "var/lib/dpkg"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "var/lib/dpkg/status"), "Package: kubelet\nStatus: install ok installed\nVersion: 1.18.3-00\n\nPackage: docker-ce\nStatus: install ok installed\nVersion: 5:19.03.8~3-0~ubuntu-bionic\n\nPackage: runc\nStatus: deinstall ok config-files\nVersion: 1.0.0~rc10-0ubuntu1\n");
+    fs.writeFileSync(
+      path.join(dir, "var/lib/dpkg/status"),
+      "Package: kubelet\nStatus: install ok installed\nVersion: 1.18.3-00\n\nPackage: docker-ce\nStatus: install ok installed\nVersion: 5:19.03.8~3-0~ubuntu-bionic\n\nPackage: runc\nStatus: deinstall ok config-files\nVersion: 1.0.0~rc10-0ubuntu1\n",
+    );
     const r = await collectRuntimes(new Host(dir));
-    assert.deepEqual(r.versions.map((v) => [v.tool, raw(v)]), [["kubelet", "1.18.3-00"], ["dockerd", "19.03.8~3-0~ubuntu-bionic"]]);
+    assert.deepEqual(
+      r.versions.map((v) => [v.tool, raw(v)]),
+      [
+        ["kubelet", "1.18.3-00"],
+        ["dockerd", "19.03.8~3-0~ubuntu-bionic"],
+      ],
+    );
     assert.deepEqual(r.missing, ["runc", "containerd", "crio"], "a removed package is not installed");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

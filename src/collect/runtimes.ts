@@ -7,12 +7,24 @@ import { runVersionSandboxed } from "../host/exec.js";
 
 /** Binary names per tool: Docker 17.x shipped its runc as docker-runc. */
 const NAMES: Record<Tool, string[]> = {
-  runc: ["runc", "docker-runc"], containerd: ["containerd"], dockerd: ["dockerd"], crio: ["crio"], kubelet: ["kubelet"],
+  runc: ["runc", "docker-runc"],
+  containerd: ["containerd"],
+  dockerd: ["dockerd"],
+  crio: ["crio"],
+  kubelet: ["kubelet"],
 };
 /** Where distros, Docker, GKE (/home/kubernetes/bin), Flatcar (/opt/bin) and k3s put them. */
 export const USUAL_DIRS = [
-  "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/libexec/docker",
-  "/opt/bin", "/home/kubernetes/bin", "/var/lib/rancher/k3s/data/current/bin",
+  "/usr/local/sbin",
+  "/usr/local/bin",
+  "/usr/sbin",
+  "/usr/bin",
+  "/sbin",
+  "/bin",
+  "/usr/libexec/docker",
+  "/opt/bin",
+  "/home/kubernetes/bin",
+  "/var/lib/rancher/k3s/data/current/bin",
 ];
 
 export interface RuntimesOptions {
@@ -49,7 +61,8 @@ export async function collectRuntimes(host: Host, opts: RuntimesOptions = {}): P
   // All reads first: they are synchronous, and would stall the timers of probes already started.
   const statics = files.map((f) => readBinaryVersion(host, f));
   const timeoutMs = opts.timeoutMs ?? 5000;
-  const run = (tv: ToolVersion, i: number) => (tv.version === "unknown" && opts.exec ? probe(host, files[i]!, timeoutMs) : tv);
+  const run = (tv: ToolVersion, i: number) =>
+    tv.version === "unknown" && opts.exec ? probe(host, files[i]!, timeoutMs) : tv;
   const read = await Promise.all(statics.map(run));
   const known = new Set(read.filter((v) => v.version !== "unknown").map((v) => v.tool));
   const packages = dpkgVersions(host).filter((v) => !overridden.has(v.tool) && !known.has(v.tool));
@@ -88,8 +101,12 @@ export function findBinaries(host: Host, tool: Tool, dirs: string[]): BinaryToRe
 
 /** `<bin> --version`, run unprivileged (--exec-versions only). Garbage, a crash or a hang give "unknown" with the reason. */
 export async function probe(host: Host, f: BinaryToRead, timeoutMs: number): Promise<ToolVersion> {
-  const unknown = (reason: string, origin = `${f.shown} --version (--exec-versions)`): ToolVersion =>
-    ({ tool: f.tool, version: "unknown", reason: `${f.shown}: ${reason}`, origin });
+  const unknown = (reason: string, origin = `${f.shown} --version (--exec-versions)`): ToolVersion => ({
+    tool: f.tool,
+    version: "unknown",
+    reason: `${f.shown}: ${reason}`,
+    origin,
+  });
   if (!host.isExecutable(f.path)) return unknown("not executable");
   const run = await runVersionSandboxed(host.path(f.path), timeoutMs);
   const origin = `${f.shown} --version, run ${run.sandbox} (--exec-versions)`;
@@ -102,7 +119,11 @@ export async function probe(host: Host, f: BinaryToRead, timeoutMs: number): Pro
 }
 
 function isFile(host: Host, hostPath: string): boolean {
-  try { return host.stat(hostPath).isFile(); } catch { return false; }
+  try {
+    return host.stat(hostPath).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function unique(xs: string[]): string[] {

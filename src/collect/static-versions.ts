@@ -13,7 +13,12 @@ const STRING_SCAN = 256 << 20;
 const CHUNK = 8 << 20;
 
 /** A runtime binary to read: where it is (resolved), what to call it, and whether it is a magic link. */
-export interface BinaryToRead { tool: Tool; path: string; shown: string; magicLink: boolean }
+export interface BinaryToRead {
+  tool: Tool;
+  path: string;
+  shown: string;
+  magicLink: boolean;
+}
 
 /**
  * The tool's version read from the binary's bytes, never by running it: the Go build information
@@ -21,8 +26,12 @@ export interface BinaryToRead { tool: Tool; path: string; shown: string; magicLi
  * the host root; the open neither follows a link swapped in since (but a magic link) nor waits on a FIFO.
  */
 export function readBinaryVersion(host: Host, f: BinaryToRead): ToolVersion {
-  const unknown = (reason: string): ToolVersion =>
-    ({ tool: f.tool, version: "unknown", reason: `${f.shown}: ${reason}`, origin: `${f.shown} (read, not run)` });
+  const unknown = (reason: string): ToolVersion => ({
+    tool: f.tool,
+    version: "unknown",
+    reason: `${f.shown}: ${reason}`,
+    origin: `${f.shown} (read, not run)`,
+  });
   let file: BinaryFile;
   try {
     file = host.openBinary(f.path, f.magicLink);
@@ -53,7 +62,11 @@ function versionOf(f: BinaryToRead, file: BinaryFile): ToolVersion | string {
   return `Go build info (${bi.goVersion}, ${bi.path ?? "no path"}) names no version`;
 }
 
-function scanStrings(tool: Tool, read: (o: number, n: number) => Buffer, size: number): ReturnType<typeof versionFromStrings> {
+function scanStrings(
+  tool: Tool,
+  read: (o: number, n: number) => Buffer,
+  size: number,
+): ReturnType<typeof versionFromStrings> {
   // Link-time strings sit in .rodata (1.7 of runc's 8.7 MB); without section headers, the whole file.
   const range = elfRodata(read) ?? { offset: 0, size };
   const end = Math.min(range.offset + range.size, size, range.offset + STRING_SCAN);
@@ -82,8 +95,14 @@ function pick(chunk: Buffer): string {
 
 /** Debian/Ubuntu packages that ship each tool. containerd.io also ships runc, at a version its name does not say. */
 const DPKG: Record<string, Tool> = {
-  runc: "runc", containerd: "containerd", "containerd.io": "containerd", "docker.io": "dockerd", "docker-ce": "dockerd",
-  "moby-engine": "dockerd", kubelet: "kubelet", "cri-o": "crio",
+  runc: "runc",
+  containerd: "containerd",
+  "containerd.io": "containerd",
+  "docker.io": "dockerd",
+  "docker-ce": "dockerd",
+  "moby-engine": "dockerd",
+  kubelet: "kubelet",
+  "cri-o": "crio",
 };
 
 /** Versions from dpkg's database; RPM databases (BerkeleyDB/SQLite headers) are not read. */
@@ -100,6 +119,8 @@ export function dpkgVersions(host: Host): ToolVersion[] {
   return [...found].map(([pkg, raw]): ToolVersion => {
     const origin = `dpkg package ${pkg} ${raw} (/var/lib/dpkg/status)`;
     const version = parseVersion(raw);
-    return version ? { tool: DPKG[pkg]!, version, origin } : { tool: DPKG[pkg]!, version: "unknown", reason: `unrecognised package version ${JSON.stringify(raw)}`, origin };
+    return version
+      ? { tool: DPKG[pkg]!, version, origin }
+      : { tool: DPKG[pkg]!, version: "unknown", reason: `unrecognised package version ${JSON.stringify(raw)}`, origin };
   });
 }

@@ -21,7 +21,13 @@ export interface SubtreeFacts {
  * in them, summed. A top-level kubepods* entry also reports what its QoS children hold, so
  * top-level entries add up to the node; "/" holds what dying top-level cgroups pin.
  */
-export function subtreeFacts(host: Host, h: CgroupHierarchy, counts: Map<string, number>, pins: PinScan, dyingTotal: number | undefined): SubtreeFacts[] {
+export function subtreeFacts(
+  host: Host,
+  h: CgroupHierarchy,
+  counts: Map<string, number>,
+  pins: PinScan,
+  dyingTotal: number | undefined,
+): SubtreeFacts[] {
   const sums = new Map<string, Charge | null>();
   for (const p of pins.pins) {
     const s = subtreeKey(p.path);
@@ -29,7 +35,9 @@ export function subtreeFacts(host: Host, h: CgroupHierarchy, counts: Map<string,
     if (prev !== null) sums.set(s, add(prev ?? NO_CHARGE, p));
   }
   for (const u of pins.unknown) sums.set(subtreeKey(u), null);
-  const own = [...counts.entries()].filter(([path]) => isSubtreeRoot(path)).map(([path, live]) => facts(path, live, v2Dying(host, h, path), sums));
+  const own = [...counts.entries()]
+    .filter(([path]) => isSubtreeRoot(path))
+    .map(([path, live]) => facts(path, live, v2Dying(host, h, path), sums));
   return withRoot(nest(own), sums, h.version === 2 ? v2DyingAtRoot(own, dyingTotal) : null);
 }
 
@@ -38,7 +46,7 @@ function subtreeKey(rel: string): string {
 }
 
 function facts(path: string, live: number, dying: number | null, sums: Map<string, Charge | null>): SubtreeFacts {
-  const pinned = sums.has(path) ? sums.get(path) ?? null : NO_CHARGE;
+  const pinned = sums.has(path) ? (sums.get(path) ?? null) : NO_CHARGE;
   return { path, live, dying, pinnedBytes: pinned === null ? null : pinned.fileBytes, pinned };
 }
 

@@ -31,8 +31,13 @@ const stat = (cache: number, total: number): string => `cache ${cache}\nrss 0\nt
 /** A v1 tree with pods under QoS classes, a Guaranteed pod, nested services, and 2 dying memcgs. */
 function kubeHost(): string {
   const dirs = [
-    "kubepods/burstable/podA/c1", "kubepods/burstable/podA/c2", "kubepods/besteffort/podB/c1",
-    "kubepods/podG/c1", "system.slice/a.service", "system.slice/b.service/x", "user.slice",
+    "kubepods/burstable/podA/c1",
+    "kubepods/burstable/podA/c2",
+    "kubepods/besteffort/podB/c1",
+    "kubepods/podG/c1",
+    "system.slice/a.service",
+    "system.slice/b.service/x",
+    "user.slice",
   ];
   return tempHost({
     "proc/cgroups": "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t4\t18\t1\n",
@@ -76,7 +81,10 @@ test("collectMemcg counts each subtree's memcgs and subtracts each subtree root'
     // burstable: 5100 hierarchical - 100 own - 3000 in podA = 2000 pinned by its dying pods;
     // podA, a live pod: 3000 - 1000 in c1 - 1500 in c2 = 500 pinned by its dying containers.
     assert.equal(by["kubepods/burstable"]?.pinnedBytes, 2500);
-    assert.deepEqual(m.pins.map((p) => [p.path, p.fileBytes]).sort(), [["kubepods/burstable", 2000], ["kubepods/burstable/podA", 500]]);
+    assert.deepEqual(m.pins.map((p) => [p.path, p.fileBytes]).sort(), [
+      ["kubepods/burstable", 2000],
+      ["kubepods/burstable/podA", 500],
+    ]);
     assert.equal(by["system.slice"]?.pinnedBytes, 0);
   });
 });
@@ -87,7 +95,10 @@ test("with no dying memcg nothing is pinned, and no child's memory.stat is read"
     fs.writeFileSync(`${dir}/${MEMCG}/kubepods/burstable/podA/memory.stat`, "not a memory.stat\n");
     const m = collectMemcg(new Host(dir), { ...V1, controllers: [...V1.controllers] }, SHALLOW);
     assert.equal(m.dying, 0);
-    assert.deepEqual(m.subtrees.map((s) => s.pinnedBytes).filter((b) => b !== 0), []);
+    assert.deepEqual(
+      m.subtrees.map((s) => s.pinnedBytes).filter((b) => b !== 0),
+      [],
+    );
   });
 });
 
@@ -123,9 +134,13 @@ test("walkCgroupDirs visits parents before children, siblings together, and give
 test("walkCgroupDirs gives back the working directory when visit throws", () => {
   const cwd = process.cwd();
   withKubeHost((dir) => {
-    assert.throws(() => walkCgroupDirs(`${dir}/${MEMCG}`, (e) => {
-      if (e.depth === 2) throw new Error("stop");
-    }), /stop/);
+    assert.throws(
+      () =>
+        walkCgroupDirs(`${dir}/${MEMCG}`, (e) => {
+          if (e.depth === 2) throw new Error("stop");
+        }),
+      /stop/,
+    );
     assert.equal(process.cwd(), cwd);
   });
 });
@@ -136,7 +151,9 @@ test("walkCgroupDirs in a worker thread, which cannot change directory, walks wi
     const walk = new URL("../host/walk.js", import.meta.url).href;
     const code = `import { walkCgroupDirs } from ${JSON.stringify(walk)}; import { parentPort, workerData } from "node:worker_threads";
       parentPort.postMessage(walkCgroupDirs(workerData, () => {}));`;
-    const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: `${dir}/${MEMCG}` });
+    const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), {
+      workerData: `${dir}/${MEMCG}`,
+    });
     const [stats] = (await once(w, "message")) as [{ dirs: number; vanished: number }];
     await w.terminate();
     assert.equal(stats.dirs, 16);

@@ -26,15 +26,22 @@ function tree(swapUsedKiB: number, cgroups: Record<string, [number, number | nul
 
 test("dying memcgs under a live parent with no unexplained swap hold no ID", () => {
   // 500 dying below kubepods/pod-a, whose swap is all its live container's
-  const h = tree(64, { "": [500, null], kubepods: [500, 65536], "kubepods/pod-a": [500, 65536], "kubepods/pod-a/ctr": [0, 65536] });
+  const h = tree(64, {
+    "": [500, null],
+    kubepods: [500, 65536],
+    "kubepods/pod-a": [500, 65536],
+    "kubepods/pod-a/ctr": [0, 65536],
+  });
   assert.equal(boundSwapPinnedIds(h, V2)?.pinnedHigh, 0);
 });
 
 test("the bound is the swap pages no live child holds, capped by the dying count there", () => {
   // pod-a: 3 pages its live children do not hold, 10 dying; pod-b: 1 GiB unexplained, 4 dying
   const h = tree(1 << 20, {
-    "": [14, null], kubepods: [14, 12288 + (1 << 30) - (64 << 10)],
-    "kubepods/pod-a": [10, 12288], "kubepods/pod-b": [4, (1 << 30) - (64 << 10)],
+    "": [14, null],
+    kubepods: [14, 12288 + (1 << 30) - (64 << 10)],
+    "kubepods/pod-a": [10, 12288],
+    "kubepods/pod-b": [4, (1 << 30) - (64 << 10)],
   });
   assert.equal(boundSwapPinnedIds(h, V2)?.pinnedHigh, 3 + 4);
 });

@@ -37,11 +37,16 @@ export function boundSwapPinnedIds(host: Host, h: CgroupHierarchy): SwapIdBound 
   return {
     pinnedHigh: acc.pinned,
     visited: acc.visited,
-    basis: "dying memcgs that keep an ID hold swap charged to their live ancestors: at most min(dying, swap pages not held by live children) under each live cgroup (memory.swap.current, cgroup.stat)",
+    basis:
+      "dying memcgs that keep an ID hold swap charged to their live ancestors: at most min(dying, swap pages not held by live children) under each live cgroup (memory.swap.current, cgroup.stat)",
   };
 }
 
-interface Acc { pinned: number; visited: number; unaccounted: boolean }
+interface Acc {
+  pinned: number;
+  visited: number;
+  unaccounted: boolean;
+}
 
 function visit(host: Host, dir: string, swapBytes: number, acc: Acc): void {
   acc.visited++;
@@ -79,7 +84,11 @@ function readNumber(host: Host, file: string): number | undefined {
 function liveChildren(host: Host, dir: string): string[] {
   const kids: string[] = [];
   try {
-    walkCgroupDirs(host.path(dir), (e) => e.depth === 1 && kids.push(`${dir}/${e.rel}`), (e) => e.depth === 0);
+    walkCgroupDirs(
+      host.path(dir),
+      (e) => e.depth === 1 && kids.push(`${dir}/${e.rel}`),
+      (e) => e.depth === 0,
+    );
   } catch {
     return []; // removed meanwhile: its dying are counted at its parent
   }

@@ -16,7 +16,10 @@ function withHost<T>(files: Record<string, string>, f: (h: Host) => T): T {
 }
 
 test("readTopology() counts possible CPUs and nodes from sysfs", () => {
-  const t = withHost({ "/sys/devices/system/cpu/possible": "0-63\n", "/sys/devices/system/node/possible": "0-1\n" }, readTopology);
+  const t = withHost(
+    { "/sys/devices/system/cpu/possible": "0-63\n", "/sys/devices/system/node/possible": "0-1\n" },
+    readTopology,
+  );
   assert.deepEqual([t.cpus, t.nodes], [64, 2]);
   assert.equal(t.cpusFrom, "/sys/devices/system/cpu/possible");
 });
@@ -37,5 +40,8 @@ test("readTopology() falls back to /proc/stat's online CPUs where /sys is not mo
 test("readTopology() reports unknown when neither is readable, and names the file of a bad cpu list", () => {
   const t = withHost({ "/proc/": "" }, readTopology);
   assert.deepEqual([t.cpus, t.nodes], [null, null]);
-  assert.throws(() => withHost({ "/sys/devices/system/cpu/possible": "zero\n" }, readTopology), (e: unknown) => e instanceof ParseError && /cpu\/possible line 1/.test(e.message));
+  assert.throws(
+    () => withHost({ "/sys/devices/system/cpu/possible": "zero\n" }, readTopology),
+    (e: unknown) => e instanceof ParseError && /cpu\/possible line 1/.test(e.message),
+  );
 });

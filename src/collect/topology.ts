@@ -21,10 +21,15 @@ const NODE_POSSIBLE = "/sys/devices/system/node/possible";
 export function readTopology(host: Host): Topology {
   const cpuText = host.readTextIfExists(CPU_POSSIBLE);
   const nodeText = host.readTextIfExists(NODE_POSSIBLE);
-  const cpus = cpuText !== undefined ? { cpus: parseCpuListCount(cpuText, CPU_POSSIBLE), cpusFrom: CPU_POSSIBLE } : onlineCpus(host);
-  if (nodeText !== undefined) return { ...cpus, nodes: parseCpuListCount(nodeText, NODE_POSSIBLE), nodesFrom: NODE_POSSIBLE };
+  const cpus =
+    cpuText !== undefined
+      ? { cpus: parseCpuListCount(cpuText, CPU_POSSIBLE), cpusFrom: CPU_POSSIBLE }
+      : onlineCpus(host);
+  if (nodeText !== undefined)
+    return { ...cpus, nodes: parseCpuListCount(nodeText, NODE_POSSIBLE), nodesFrom: NODE_POSSIBLE };
   // sysfs is there but has no node directory: a kernel built without NUMA has one node
-  if (cpuText !== undefined) return { ...cpus, nodes: 1, nodesFrom: `${NODE_POSSIBLE} absent while ${CPU_POSSIBLE} is there: no NUMA` };
+  if (cpuText !== undefined)
+    return { ...cpus, nodes: 1, nodesFrom: `${NODE_POSSIBLE} absent while ${CPU_POSSIBLE} is there: no NUMA` };
   return { ...cpus, nodes: null, nodesFrom: `${NODE_POSSIBLE} unreadable` };
 }
 

@@ -19,7 +19,8 @@ function withHost(nspid: string, links: Record<string, string>, run: (h: Host) =
     "proc/self/stat": stat(42, 777),
     "proc/self/status": `Name:\tnode\nPid:\t42\nNSpid:\t${nspid}\n`,
     "proc/77/stat": stat(77, 900).replace(" S ", " Z "),
-    "proc/self/mountinfo": `60 26 0:13 / ${MOUNT} rw,relatime - tracefs nodev rw\n` +
+    "proc/self/mountinfo":
+      `60 26 0:13 / ${MOUNT} rw,relatime - tracefs nodev rw\n` +
       "61 26 0:13 / /tmp/cgleak-tracefs-AbC123 rw,relatime - tracefs nodev rw\n" +
       "62 26 0:13 / /sys/kernel/tracing rw,relatime - tracefs nodev rw\n",
   });

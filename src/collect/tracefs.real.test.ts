@@ -16,15 +16,23 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const skip = needsRootMemcgV1();
 
 function tracefsMounts(): string[] {
-  return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n")
-    .filter((l) => / - tracefs /.test(l)).map((l) => l.split(" ")[4] as string);
+  return fs
+    .readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .filter((l) => / - tracefs /.test(l))
+    .map((l) => l.split(" ")[4] as string);
 }
 
 /** The tracefs instance dirs a process made, in every tracefs mount this process can see. */
 function instancesOf(pid: number): string[] {
   return tracefsMounts().flatMap((m) => {
     const dir = path.join(m, "instances");
-    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith(`cgleak-${pid}-`)).map((n) => path.join(dir, n)) : [];
+    return fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((n) => n.startsWith(`cgleak-${pid}-`))
+          .map((n) => path.join(dir, n))
+      : [];
   });
 }
 
@@ -76,24 +84,42 @@ test("the instance is gone after an uncaught exception in the tracing process", 
   await checkCleanExit(["--input-type=module", "-e", script], () => {});
 });
 
-test("refuses cleanly without root", { skip: process.getuid?.() !== 0 ? "needs root to drop to another uid" : false }, async () => {
-  const child = spawn(process.execPath, [CLI, "trace", "--duration", "1s"], { uid: 65534, gid: 65534, stdio: ["ignore", "pipe", "pipe"] });
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((r) => child.on("exit", r));
-  assert.equal(code, 1);
-  assert.equal(err, "cgleak trace: needs root: it creates a tracefs instance\n");
-});
+test(
+  "refuses cleanly without root",
+  { skip: process.getuid?.() !== 0 ? "needs root to drop to another uid" : false },
+  async () => {
+    const child = spawn(process.execPath, [CLI, "trace", "--duration", "1s"], {
+      uid: 65534,
+      gid: 65534,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    assert.equal(code, 1);
+    assert.equal(err, "cgleak trace: needs root: it creates a tracefs instance\n");
+  },
+);
 
-test("refuses cleanly on a kernel without tracefs", { skip: process.getuid?.() !== 0 ? "the root check comes first" : false }, () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-test-notracefs-"));
-  try {
-    fs.mkdirSync(path.join(root, "proc/self"), { recursive: true });
-    fs.writeFileSync(path.join(root, "proc/self/mountinfo"), "22 1 0:21 / /sys rw,relatime shared:7 - sysfs sysfs rw\n");
-    fs.writeFileSync(path.join(root, "proc/filesystems"), "nodev\tsysfs\nnodev\tproc\n");
-    assert.throws(() => openTracefs(new Host(root), "cgleak-test"), (e: unknown) =>
-      e instanceof TracefsUnavailable && e.message === "this kernel has no tracefs (/proc/filesystems lists none)");
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-});
+test(
+  "refuses cleanly on a kernel without tracefs",
+  { skip: process.getuid?.() !== 0 ? "the root check comes first" : false },
+  () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-test-notracefs-"));
+    try {
+      fs.mkdirSync(path.join(root, "proc/self"), { recursive: true });
+      fs.writeFileSync(
+        path.join(root, "proc/self/mountinfo"),
+        "22 1 0:21 / /sys rw,relatime shared:7 - sysfs sysfs rw\n",
+      );
+      fs.writeFileSync(path.join(root, "proc/filesystems"), "nodev\tsysfs\nnodev\tproc\n");
+      assert.throws(
+        () => openTracefs(new Host(root), "cgleak-test"),
+        (e: unknown) =>
+          e instanceof TracefsUnavailable && e.message === "this kernel has no tracefs (/proc/filesystems lists none)",
+      );
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  },
+);

@@ -36,8 +36,10 @@ export function openInstance(tracefs: Tracefs, name: string, opts: TraceInstance
 export function findTracefs(host: Host): string | undefined {
   const file = "/proc/self/mountinfo";
   const mounts = parseMountInfo(host.readText(file), file);
-  return mounts.find((m) => m.fsType === "tracefs" && !path.basename(m.mountPoint).startsWith(PRIVATE_PREFIX) &&
-    hasInstances(m.mountPoint))?.mountPoint;
+  return mounts.find(
+    (m) =>
+      m.fsType === "tracefs" && !path.basename(m.mountPoint).startsWith(PRIVATE_PREFIX) && hasInstances(m.mountPoint),
+  )?.mountPoint;
 }
 
 /** The private tracefs mounts this process sees (its own and other cgleaks'), with the instance names they carry. */

@@ -11,7 +11,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { daemonSetPodSpec, podRunFlags, REPO, remediationOverlay } from "./pod-run.js";
-import { ensureImage, freePort, IMAGE, needsPodmanRoot, podman, podmanOk, removeLibpodParents, RUN_BASE } from "../testing/podman.js";
+import {
+  ensureImage,
+  freePort,
+  IMAGE,
+  needsPodmanRoot,
+  podman,
+  podmanOk,
+  removeLibpodParents,
+  RUN_BASE,
+} from "../testing/podman.js";
 import { FAILURE_LINE, needsJournalRemote, plantJournalLine, plantLogFile } from "../testing/planted-logs.js";
 
 const skip = needsPodmanRoot();
@@ -39,7 +48,8 @@ function emptyDir(volume: string): string {
 
 /** The DaemonSet's args, minus --kube (no API server here: kube is the contract test's) and on a free port. */
 function runArgs(args: string[]): string[] {
-  return args.filter((a) => a !== "--kube" && !a.startsWith("--taint-at") && !a.startsWith("--reboot-sentinel"))
+  return args
+    .filter((a) => a !== "--kube" && !a.startsWith("--taint-at") && !a.startsWith("--reboot-sentinel"))
     .map((a) => (a.startsWith("--listen=") ? `--listen=127.0.0.1:${port}` : a));
 }
 
@@ -77,7 +87,8 @@ const counts = (json: string): Counts => {
   const m = (JSON.parse(json) as { memcg: { live: number; dying: number; kernelTotal: number } }).memcg;
   return { live: m.live, dying: m.dying, total: m.kernelTotal };
 };
-const hostScan = (): Counts => counts(spawnSync(process.execPath, [BIN, "scan", "--json"], { encoding: "utf8" }).stdout);
+const hostScan = (): Counts =>
+  counts(spawnSync(process.execPath, [BIN, "scan", "--json"], { encoding: "utf8" }).stdout);
 
 test("image: `cgleak scan --json` exec'd in the DaemonSet's container equals the host's own scan", { skip }, () => {
   // Other engineers' tests make and remove cgroups: only a container scan between two equal host
@@ -108,35 +119,47 @@ test("image: serve answers /, /metrics and /api/status", { skip }, async () => {
 });
 
 const mountsVarLog = (): boolean =>
-  ((daemonSetPodSpec().containers[0].volumeMounts ?? []) as { mountPath: string }[]).some((m) => m.mountPath === "/host/var/log");
-const logSkip = skip || (!mountsVarLog() && "deploy/kubernetes/daemonset.yaml mounts no /var/log under /host yet (issue 15, item 4)");
+  ((daemonSetPodSpec().containers[0].volumeMounts ?? []) as { mountPath: string }[]).some(
+    (m) => m.mountPath === "/host/var/log",
+  );
+const logSkip =
+  skip || (!mountsVarLog() && "deploy/kubernetes/daemonset.yaml mounts no /var/log under /host yet (issue 15, item 4)");
 
 function logSignature(stdout: string): { evidence: { from: string; value: string }[] } | undefined {
-  const findings = (JSON.parse(stdout) as { findings: { id: string; evidence: { from: string; value: string }[] }[] }).findings;
+  const findings = (JSON.parse(stdout) as { findings: { id: string; evidence: { from: string; value: string }[] }[] })
+    .findings;
   return findings.find((f) => f.id === "log-signature");
 }
 
-test("image: a failure line in a file under the host's /var/log gives the log-signature finding", { skip: logSkip }, () => {
-  const file = plantLogFile(`/var/log/cgleak-test-${process.pid}.log`);
-  cleanups.push(file.remove);
-  const r = exec("explain", "--json", "--logs", file.path);
-  assert.equal(r.status, 0, r.stderr);
-  const f = logSignature(r.stdout);
-  assert.ok(f, `no log-signature finding in ${r.stdout}`);
-  assert.match(JSON.stringify(f.evidence), new RegExp(path.basename(file.path)));
-  file.remove();
-});
+test(
+  "image: a failure line in a file under the host's /var/log gives the log-signature finding",
+  { skip: logSkip },
+  () => {
+    const file = plantLogFile(`/var/log/cgleak-test-${process.pid}.log`);
+    cleanups.push(file.remove);
+    const r = exec("explain", "--json", "--logs", file.path);
+    assert.equal(r.status, 0, r.stderr);
+    const f = logSignature(r.stdout);
+    assert.ok(f, `no log-signature finding in ${r.stdout}`);
+    assert.match(JSON.stringify(f.evidence), new RegExp(path.basename(file.path)));
+    file.remove();
+  },
+);
 
-test("image: a failure line in the host's journal gives the log-signature finding (explain's default sources)", { skip: logSkip || needsJournalRemote() }, () => {
-  const j = plantJournalLine("/var/log/journal", FAILURE_LINE);
-  cleanups.push(j.remove);
-  const r = exec("explain", "--json");
-  assert.equal(r.status, 0, r.stderr);
-  const f = logSignature(r.stdout);
-  assert.ok(f, `no log-signature finding in ${r.stdout}`);
-  assert.match(JSON.stringify(f.evidence), /journal/);
-  j.remove();
-});
+test(
+  "image: a failure line in the host's journal gives the log-signature finding (explain's default sources)",
+  { skip: logSkip || needsJournalRemote() },
+  () => {
+    const j = plantJournalLine("/var/log/journal", FAILURE_LINE);
+    cleanups.push(j.remove);
+    const r = exec("explain", "--json");
+    assert.equal(r.status, 0, r.stderr);
+    const f = logSignature(r.stdout);
+    assert.ok(f, `no log-signature finding in ${r.stdout}`);
+    assert.match(JSON.stringify(f.evidence), /journal/);
+    j.remove();
+  },
+);
 
 test("image: the read-only DaemonSet refuses reclaim --drop-caches with one line", { skip }, () => {
   const r = exec("reclaim", "--drop-caches", "--yes");
@@ -145,28 +168,41 @@ test("image: the read-only DaemonSet refuses reclaim --drop-caches with one line
   assert.match(r.stderr, /^cgleak reclaim: needs root/);
 });
 
-test("image: the remediation overlay's writer container runs reclaim --drop-caches --yes under exec; its server is not root", { skip }, () => {
-  const pod = daemonSetPodSpec(undefined, remediationOverlay());
-  const { flags } = podRunFlags(pod, { hostPath, emptyDir }, "writer");
-  const writer = `cgleak-test-${process.pid}-writer`;
-  podmanOk(["run", "-d", "--name", writer, ...RUN_BASE, ...flags, IMAGE]);
-  cleanups.push(() => podman(["rm", "-f", "-t", "0", writer]));
-  // as `kubectl exec -c writer ds/cgleak -- cgleak reclaim ...`
-  const r = podman(["exec", writer, "cgleak", "reclaim", "--drop-caches", "--yes", "--json"]);
-  assert.equal(r.status, 0, r.stderr);
-  const server = podRunFlags(pod, { hostPath, emptyDir }, "cgleak").flags;
-  assert.ok(server.includes("--user=65532:65532"), "the server that listens runs as 65532");
-  const report = JSON.parse(r.stdout) as { action: string; note: string };
-  assert.match(report.action, /drop_caches/);
-  assert.equal(report.note, "", "the write to /proc/sys/vm/drop_caches went through");
-});
+test(
+  "image: the remediation overlay's writer container runs reclaim --drop-caches --yes under exec; its server is not root",
+  { skip },
+  () => {
+    const pod = daemonSetPodSpec(undefined, remediationOverlay());
+    const { flags } = podRunFlags(pod, { hostPath, emptyDir }, "writer");
+    const writer = `cgleak-test-${process.pid}-writer`;
+    podmanOk(["run", "-d", "--name", writer, ...RUN_BASE, ...flags, IMAGE]);
+    cleanups.push(() => podman(["rm", "-f", "-t", "0", writer]));
+    // as `kubectl exec -c writer ds/cgleak -- cgleak reclaim ...`
+    const r = podman(["exec", writer, "cgleak", "reclaim", "--drop-caches", "--yes", "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    const server = podRunFlags(pod, { hostPath, emptyDir }, "cgleak").flags;
+    assert.ok(server.includes("--user=65532:65532"), "the server that listens runs as 65532");
+    const report = JSON.parse(r.stdout) as { action: string; note: string };
+    assert.match(report.action, /drop_caches/);
+    assert.equal(report.note, "", "the write to /proc/sys/vm/drop_caches went through");
+  },
+);
 
-test("image: as root with the read-only DaemonSet's mounts, reclaim --drop-caches says in one line what is read-only", { skip }, () => {
-  const { flags } = podRunFlags(daemonSetPodSpec(), { hostPath, emptyDir });
-  const asRoot = [...flags.filter((f) => !f.startsWith("--user=")), "--user=0:0"];
-  const r = podman(["run", "--rm", ...RUN_BASE, ...asRoot, IMAGE, "reclaim", "--drop-caches", "--yes"]);
-  assert.equal(r.status, 2, r.stderr);
-  const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("cgleak"));
-  assert.deepEqual(lines, ["cgleak reclaim: cannot write /proc/sys/vm/drop_caches: it is on a read-only mount (in Kubernetes: the remediation overlay mounts it writable)"]);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-});
+test(
+  "image: as root with the read-only DaemonSet's mounts, reclaim --drop-caches says in one line what is read-only",
+  { skip },
+  () => {
+    const { flags } = podRunFlags(daemonSetPodSpec(), { hostPath, emptyDir });
+    const asRoot = [...flags.filter((f) => !f.startsWith("--user=")), "--user=0:0"];
+    const r = podman(["run", "--rm", ...RUN_BASE, ...asRoot, IMAGE, "reclaim", "--drop-caches", "--yes"]);
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("cgleak"));
+    assert.deepEqual(lines, [
+      "cgleak reclaim: cannot write /proc/sys/vm/drop_caches: it is on a read-only mount (in Kubernetes: the remediation overlay mounts it writable)",
+    ]);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  },
+);

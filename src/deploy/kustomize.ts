@@ -11,7 +11,10 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * (Debian trixie's package; bookworm has none), or one on PATH. Null when there is none.
  */
 export function findKustomize(): string | null {
-  const candidates = [process.env.CGLEAK_KUSTOMIZE, path.join(process.env.CGLEAK_KUSTOMIZE_CACHE ?? path.join(ROOT, ".cache/kustomize"), "kustomize")];
+  const candidates = [
+    process.env.CGLEAK_KUSTOMIZE,
+    path.join(process.env.CGLEAK_KUSTOMIZE_CACHE ?? path.join(ROOT, ".cache/kustomize"), "kustomize"),
+  ];
   for (const c of candidates) if (c && fs.existsSync(c)) return c;
   const onPath = spawnSync("sh", ["-c", "command -v kustomize"], { encoding: "utf8" });
   return onPath.status === 0 ? onPath.stdout.trim() : null;

@@ -12,7 +12,8 @@ export function strategicMerge(base: Obj, patch: Obj): Obj {
     const b = out[k];
     if (v === null) delete out[k];
     else if (isObj(v) && isObj(b)) out[k] = strategicMerge(b, v);
-    else if (Array.isArray(v) && Array.isArray(b) && v.every(isObj) && b.every(isObj)) out[k] = mergeList(b, v, k === "volumeMounts" ? "mountPath" : "name");
+    else if (Array.isArray(v) && Array.isArray(b) && v.every(isObj) && b.every(isObj))
+      out[k] = mergeList(b, v, k === "volumeMounts" ? "mountPath" : "name");
     else out[k] = v;
   }
   return out;

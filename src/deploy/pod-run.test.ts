@@ -6,7 +6,15 @@ import { unitCommands } from "./systemd-unit.js";
 
 test("pod-run: the shipped DaemonSet becomes a read-only, non-root, capability-free podman run", () => {
   const { flags, args } = podRunFlags(daemonSetPodSpec(), { nodeName: "n1" });
-  for (const f of ["--user=65532:65532", "--read-only", "--cap-drop=ALL", "--security-opt=no-new-privileges", "--volume=/proc:/host/proc:ro", "--volume=/sys/fs/cgroup:/host/sys/fs/cgroup:ro,rslave", "--env=NODE_NAME=n1"]) {
+  for (const f of [
+    "--user=65532:65532",
+    "--read-only",
+    "--cap-drop=ALL",
+    "--security-opt=no-new-privileges",
+    "--volume=/proc:/host/proc:ro",
+    "--volume=/sys/fs/cgroup:/host/sys/fs/cgroup:ro,rslave",
+    "--env=NODE_NAME=n1",
+  ]) {
     assert.ok(flags.includes(f), `${f} in ${flags.join(" ")}`);
   }
   assert.equal(args[0], "serve");
@@ -21,7 +29,10 @@ test("pod-run: the remediation overlay's writer runs as root with the cgroup tre
   assert.ok(flags.includes('--entrypoint=["sleep","infinity"]'), "it idles for kubectl exec");
   assert.ok(flags.includes("--user=0:0"), flags.join(" "));
   assert.ok(flags.includes("--volume=/scratch/sys/fs/cgroup:/host/sys/fs/cgroup:rw,rslave"), flags.join(" "));
-  assert.ok(flags.includes("--volume=/scratch/proc/sys/vm/drop_caches:/host/proc/sys/vm/drop_caches:rw"), flags.join(" "));
+  assert.ok(
+    flags.includes("--volume=/scratch/proc/sys/vm/drop_caches:/host/proc/sys/vm/drop_caches:rw"),
+    flags.join(" "),
+  );
   assert.ok(flags.includes("--volume=/scratch/proc:/host/proc:ro"), flags.join(" "));
   const journal = "--volume=/scratch/var/lib/cgleak-writer:/var/lib/cgleak:rw";
   assert.ok(flags.includes(journal), "the writer's journal, on the host, in its own directory");

@@ -59,7 +59,8 @@ export function podRunFlags(pod: Obj, opts: RunOptions = {}, name?: string): { f
 function securityFlags(pod: Obj, c: Obj): string[] {
   const sc: Obj = { ...pod.securityContext, ...c.securityContext };
   const flags: string[] = [];
-  if (sc.runAsUser !== undefined) flags.push(`--user=${sc.runAsUser}${sc.runAsGroup !== undefined ? `:${sc.runAsGroup}` : ""}`);
+  if (sc.runAsUser !== undefined)
+    flags.push(`--user=${sc.runAsUser}${sc.runAsGroup !== undefined ? `:${sc.runAsGroup}` : ""}`);
   for (const g of (pod.securityContext?.supplementalGroups ?? []) as number[]) flags.push(`--group-add=${g}`);
   // Kubernetes adds no tmpfs to a read-only root, so neither does this run.
   if (sc.readOnlyRootFilesystem) flags.push("--read-only", "--read-only-tmpfs=false");
@@ -89,7 +90,8 @@ function mountFlags(pod: Obj, c: Obj, opts: RunOptions): string[] {
 function envFlags(c: Obj, opts: RunOptions): string[] {
   return ((c.env ?? []) as Obj[]).map((e) => {
     if (e.value !== undefined) return `--env=${e.name}=${e.value}`;
-    if (e.valueFrom?.fieldRef?.fieldPath === "spec.nodeName") return `--env=${e.name}=${opts.nodeName ?? os.hostname()}`;
+    if (e.valueFrom?.fieldRef?.fieldPath === "spec.nodeName")
+      return `--env=${e.name}=${opts.nodeName ?? os.hostname()}`;
     throw new Error(`env ${e.name}: only value and fieldRef spec.nodeName have an equivalent here`);
   });
 }

@@ -7,14 +7,19 @@
 import * as fs from "node:fs";
 
 export function unitCommands(file: string, key: string, overrides: Record<string, string> = {}): string[][] {
-  const lines = fs.readFileSync(file, "utf8").split("\n").map((l) => l.trim());
+  const lines = fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .map((l) => l.trim());
   const env: Record<string, string> = {};
   for (const l of lines.filter((x) => x.startsWith("Environment="))) {
     const [k, ...v] = l.slice("Environment=".length).split("=");
     env[k as string] = v.join("=");
   }
   Object.assign(env, overrides);
-  return lines.filter((l) => l.startsWith(`${key}=`)).map((l) => expand(l.slice(key.length + 1).replace(/^-/, ""), env));
+  return lines
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => expand(l.slice(key.length + 1).replace(/^-/, ""), env));
 }
 
 function expand(command: string, env: Record<string, string>): string[] {

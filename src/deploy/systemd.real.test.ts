@@ -11,7 +11,16 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { REPO } from "./pod-run.js";
 import { unitCommands } from "./systemd-unit.js";
-import { ensureImage, freePort, IMAGE, needsPodmanRoot, PODMAN_BASE, podman, removeLibpodParents, RUN_BASE } from "../testing/podman.js";
+import {
+  ensureImage,
+  freePort,
+  IMAGE,
+  needsPodmanRoot,
+  PODMAN_BASE,
+  podman,
+  removeLibpodParents,
+  RUN_BASE,
+} from "../testing/podman.js";
 
 const UNITS = path.join(REPO, "deploy/systemd");
 const CONTAINER_UNIT = path.join(UNITS, "cgleak-container.service");
@@ -30,9 +39,14 @@ test("systemd: both units pass systemd-analyze verify", { skip: noAnalyze }, () 
   // verify checks that ExecStart's binary exists: the Node unit's /usr/local/bin/cgleak is this build's bin.
   const node = path.join(scratch, "cgleak.service");
   const bin = path.join(REPO, "dist/cli/cgleak.cjs");
-  fs.writeFileSync(node, fs.readFileSync(path.join(UNITS, "cgleak.service"), "utf8").replaceAll("/usr/local/bin/cgleak", bin));
+  fs.writeFileSync(
+    node,
+    fs.readFileSync(path.join(UNITS, "cgleak.service"), "utf8").replaceAll("/usr/local/bin/cgleak", bin),
+  );
   fs.copyFileSync(CONTAINER_UNIT, path.join(scratch, "cgleak-container.service"));
-  const r = spawnSync("systemd-analyze", ["verify", node, path.join(scratch, "cgleak-container.service")], { encoding: "utf8" });
+  const r = spawnSync("systemd-analyze", ["verify", node, path.join(scratch, "cgleak-container.service")], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr.trim(), "", "no warnings");
 });

@@ -1,5 +1,8 @@
 /** One series of an instant-vector answer from Prometheus' /api/v1/query. */
-export interface VectorSample { metric: Record<string, string>; value: number }
+export interface VectorSample {
+  metric: Record<string, string>;
+  value: number;
+}
 
 export class PrometheusError extends Error {
   override name = "PrometheusError" as const;
@@ -17,10 +20,21 @@ export async function queryVector(base: string, promql: string, timeoutMs = 10_0
     const cause = c?.code ?? c?.errors?.[0]?.code ?? (err as Error).message;
     throw new PrometheusError(`cannot reach Prometheus at ${base}: ${cause}`);
   }
-  const body = (await res.json().catch(() => null)) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown[] } } | null;
-  if (body === null) throw new PrometheusError(`${url.origin}${url.pathname} answered HTTP ${res.status} without JSON (is ${base} a Prometheus?)`);
-  if (body.status !== "success") throw new PrometheusError(`Prometheus rejected ${promql}: ${body.error ?? `HTTP ${res.status}`}`);
-  if (body.data?.resultType !== "vector") throw new PrometheusError(`Prometheus answered ${body.data?.resultType ?? "nothing"} for ${promql}, expected a vector`);
+  const body = (await res.json().catch(() => null)) as {
+    status?: string;
+    error?: string;
+    data?: { resultType?: string; result?: unknown[] };
+  } | null;
+  if (body === null)
+    throw new PrometheusError(
+      `${url.origin}${url.pathname} answered HTTP ${res.status} without JSON (is ${base} a Prometheus?)`,
+    );
+  if (body.status !== "success")
+    throw new PrometheusError(`Prometheus rejected ${promql}: ${body.error ?? `HTTP ${res.status}`}`);
+  if (body.data?.resultType !== "vector")
+    throw new PrometheusError(
+      `Prometheus answered ${body.data?.resultType ?? "nothing"} for ${promql}, expected a vector`,
+    );
   return (body.data.result ?? []).map((r) => {
     const s = r as { metric: Record<string, string>; value: [number, string] };
     return { metric: s.metric, value: Number(s.value[1]) };

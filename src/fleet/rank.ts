@@ -46,11 +46,31 @@ export function rankFleet(a: FleetAnswers): FleetRow[] {
   const row = (m: Record<string, string>): FleetRow => {
     const n = nodeOf(m);
     let r = rows.get(n);
-    if (!r) rows.set(n, (r = { node: n, usedRatio: null, headroom: null, dying: null, pinnedBytes: null, leakPerHour: null, secondsToCap: null, secondsToCapLow: null, topFinding: null, findings: 0, atRisk: null, status: null }));
+    if (!r)
+      rows.set(
+        n,
+        (r = {
+          node: n,
+          usedRatio: null,
+          headroom: null,
+          dying: null,
+          pinnedBytes: null,
+          leakPerHour: null,
+          secondsToCap: null,
+          secondsToCapLow: null,
+          topFinding: null,
+          findings: 0,
+          atRisk: null,
+          status: null,
+        }),
+      );
     return r;
   };
   const used = new Map(a.used.map((s) => [nodeOf(s.metric), s.value]));
-  for (const s of a.cap) row(s.metric).headroom = used.has(nodeOf(s.metric)) ? Math.max(0, s.value - (used.get(nodeOf(s.metric)) as number)) : null;
+  for (const s of a.cap)
+    row(s.metric).headroom = used.has(nodeOf(s.metric))
+      ? Math.max(0, s.value - (used.get(nodeOf(s.metric)) as number))
+      : null;
   for (const s of a.ratio) row(s.metric).usedRatio = s.value;
   for (const s of a.dying) row(s.metric).dying = s.value;
   for (const s of a.pinned) row(s.metric).pinnedBytes = s.value;
@@ -71,5 +91,10 @@ function addFinding(r: FleetRow, m: Record<string, string>): void {
 
 function byUrgency(a: FleetRow, b: FleetRow): number {
   const inf = (v: number | null): number => v ?? Infinity;
-  return Number(b.atRisk === true) - Number(a.atRisk === true) || inf(a.headroom) - inf(b.headroom) || inf(a.secondsToCap) - inf(b.secondsToCap) || a.node.localeCompare(b.node);
+  return (
+    Number(b.atRisk === true) - Number(a.atRisk === true) ||
+    inf(a.headroom) - inf(b.headroom) ||
+    inf(a.secondsToCap) - inf(b.secondsToCap) ||
+    a.node.localeCompare(b.node)
+  );
 }

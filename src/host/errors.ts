@@ -55,7 +55,9 @@ export class NoMemoryControllerError extends HostReadError {
  * dist/ (src/build/bundle.ts), each side with its own copy of these classes.
  */
 export function isHostError(err: unknown): err is ParseError | HostReadError | HostWriteError {
-  return err instanceof Error && (err.name === "ParseError" || err.name === "HostReadError" || err.name === "HostWriteError");
+  return (
+    err instanceof Error && (err.name === "ParseError" || err.name === "HostReadError" || err.name === "HostWriteError")
+  );
 }
 
 /** A path of any length fits one readable line: its start and the name it ends in. */

@@ -10,7 +10,12 @@ const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((p) => fs.existsSync(p
 const NOBODY = 65534;
 const MAX_OUTPUT = 64 * 1024;
 
-export interface Run { output: string; code: number | null; error?: string; sandbox: string }
+export interface Run {
+  output: string;
+  code: number | null;
+  error?: string;
+  sandbox: string;
+}
 
 /**
  * Runs `<file> --version` only because the user asked (--exec-versions), and unprivileged: as root it
@@ -20,11 +25,21 @@ export interface Run { output: string; code: number | null; error?: string; sand
  */
 export function runVersionSandboxed(file: string, timeoutMs: number): Promise<Run> {
   const root = process.getuid?.() === 0;
-  if (!SETPRIV) return Promise.resolve({ output: "", code: null, error: "not run: setpriv (util-linux) not found, so it cannot be run unprivileged", sandbox: "none" });
-  const drop = root ? ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"] : [];
+  if (!SETPRIV)
+    return Promise.resolve({
+      output: "",
+      code: null,
+      error: "not run: setpriv (util-linux) not found, so it cannot be run unprivileged",
+      sandbox: "none",
+    });
+  const drop = root
+    ? ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
+    : [];
   const priv = [SETPRIV, ...drop, "--no-new-privs", "--", file, "--version"];
   const argv = root && UNSHARE ? [UNSHARE, "--net", "--", ...priv] : priv;
-  const sandbox = root ? `as nobody (uid ${NOBODY}), no capabilities, no_new_privs${UNSHARE ? ", no network" : ""}` : `as uid ${process.getuid?.()}, no_new_privs, network not isolated`;
+  const sandbox = root
+    ? `as nobody (uid ${NOBODY}), no capabilities, no_new_privs${UNSHARE ? ", no network" : ""}`
+    : `as uid ${process.getuid?.()}, no_new_privs, network not isolated`;
   return run(argv, timeoutMs, sandbox);
 }
 
@@ -32,18 +47,43 @@ function run(argv: string[], timeoutMs: number, sandbox: string): Promise<Run> {
   return new Promise((resolve) => {
     let output = "";
     let done = false;
-    const finish = (r: Omit<Run, "sandbox">) => { if (!done) { done = true; clearTimeout(timer); resolve({ ...r, sandbox }); } };
+    const finish = (r: Omit<Run, "sandbox">) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        resolve({ ...r, sandbox });
+      }
+    };
     // Own process group, so a hung shell script and its children are all killed by our child's id.
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, cwd: "/", stdio: ["ignore", "pipe", "pipe"], env: { LC_ALL: "C", PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
-    const kill = () => { try { process.kill(-child.pid!, "SIGKILL"); } catch { child.kill("SIGKILL"); } };
-    const timer = setTimeout(() => { kill(); finish({ output, code: null, error: `no answer to --version within ${timeoutMs} ms (killed)` }); }, timeoutMs);
+    const child = spawn(argv[0]!, argv.slice(1), {
+      detached: true,
+      cwd: "/",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { LC_ALL: "C", PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+    });
+    const kill = () => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    const timer = setTimeout(() => {
+      kill();
+      finish({ output, code: null, error: `no answer to --version within ${timeoutMs} ms (killed)` });
+    }, timeoutMs);
     const take = (b: Buffer) => {
       output += b.toString("utf8");
-      if (output.length > MAX_OUTPUT) { kill(); finish({ output, code: null, error: `more than ${MAX_OUTPUT} bytes from --version (killed)` }); }
+      if (output.length > MAX_OUTPUT) {
+        kill();
+        finish({ output, code: null, error: `more than ${MAX_OUTPUT} bytes from --version (killed)` });
+      }
     };
     child.stdout.on("data", take);
     child.stderr.on("data", take);
-    child.on("error", (e) => finish({ output, code: null, error: `cannot run: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
+    child.on("error", (e) =>
+      finish({ output, code: null, error: `cannot run: ${(e as NodeJS.ErrnoException).code ?? e.message}` }),
+    );
     child.on("close", (code) => finish({ output, code }));
   });
 }

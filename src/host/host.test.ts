@@ -22,22 +22,31 @@ function withRoot(fn: (root: string, host: Host) => void): void {
 test("a FIFO where /proc/cgroups should be is refused at once, not waited on", () => {
   withRoot((root, host) => {
     assert.equal(spawnSync("mkfifo", [path.join(root, "proc/cgroups")]).status, 0);
-    assert.throws(() => host.readText("/proc/cgroups"), { name: "HostReadError", message: "Cannot read /proc/cgroups: not a regular file (a FIFO)" });
-    assert.throws(() => host.readTextIfExists("/proc/cgroups"), { message: "Cannot read /proc/cgroups: not a regular file (a FIFO)" });
+    assert.throws(() => host.readText("/proc/cgroups"), {
+      name: "HostReadError",
+      message: "Cannot read /proc/cgroups: not a regular file (a FIFO)",
+    });
+    assert.throws(() => host.readTextIfExists("/proc/cgroups"), {
+      message: "Cannot read /proc/cgroups: not a regular file (a FIFO)",
+    });
   });
 });
 
 test("/proc/cgroups pointing at /dev/zero is refused by type, not read until memory runs out", () => {
   withRoot((root, host) => {
     fs.symlinkSync("/dev/zero", path.join(root, "proc/cgroups"));
-    assert.throws(() => host.readText("/proc/cgroups"), { message: "Cannot read /proc/cgroups: not a regular file (a character device)" });
+    assert.throws(() => host.readText("/proc/cgroups"), {
+      message: "Cannot read /proc/cgroups: not a regular file (a character device)",
+    });
   });
 });
 
 test("a kernel file past 16 MiB is refused after reading at most 16 MiB", () => {
   withRoot((root, host) => {
     fs.writeFileSync(path.join(root, "proc/cgroups"), Buffer.alloc(17 * 1024 * 1024, "a"));
-    assert.throws(() => host.readText("/proc/cgroups"), { message: "Cannot read /proc/cgroups: larger than 16 MiB, which no kernel file here is" });
+    assert.throws(() => host.readText("/proc/cgroups"), {
+      message: "Cannot read /proc/cgroups: larger than 16 MiB, which no kernel file here is",
+    });
   });
 });
 
@@ -52,9 +61,20 @@ test("a kernel file of several chunks reads whole, a multi-byte character across
 test("serve --db on /proc or a cgroup filesystem is refused before start", () => {
   assert.match(unfitPlace("/proc/self/cgleak.db") ?? "", /is on procfs/);
   assert.equal(unfitPlace(path.join(os.tmpdir(), "no/such/dir/cgleak.db")), null);
-  const r = runCli(["serve", "--db", "/proc/self/cgleak.db", "--listen", "127.0.0.1:0", "--host-root", fixtureRoot("hybrid-v1-memory")]);
+  const r = runCli([
+    "serve",
+    "--db",
+    "/proc/self/cgleak.db",
+    "--listen",
+    "127.0.0.1:0",
+    "--host-root",
+    fixtureRoot("hybrid-v1-memory"),
+  ]);
   assert.equal(r.status, 2);
-  assert.equal(r.stderr, "cgleak serve: --db: /proc/self/cgleak.db is on procfs (/proc/self), a kernel filesystem that holds no database\n");
+  assert.equal(
+    r.stderr,
+    "cgleak serve: --db: /proc/self/cgleak.db is on procfs (/proc/self), a kernel filesystem that holds no database\n",
+  );
 });
 
 test("realpathUnderRoot follows links inside the root only: '..' and absolute targets stop at the root", () => {

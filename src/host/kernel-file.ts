@@ -24,7 +24,10 @@ export function readKernelFile(file: string, max = MAX_KERNEL_FILE): string {
     let total = 0;
     for (let n = fs.readSync(fd, chunk, 0, CHUNK, null); n > 0; n = fs.readSync(fd, chunk, 0, CHUNK, null)) {
       total += n;
-      if (total > max) throw Object.assign(new Error(`larger than ${max / 1024 / 1024} MiB, which no kernel file here is`), { code: "ETOOBIG" });
+      if (total > max)
+        throw Object.assign(new Error(`larger than ${max / 1024 / 1024} MiB, which no kernel file here is`), {
+          code: "ETOOBIG",
+        });
       parts.push(Buffer.from(chunk.subarray(0, n)));
     }
     return parts.length === 1 ? (parts[0] as Buffer).toString("utf8") : Buffer.concat(parts, total).toString("utf8");
@@ -34,22 +37,38 @@ export function readKernelFile(file: string, max = MAX_KERNEL_FILE): string {
 }
 
 function kindOf(st: fs.Stats): string {
-  return st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a character device" : st.isBlockDevice() ? "a block device" : st.isSocket() ? "a socket" : "not a file";
+  return st.isFIFO()
+    ? "a FIFO"
+    : st.isCharacterDevice()
+      ? "a character device"
+      : st.isBlockDevice()
+        ? "a block device"
+        : st.isSocket()
+          ? "a socket"
+          : "not a file";
 }
 
 export function toReadError(hostPath: string, err: unknown): HostReadError {
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? "EUNKNOWN";
   const detail =
-    code === "ENOENT" ? "no such file"
-    : code === "EACCES" || code === "EPERM" ? "permission denied"
-    : code === "EISDIR" ? "is a directory"
-    : code === "ENOTDIR" ? "not a directory"
-    : code === "ENAMETOOLONG" ? "the path is too long"
-    : code === "ELOOP" ? "too many symbolic links"
-    : code === "ERR_INVALID_ARG_VALUE" ? "the path holds a NUL byte"
-    : code === "ENOTREG" || code === "ETOOBIG" ? (e.message as string)
-    : firstLine(e.message);
+    code === "ENOENT"
+      ? "no such file"
+      : code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "EISDIR"
+          ? "is a directory"
+          : code === "ENOTDIR"
+            ? "not a directory"
+            : code === "ENAMETOOLONG"
+              ? "the path is too long"
+              : code === "ELOOP"
+                ? "too many symbolic links"
+                : code === "ERR_INVALID_ARG_VALUE"
+                  ? "the path holds a NUL byte"
+                  : code === "ENOTREG" || code === "ETOOBIG"
+                    ? (e.message as string)
+                    : firstLine(e.message);
   return new HostReadError(hostPath, code, detail);
 }
 

@@ -13,7 +13,11 @@ export function realpathUnder(root: string, hostPath: string, depth = 0): string
   for (let i = 0; i < parts.length; i++) {
     const next = path.posix.join(cur, parts[i]!);
     let st: fs.Stats;
-    try { st = fs.lstatSync(path.join(root, next)); } catch { return undefined; }
+    try {
+      st = fs.lstatSync(path.join(root, next));
+    } catch {
+      return undefined;
+    }
     if (st.isSymbolicLink()) {
       const target = fs.readlinkSync(path.join(root, next));
       const abs = target.startsWith("/") ? target : path.posix.join(cur, target);

@@ -26,7 +26,11 @@ export class TraceInstance {
   private readonly buf = Buffer.alloc(1 << 16);
   private closed = false;
 
-  private constructor(readonly dir: string, readonly mountedAt: string | null, private readonly events: string[]) {}
+  private constructor(
+    readonly dir: string,
+    readonly mountedAt: string | null,
+    private readonly events: string[],
+  ) {}
 
   /** Makes `<base>/instances/<name>` and turns its events on; on failure nothing is left behind. */
   static create(base: string, name: string, mountedAt: string | null, opts: TraceInstanceOptions): TraceInstance {
@@ -64,7 +68,7 @@ export class TraceInstance {
   read(maxBytes = 4 << 20): string {
     if (this.fd === null) return "";
     const chunks: string[] = [];
-    for (let total = 0; total < maxBytes; ) {
+    for (let total = 0; total < maxBytes;) {
       let n: number;
       try {
         n = fs.readSync(this.fd, this.buf, 0, this.buf.length, null);

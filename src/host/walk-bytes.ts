@@ -52,7 +52,15 @@ function child(top: string, parent: WalkEntry, name: Buffer, found: Found): bool
   if (s === undefined) return false;
   // A name that is UTF-8 after all (it holds U+FFFD as text) under a UTF-8 path: its rel names it.
   const bytes = parent.bytes === null && isUtf8(name) ? null : rel;
-  found(parent, { rel: shown, bytes, depth: parent.depth + 1, mtimeMs: s.mtimeMs, nlink: s.nlink, parent, children: null });
+  found(parent, {
+    rel: shown,
+    bytes,
+    depth: parent.depth + 1,
+    mtimeMs: s.mtimeMs,
+    nlink: s.nlink,
+    parent,
+    children: null,
+  });
   return true;
 }
 

@@ -45,8 +45,16 @@ test("walkCgroupDirs counts and walks directories whose names are not UTF-8, esc
     assert.equal(process.cwd(), cwd);
     assert.deepEqual({ dirs: stats.dirs, vanished: stats.vanished }, { dirs: 8, vanished: 0 });
     const rels = seen.map((e) => e.rel).sort();
-    assert.deepEqual(rels, ["", "kubepods", "kubepods/\\xffpod", "kubepods/\\xffpod/c1", "kubepods/\\xffpod/c\\xfe",
-      "kubepods/\\xffpod/c\\xfe/deep", "kubepods/ok", "x\uFFFDy"]);
+    assert.deepEqual(rels, [
+      "",
+      "kubepods",
+      "kubepods/\\xffpod",
+      "kubepods/\\xffpod/c1",
+      "kubepods/\\xffpod/c\\xfe",
+      "kubepods/\\xffpod/c\\xfe/deep",
+      "kubepods/ok",
+      "x\uFFFDy",
+    ]);
     const by = new Map(seen.map((e) => [e.rel, e]));
     assert.equal(by.get("kubepods/ok")?.bytes, null);
     assert.equal(by.get("x\uFFFDy")?.bytes, null, "its rel names it");

@@ -46,10 +46,22 @@ export interface WalkStats {
  * changed (restored before the walk returns) and must use absolute paths. Worker threads cannot
  * change directory and walk with absolute paths.
  */
-export function walkCgroupDirs(root: string, visit: (e: WalkEntry) => void, descend: (e: WalkEntry) => boolean = () => true): WalkStats {
+export function walkCgroupDirs(
+  root: string,
+  visit: (e: WalkEntry) => void,
+  descend: (e: WalkEntry) => boolean = () => true,
+): WalkStats {
   const top = path.resolve(root);
   const st = statRoot(top);
-  const first: WalkEntry = { rel: "", bytes: null, depth: 0, mtimeMs: st.mtimeMs, nlink: st.nlink, parent: null, children: null };
+  const first: WalkEntry = {
+    rel: "",
+    bytes: null,
+    depth: 0,
+    mtimeMs: st.mtimeMs,
+    nlink: st.nlink,
+    parent: null,
+    children: null,
+  };
   const cwd = currentDirectory();
   try {
     return walkFrom(top, first, visit, descend, cwd !== undefined);
@@ -58,7 +70,13 @@ export function walkCgroupDirs(root: string, visit: (e: WalkEntry) => void, desc
   }
 }
 
-function walkFrom(top: string, first: WalkEntry, visit: (e: WalkEntry) => void, descend: (e: WalkEntry) => boolean, relative: boolean): WalkStats {
+function walkFrom(
+  top: string,
+  first: WalkEntry,
+  visit: (e: WalkEntry) => void,
+  descend: (e: WalkEntry) => boolean,
+  relative: boolean,
+): WalkStats {
   const stats: WalkStats = { dirs: 1, vanished: 0, listed: 0 };
   visit(first);
   const stack = [first];
@@ -79,7 +97,10 @@ function walkFrom(top: string, first: WalkEntry, visit: (e: WalkEntry) => void, 
 }
 
 type Found = (parent: WalkEntry, e: WalkEntry) => void;
-interface Counts { listed: number; vanished: number }
+interface Counts {
+  listed: number;
+  vanished: number;
+}
 const LISTED: Counts = { listed: 1, vanished: 0 };
 const GONE: Counts = { listed: 0, vanished: 1 };
 
@@ -104,7 +125,16 @@ function listNames(top: string, parent: WalkEntry, relative: boolean, found: Fou
     }
     const s = lstat(relative ? d.name : `${dir}/${d.name}`, `${dir}/${d.name}`);
     if (s === undefined) vanished++;
-    else found(parent, { rel: prefix + d.name, bytes: null, depth: parent.depth + 1, mtimeMs: s.mtimeMs, nlink: s.nlink, parent, children: null });
+    else
+      found(parent, {
+        rel: prefix + d.name,
+        bytes: null,
+        depth: parent.depth + 1,
+        mtimeMs: s.mtimeMs,
+        nlink: s.nlink,
+        parent,
+        children: null,
+      });
   }
   if (undecodable) vanished += listUndecodable(top, parent, found);
   return vanished === 0 ? LISTED : { listed: 1, vanished };

@@ -1,4 +1,10 @@
-import { CONTAINERD_RELEASES, CONTAINERD_RUNC_PINS, DOCKER_RUNC_PINS, RUNC_BETWEEN_RELEASES, RUNC_RELEASES } from "./runtime-commits.js";
+import {
+  CONTAINERD_RELEASES,
+  CONTAINERD_RUNC_PINS,
+  DOCKER_RUNC_PINS,
+  RUNC_BETWEEN_RELEASES,
+  RUNC_RELEASES,
+} from "./runtime-commits.js";
 
 /** What a runc or containerd commit id (full or abbreviated, >= 7 hex digits) is. */
 export interface CommitRelease {
@@ -27,11 +33,23 @@ export function runcCommit(id: string): CommitRelease | undefined {
   const c = id.toLowerCase();
   if (!HEX.test(c)) return undefined;
   const rel = oneCommit(RUNC_RELEASES.filter(([, commit]) => commit.startsWith(c)));
-  if (rel) return { commit: rel[1], release: rel[0], repo: "opencontainers/runc", source: `github.com/opencontainers/runc tag ${rel[0]}` };
+  if (rel)
+    return {
+      commit: rel[1],
+      release: rel[0],
+      repo: "opencontainers/runc",
+      source: `github.com/opencontainers/runc tag ${rel[0]}`,
+    };
   const mid = only(RUNC_BETWEEN_RELEASES.filter(([commit]) => commit.startsWith(c)));
   if (!mid) return undefined;
   const [commit, after, before, repo, kmemOn, kmemIgnored] = mid;
-  const out: CommitRelease = { commit, repo, kmemOn, kmemIgnored, source: `github.com/${repo} commit ${commit.slice(0, 12)} (ancestry)` };
+  const out: CommitRelease = {
+    commit,
+    repo,
+    kmemOn,
+    kmemIgnored,
+    source: `github.com/${repo} commit ${commit.slice(0, 12)} (ancestry)`,
+  };
   if (after) out.after = after;
   if (before) out.before = before;
   return out;
@@ -41,7 +59,14 @@ export function containerdCommit(id: string): CommitRelease | undefined {
   const c = id.toLowerCase();
   if (!HEX.test(c)) return undefined;
   const rel = oneCommit(CONTAINERD_RELEASES.filter(([, commit]) => commit.startsWith(c)));
-  return rel && { commit: rel[1], release: rel[0], repo: "containerd/containerd", source: `github.com/containerd/containerd tag ${rel[0]}` };
+  return (
+    rel && {
+      commit: rel[1],
+      release: rel[0],
+      repo: "containerd/containerd",
+      source: `github.com/containerd/containerd tag ${rel[0]}`,
+    }
+  );
 }
 
 /** The runc moby/moby pins at a Docker engine release (what Docker's own builds and docker-runc use). */

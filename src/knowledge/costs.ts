@@ -30,7 +30,8 @@ export const DYING_COST_MODEL_VERSION = "dying-cost/1";
 export const DYING_COST_FITS: readonly DyingCostFit[] = [
   {
     series: "6.1",
-    measuredOn: "Debian 6.1.0-57-amd64, cgroup v2, qemu lab guests with 1, 2, 4 and 8 CPUs (and 2 NUMA nodes), 2,000 dying memcgs each",
+    measuredOn:
+      "Debian 6.1.0-57-amd64, cgroup v2, qemu lab guests with 1, 2, 4 and 8 CPUs (and 2 NUMA nodes), 2,000 dying memcgs each",
     fixedBytes: 14904,
     perCpuBytes: 2074,
     perExtraNodeBytes: 5086,
@@ -39,7 +40,8 @@ export const DYING_COST_FITS: readonly DyingCostFit[] = [
   },
   {
     series: "6.12",
-    measuredOn: "Debian 6.12.117+deb12-amd64, cgroup v2, qemu lab guests with 1, 2, 4 and 8 CPUs (and 2 NUMA nodes), 2,000 dying memcgs each",
+    measuredOn:
+      "Debian 6.12.117+deb12-amd64, cgroup v2, qemu lab guests with 1, 2, 4 and 8 CPUs (and 2 NUMA nodes), 2,000 dying memcgs each",
     fixedBytes: 14011,
     perCpuBytes: 1914,
     perExtraNodeBytes: 3909,

@@ -8,7 +8,8 @@ import { parseCmdline } from "../parsers/cmdline.js";
 // "?" = the model must say "unknown". Release strings as people report them (issue threads, uname -r).
 type V = boolean | "?";
 type Row = [string, string, (number | null)[] | null, V, V, V, V, string];
-const T = true, F = false;
+const T = true,
+  F = false;
 const TABLE: Row[] = [
   ["6.1.0-18-amd64", "debian", [6, 1, null], F, F, F, T, "ENOSPC"],
   ["3.10.0-862.9.1.el7.x86_64", "rhel", [3, 10, 0], T, T, T, F, "ENOSPC"],
@@ -62,7 +63,15 @@ for (const [rel, distro, ver, ids, fork, slab, limit, errno] of TABLE) {
     assert.equal(k.slabPins.value, want(slab), `slabPins: ${k.slabPins.reason}`);
     assert.equal(k.kmemLimitBroken.value, want(limit), `kmemLimitBroken: ${k.kmemLimitBroken.reason}`);
     assert.equal(k.exhaustionErrno.value, want(errno), `exhaustionErrno: ${k.exhaustionErrno.reason}`);
-    for (const r of [k.dyingHoldIds, k.swapCanPinIds, k.kmemForkLeak, k.slabPins, k.pageCachePins, k.kmemLimitBroken, k.exhaustionErrno]) {
+    for (const r of [
+      k.dyingHoldIds,
+      k.swapCanPinIds,
+      k.kmemForkLeak,
+      k.slabPins,
+      k.pageCachePins,
+      k.kmemLimitBroken,
+      k.exhaustionErrno,
+    ]) {
       assert.ok(r.source.length > 0 && r.reason.length > 0);
     }
   });
@@ -96,10 +105,12 @@ test("kernel model: malformed releases carry a warning in the reason", () => {
 
 test("kernel model: never throws on arbitrary input", () => {
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const alphabet = "0123456789.-_+elamzngicx86 \t\n\u0000é";
   for (let i = 0; i < 2000; i++) {
-    const s = Array.from({ length: Math.floor(rnd() * 30) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join("");
+    const s = Array.from({ length: Math.floor(rnd() * 30) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(
+      "",
+    );
     const k = kernelModel(s);
     assert.equal(typeof k.dyingHoldIds.reason, "string");
   }

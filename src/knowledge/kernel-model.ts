@@ -39,7 +39,19 @@ export interface Placement {
   note: string;
 }
 
-const FACTS: FactName[] = ["dyingHoldIds", "swapCanPinIds", "kmemForkLeak", "slabPins", "pageCachePins", "kmemLimitBroken", "kmemLimitFileGone", "exhaustionErrno", "memoryReclaim", "memcgV1Optional", "dyingCountedAtRmdir"];
+const FACTS: FactName[] = [
+  "dyingHoldIds",
+  "swapCanPinIds",
+  "kmemForkLeak",
+  "slabPins",
+  "pageCachePins",
+  "kmemLimitBroken",
+  "kmemLimitFileGone",
+  "exhaustionErrno",
+  "memoryReclaim",
+  "memcgV1Optional",
+  "dyingCountedAtRmdir",
+];
 
 /** Answers the kernel questions for a release string (and boot parameters). Never throws. */
 export function kernelModel(release: string, boot?: BootParams): KernelModel {
@@ -64,20 +76,33 @@ const KNOWN_DISTROS = new Set(["rhel", "ubuntu", "debian", "amzn"]);
 export function placement(r: ParsedRelease): Placement {
   const base = r.major === null ? "unknown" : [r.major, r.minor, r.patch].filter((n) => n !== null).join(".");
   if (r.major === null) return { exact: false, base, note: r.unknownReason ?? "kernel release not recognised" };
-  if (KNOWN_DISTROS.has(r.distro) || (r.distro === "upstream" && r.flavor === undefined)) return { exact: true, base, note: "" };
-  const who = r.distro === "unknown" ? `a vendor kernel (flavour ${JSON.stringify(r.flavor ?? "")})` : `a kernel with a vendor suffix (${JSON.stringify(r.flavor ?? "")})`;
-  return { exact: false, base, note: `${r.raw.trim()} is ${who}: judged by base version ${base}; a vendor patch could change what dying memcgs hold` };
+  if (KNOWN_DISTROS.has(r.distro) || (r.distro === "upstream" && r.flavor === undefined))
+    return { exact: true, base, note: "" };
+  const who =
+    r.distro === "unknown"
+      ? `a vendor kernel (flavour ${JSON.stringify(r.flavor ?? "")})`
+      : `a kernel with a vendor suffix (${JSON.stringify(r.flavor ?? "")})`;
+  return {
+    exact: false,
+    base,
+    note: `${r.raw.trim()} is ${who}: judged by base version ${base}; a vendor patch could change what dying memcgs hold`,
+  };
 }
 
 function decide(fact: FactName, r: ParsedRelease, boot: BootParams | undefined): Rule<unknown> {
   if (r.major === null || r.minor === null) {
-    return { value: "unknown", source: "kernel-release.ts", reason: r.unknownReason ?? "kernel release not recognised" };
+    return {
+      value: "unknown",
+      source: "kernel-release.ts",
+      reason: r.unknownReason ?? "kernel release not recognised",
+    };
   }
   for (const row of KERNEL_FACTS) {
     if (row.fact !== fact) continue;
     const m = matches(row.when, r, boot);
     if (m === false) continue;
-    if (typeof m === "string") return { value: "unknown", source: row.source, reason: `${m}; the rule needs it: ${row.reason}` };
+    if (typeof m === "string")
+      return { value: "unknown", source: row.source, reason: `${m}; the rule needs it: ${row.reason}` };
     return { value: row.value, source: row.source, reason: explain(row, r, boot) };
   }
   return { value: "unknown", source: "kernel-facts.ts", reason: `no rule covers ${r.raw.trim()}` };
@@ -86,7 +111,8 @@ function decide(fact: FactName, r: ParsedRelease, boot: BootParams | undefined):
 function explain(row: FactRow, r: ParsedRelease, boot: BootParams | undefined): string {
   let reason = row.reason;
   if (r.distro === "unknown") reason += " (vendor kernel judged by its base version)";
-  if (row.fact === "kmemForkLeak" && row.value === true && boot === undefined) reason += "; unless booted with cgroup.memory=nokmem (boot parameters not read)";
+  if (row.fact === "kmemForkLeak" && row.value === true && boot === undefined)
+    reason += "; unless booted with cgroup.memory=nokmem (boot parameters not read)";
   if (r.warning) reason += ` [release: ${r.warning}]`;
   return reason;
 }
@@ -98,10 +124,14 @@ function matches(w: When, r: ParsedRelease, boot: BootParams | undefined): boole
   if (w.nokmem !== undefined && (boot?.nokmem ?? false) !== w.nokmem) return false;
   if (w.buildFrom && cmpList(r.distroBuild ?? [], w.buildFrom) < 0) return false;
   if (w.buildBefore && cmpList(r.distroBuild ?? [], w.buildBefore) >= 0) return false;
-  for (const [bound, wantAtLeast] of [[w.from, true], [w.before, false]] as const) {
+  for (const [bound, wantAtLeast] of [
+    [w.from, true],
+    [w.before, false],
+  ] as const) {
     if (bound === undefined) continue;
     const c = cmpVersion(r, bound);
-    if (c === undefined) return `the upstream patch level of ${r.raw.trim()} is not in the release string (it must be compared with ${bound})`;
+    if (c === undefined)
+      return `the upstream patch level of ${r.raw.trim()} is not in the release string (it must be compared with ${bound})`;
     if (wantAtLeast ? c < 0 : c >= 0) return false;
   }
   return true;

@@ -23,8 +23,10 @@ export interface ParsedRelease {
 }
 
 const ARCHES = ["x86_64", "aarch64", "ppc64le", "s390x", "i686", "i386", "armv7hl", "noarch"];
-const UBUNTU = /^(generic|lowlatency|aws|azure|gcp|gke|gkeop|kvm|oracle|ibm|raspi|virtual|intel-iotg|nvidia|generic-lpae|generic-64k|azure-fde|lowlatency-64k)$/;
-const DEBIAN = /^(amd64|arm64|686|686-pae|cloud-amd64|cloud-arm64|rt-amd64|rt-arm64|armmp|armmp-lpae|powerpc64le|s390x|marvell|rpi|4kc-malta|5kc-malta|loongson-3|octeon|mips32r2el|mips64r2el)$/;
+const UBUNTU =
+  /^(generic|lowlatency|aws|azure|gcp|gke|gkeop|kvm|oracle|ibm|raspi|virtual|intel-iotg|nvidia|generic-lpae|generic-64k|azure-fde|lowlatency-64k)$/;
+const DEBIAN =
+  /^(amd64|arm64|686|686-pae|cloud-amd64|cloud-arm64|rt-amd64|rt-arm64|armmp|armmp-lpae|powerpc64le|s390x|marvell|rpi|4kc-malta|5kc-malta|loongson-3|octeon|mips32r2el|mips64r2el)$/;
 // The distro's major kernel for each RHEL release: only these are Red Hat's own kernels.
 const RHEL_BASE: Record<string, string> = { "6": "2.6", "7": "3.10", "8": "4.18", "9": "5.14", "10": "6.12" };
 
@@ -32,11 +34,19 @@ const RHEL_BASE: Record<string, string> = { "6": "2.6", "7": "3.10", "8": "4.18"
 export function parseRelease(input: string): ParsedRelease {
   const raw = typeof input === "string" ? input : String(input);
   const s = raw.trim();
-  const unknown = (why: string): ParsedRelease => ({ raw, major: null, minor: null, patch: null, distro: "unknown", unknownReason: why });
+  const unknown = (why: string): ParsedRelease => ({
+    raw,
+    major: null,
+    minor: null,
+    patch: null,
+    distro: "unknown",
+    unknownReason: why,
+  });
   if (s === "") return unknown("empty kernel release string");
   const m = /^(\d{1,3})\.(\d{1,3})(?:\.(\d{1,5}))?(.*)$/.exec(s);
   if (!m) return unknown(`kernel release ${JSON.stringify(short(s))} does not start with MAJOR.MINOR`);
-  const major = Number(m[1]), minor = Number(m[2]);
+  const major = Number(m[1]),
+    minor = Number(m[2]);
   const patch = m[3] === undefined ? null : Number(m[3]);
   const base: ParsedRelease = { raw, major, minor, patch, distro: "upstream" };
   return classify(base, m[4] ?? "");
@@ -79,11 +89,18 @@ function abi(r: ParsedRelease, rest: string): ParsedRelease | undefined {
   if (!m) return raspbian(r, rest);
   const flavor = m[2]!;
   const distro: Distro = UBUNTU.test(flavor) ? "ubuntu" : DEBIAN.test(flavor) ? "debian" : "unknown";
-  const build = m[0].slice(1, m[0].length - flavor.length - 1 - (m[3] ? 1 : 0)).split(".").map(Number);
+  const build = m[0]
+    .slice(1, m[0].length - flavor.length - 1 - (m[3] ? 1 : 0))
+    .split(".")
+    .map(Number);
   // Ubuntu and Debian always say X.Y.0; a vendor (SUSE "5.14.21-150400.24.46-default") keeps its patch.
   const patch = r.patch === 0 || distro !== "unknown" ? null : r.patch;
   const out: ParsedRelease = { ...r, patch, distro, distroBuild: build, flavor };
-  if (distro === "unknown") out.warning = joinWarn(r.warning, `vendor kernel with unrecognised flavour ${JSON.stringify(flavor)}: judged by its base version only`);
+  if (distro === "unknown")
+    out.warning = joinWarn(
+      r.warning,
+      `vendor kernel with unrecognised flavour ${JSON.stringify(flavor)}: judged by its base version only`,
+    );
   return out;
 }
 
@@ -114,7 +131,8 @@ function takeArch(r: ParsedRelease, rest: string): void {
   const m = /\.([a-z0-9_]+)$/.exec(rest);
   if (!m) return;
   if (ARCHES.includes(m[1]!)) r.arch = m[1]!;
-  else if (/^(x86|x86_|x86_6|aarch|aarch6|ppc64|s390)$/.test(m[1]!)) r.warning = joinWarn(r.warning, `truncated architecture ${JSON.stringify(m[1])} ignored`);
+  else if (/^(x86|x86_|x86_6|aarch|aarch6|ppc64|s390)$/.test(m[1]!))
+    r.warning = joinWarn(r.warning, `truncated architecture ${JSON.stringify(m[1])} ignored`);
 }
 
 function stripArch(rest: string): string {

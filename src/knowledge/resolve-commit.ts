@@ -1,6 +1,12 @@
 import type { ToolVersion } from "../parsers/runtime-version.js";
 import { parseVersion } from "../parsers/version.js";
-import { containerdCommit, containerdRuncPin, dockerRuncPin, runcCommit, type CommitRelease } from "./commit-release.js";
+import {
+  containerdCommit,
+  containerdRuncPin,
+  dockerRuncPin,
+  runcCommit,
+  type CommitRelease,
+} from "./commit-release.js";
 
 /**
  * Fills in what a runc or containerd commit id says (docker info prints only those): the release at
@@ -12,7 +18,10 @@ export function resolveCommits(t: ToolVersion): ToolVersion {
   const found = t.tool === "runc" ? runcCommit(id) : containerdCommit(id);
   if (!found) {
     if (t.version !== "unknown" || !/^[0-9a-f]{7,40}$/.test(id)) return t;
-    return { ...t, reason: `unknown ${t.tool} commit ${id}: no ${t.tool} release in cgleak's table is at it, and no known build contains it` };
+    return {
+      ...t,
+      reason: `unknown ${t.tool} commit ${id}: no ${t.tool} release in cgleak's table is at it, and no known build contains it`,
+    };
   }
   const out: ToolVersion = { ...t, fromCommit: note(found) };
   if (t.version !== "unknown") return out;

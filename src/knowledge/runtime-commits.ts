@@ -338,7 +338,9 @@ export const CONTAINERD_RELEASES: ReadonlyArray<readonly [string, string, string
  * ignored)], by ancestry. Docker 1.12 to 18.06 built docker-runc from its fork,
  * github.com/docker/runc, whose patches are in no upstream release.
  */
-export const RUNC_BETWEEN_RELEASES: ReadonlyArray<readonly [string, string | null, string | null, string, boolean, boolean]> = [
+export const RUNC_BETWEEN_RELEASES: ReadonlyArray<
+  readonly [string, string | null, string | null, string, boolean, boolean]
+> = [
   ["029124da7af7360afa781a0234d1b083550f797c", "v1.0.0-rc7", "v1.0.0-rc8", "opencontainers/runc", true, false],
   ["02f8fa7863dd3f82909a73e2061897828460d52f", "v1.0.0-rc2", "v1.0.0-rc3", "opencontainers/runc", false, false],
   ["0351df1c5a66838d0c392b4ac4cf9450de844e2d", "v1.0.0-rc4", "v1.0.0-rc5", "opencontainers/runc", true, false],

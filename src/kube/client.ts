@@ -6,7 +6,10 @@ import type { NodeCondition, Taint } from "./condition.js";
 /** The node this pod runs on, from the downward API (env NODE_NAME from spec.nodeName). */
 export function nodeNameFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   const name = env.NODE_NAME?.trim();
-  if (!name) throw new Error("NODE_NAME is not set: add env NODE_NAME from fieldRef spec.nodeName (deploy/kubernetes/daemonset.yaml)");
+  if (!name)
+    throw new Error(
+      "NODE_NAME is not set: add env NODE_NAME from fieldRef spec.nodeName (deploy/kubernetes/daemonset.yaml)",
+    );
   return name;
 }
 
@@ -49,7 +52,9 @@ export async function clientKubeApi(config?: KubeConfig): Promise<KubeApi> {
 }
 
 /** A KubeSink for `serve --kube`: this node (NODE_NAME), the cluster's config. */
-export async function createKubeSink(o: Omit<KubeSinkOptions, "api" | "nodeName"> & { nodeName?: string; config?: KubeConfig }): Promise<KubeSink> {
+export async function createKubeSink(
+  o: Omit<KubeSinkOptions, "api" | "nodeName"> & { nodeName?: string; config?: KubeConfig },
+): Promise<KubeSink> {
   const { config, nodeName, ...rest } = o;
   return new KubeSink({ ...rest, nodeName: nodeName ?? nodeNameFromEnv(), api: await clientKubeApi(config) });
 }

@@ -3,7 +3,10 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { parseToolVersion, type Tool, type ToolVersion } from "../parsers/runtime-version.js";
 
 /** The part of a Node's status.nodeInfo that names versions (k8s.io/api core/v1 NodeSystemInfo). */
-export interface NodeInfoLike { kubeletVersion?: string; containerRuntimeVersion?: string }
+export interface NodeInfoLike {
+  kubeletVersion?: string;
+  containerRuntimeVersion?: string;
+}
 
 const RUNTIME_SCHEMES: Record<string, Tool> = { containerd: "containerd", docker: "dockerd", "cri-o": "crio" };
 
@@ -11,10 +14,15 @@ const RUNTIME_SCHEMES: Record<string, Tool> = { containerd: "containerd", docker
 export function versionsFromNodeInfo(info: NodeInfoLike, node: string): ToolVersion[] {
   const origin = (field: string) => `Node ${node} status.nodeInfo.${field} (Kubernetes API)`;
   const out: ToolVersion[] = [];
-  if (info.kubeletVersion) out.push({ ...parseToolVersion("kubelet", info.kubeletVersion), origin: origin("kubeletVersion") });
+  if (info.kubeletVersion)
+    out.push({ ...parseToolVersion("kubelet", info.kubeletVersion), origin: origin("kubeletVersion") });
   const m = /^([a-z-]+):\/\/(\S+)$/.exec(info.containerRuntimeVersion ?? "");
   const tool = m ? RUNTIME_SCHEMES[m[1]!] : undefined;
-  if (m && tool) out.push({ ...parseToolVersion(tool, tool === "containerd" ? `containerd://${m[2]}` : m[2]!), origin: origin("containerRuntimeVersion") });
+  if (m && tool)
+    out.push({
+      ...parseToolVersion(tool, tool === "containerd" ? `containerd://${m[2]}` : m[2]!),
+      origin: origin("containerRuntimeVersion"),
+    });
   return out.filter((v) => v.version !== "unknown");
 }
 

@@ -11,7 +11,12 @@ export interface PodName {
 
 /** The fields of a v1 Pod the cache reads (the client's V1Pod, or a watch event's object). */
 export interface PodLike {
-  metadata?: { uid?: string; name?: string; namespace?: string; ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }> };
+  metadata?: {
+    uid?: string;
+    name?: string;
+    namespace?: string;
+    ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }>;
+  };
 }
 
 export const MAX_PODS = 10_000;
@@ -41,7 +46,11 @@ export function podName(p: PodLike): PodName | null {
 export class PodNames {
   private readonly pods = new Map<string, PodName & { deletedAt?: number }>();
 
-  constructor(private readonly max = MAX_PODS, private readonly ttlMs = DELETED_TTL_MS, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly max = MAX_PODS,
+    private readonly ttlMs = DELETED_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   seen(p: PodLike): void {
     const n = podName(p);
@@ -92,7 +101,15 @@ export class PodCache implements PodSource {
   private stopped = false;
 
   /** config: default KUBECONFIG / in-cluster; nodeName: default NODE_NAME. */
-  constructor(private readonly o: { config?: KubeConfig; nodeName?: string; log: (line: string) => void; retryMs?: number; names?: PodNames }) {
+  constructor(
+    private readonly o: {
+      config?: KubeConfig;
+      nodeName?: string;
+      log: (line: string) => void;
+      retryMs?: number;
+      names?: PodNames;
+    },
+  ) {
     this.names = o.names ?? new PodNames();
   }
 
@@ -104,7 +121,16 @@ export class PodCache implements PodSource {
       if (this.o.config === undefined) config.loadFromDefault();
       const core = config.makeApiClient(k8s.CoreV1Api);
       const fieldSelector = `spec.nodeName=${this.o.nodeName ?? (await import("./client.js")).nodeNameFromEnv()}`;
-      this.watch(new k8s.ListWatch<V1Pod>("/api/v1/pods", new k8s.Watch(config), () => core.listPodForAllNamespaces({ fieldSelector }), false, undefined, fieldSelector));
+      this.watch(
+        new k8s.ListWatch<V1Pod>(
+          "/api/v1/pods",
+          new k8s.Watch(config),
+          () => core.listPodForAllNamespaces({ fieldSelector }),
+          false,
+          undefined,
+          fieldSelector,
+        ),
+      );
       await this.begin();
     } catch (err) {
       this.failed(err);
@@ -115,7 +141,9 @@ export class PodCache implements PodSource {
     lw.on("add", (p) => this.names.seen(p));
     lw.on("update", (p) => this.names.seen(p));
     lw.on("delete", (p) => this.names.deleted(p));
-    lw.on("connect", () => { if (this.status.state === "away") this.status = { state: "syncing" }; });
+    lw.on("connect", () => {
+      if (this.status.state === "away") this.status = { state: "syncing" };
+    });
     lw.on("error", (err: unknown) => this.failed(err));
     this.lw = lw;
   }
@@ -123,15 +151,24 @@ export class PodCache implements PodSource {
   /** Synced once the list is in: a watch that ends and reconnects keeps "synced". */
   private async begin(): Promise<void> {
     if (this.stopped || this.lw === null) return;
-    await this.lw.start().then(() => { if (this.status.state === "syncing") this.status = { state: "synced" }; }, (err: unknown) => this.failed(err));
+    await this.lw.start().then(
+      () => {
+        if (this.status.state === "syncing") this.status = { state: "synced" };
+      },
+      (err: unknown) => this.failed(err),
+    );
   }
 
   private failed(err: unknown): void {
     const msg = (err as Error)?.message?.split("\n")[0] ?? String(err);
-    if (this.status.state !== "away") this.o.log(`kube: pod names unavailable (${msg}); dying memcgs are named from their paths until the API answers`);
+    if (this.status.state !== "away")
+      this.o.log(`kube: pod names unavailable (${msg}); dying memcgs are named from their paths until the API answers`);
     this.status = { state: "away", error: msg };
     if (this.stopped || this.retry !== null) return;
-    this.retry = setTimeout(() => { this.retry = null; void this.begin(); }, this.o.retryMs ?? 10_000);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.begin();
+    }, this.o.retryMs ?? 10_000);
     this.retry.unref();
   }
 

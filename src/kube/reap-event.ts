@@ -26,8 +26,12 @@ export function reapEvent(node: { name: string; uid: string }, r: PassReport, mi
 
 function message(r: PassReport): string {
   const mib = (b: number): string => `${(b / MiB).toFixed(1)} MiB`;
-  if (r.verdict !== "acted") return `${r.reason}: ${r.unreclaimable.map((u) => `${u.path}${u.bytes === null ? "" : ` ${mib(u.bytes)}`}: ${u.reason}`).join("; ")}`;
-  const merit = r.dyingFreedPerGiBEvicted === null ? "no live page cache evicted" : `${Math.round(r.dyingFreedPerGiBEvicted)} dying memcgs freed per GiB of live cache evicted`;
+  if (r.verdict !== "acted")
+    return `${r.reason}: ${r.unreclaimable.map((u) => `${u.path}${u.bytes === null ? "" : ` ${mib(u.bytes)}`}: ${u.reason}`).join("; ")}`;
+  const merit =
+    r.dyingFreedPerGiBEvicted === null
+      ? "no live page cache evicted"
+      : `${Math.round(r.dyingFreedPerGiBEvicted)} dying memcgs freed per GiB of live cache evicted`;
   return `reap (${r.method}): ${r.dyingFreed} dying memcgs freed (${r.dyingBefore} -> ${r.dyingAfter}), ${mib(r.pinnedFreed)} of pinned page cache freed; live page cache evicted ${mib(r.liveCacheEvicted)}, ${r.refaults} refaults after; ${merit}`;
 }
 
@@ -41,7 +45,11 @@ export class ReapEvents {
   private busy: Promise<void> = Promise.resolve();
   private seq = 0;
 
-  constructor(private readonly api: KubeApi, private readonly nodeName: string, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly api: KubeApi,
+    private readonly nodeName: string,
+    private readonly log: (line: string) => void,
+  ) {}
 
   post(r: PassReport): Promise<void> {
     this.busy = this.busy.then(() => this.send(r));

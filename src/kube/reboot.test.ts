@@ -20,7 +20,10 @@ function scan(name: string): ScanReport {
 function reassess(r: ScanReport, change: Partial<Snapshot>): ScanReport {
   const { ids: _i, status: _s, findings: _f, assessment: _a, explain, ...snapshot } = r;
   const s = { ...snapshot, ...change };
-  return { ...assess({ snapshot: s, model: kernelModel(s.kernel.release), boot: null, runtimes: null, logs: null }), explain };
+  return {
+    ...assess({ snapshot: s, model: kernelModel(s.kernel.release), boot: null, runtimes: null, logs: null }),
+    explain,
+  };
 }
 
 test("reboot verdict: dying memcgs holding IDs on a never-freeing kernel past the mark need a reboot", () => {

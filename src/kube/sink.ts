@@ -1,9 +1,22 @@
 import type { ScanReport } from "../analyze/report.js";
-import { CONDITION_TYPE, conditionPatch, desiredFrom, nodeEvent, taintPatch, type Desired, type JsonPatchOp, type NodeCondition, type ReaperView, type Taint } from "./condition.js";
+import {
+  CONDITION_TYPE,
+  conditionPatch,
+  desiredFrom,
+  nodeEvent,
+  taintPatch,
+  type Desired,
+  type JsonPatchOp,
+  type NodeCondition,
+  type ReaperView,
+  type Taint,
+} from "./condition.js";
 
 /** The four API calls the sink makes; src/kube/client.ts implements them with @kubernetes/client-node. */
 export interface KubeApi {
-  getNode(name: string): Promise<{ uid: string; resourceVersion: string; conditions: NodeCondition[]; taints: Taint[] | undefined }>;
+  getNode(
+    name: string,
+  ): Promise<{ uid: string; resourceVersion: string; conditions: NodeCondition[]; taints: Taint[] | undefined }>;
   /** PATCH nodes/{name}/status, application/strategic-merge-patch+json; the node's new resourceVersion. */
   patchNodeStatus(name: string, body: object): Promise<string>;
   /** PATCH nodes/{name}, application/json-patch+json. */
@@ -83,11 +96,15 @@ export class KubeSink {
   private async apply(d: Desired): Promise<void> {
     const name = this.o.nodeName;
     const node = await this.o.api.getNode(name);
-    const { body, transition } = conditionPatch(d, node.conditions.find((c) => c.type === CONDITION_TYPE));
+    const { body, transition } = conditionPatch(
+      d,
+      node.conditions.find((c) => c.type === CONDITION_TYPE),
+    );
     // Our own status write moves the resourceVersion the taint patch may test against.
     const resourceVersion = await this.o.api.patchNodeStatus(name, body);
     // Queued before sending, so a failed POST is retried on the next attempt, and sent once.
-    if (transition) this.events.push(nodeEvent({ name, uid: node.uid }, d, (this.o.now ?? Date.now)() * 1000 + (this.seq++ % 1000)));
+    if (transition)
+      this.events.push(nodeEvent({ name, uid: node.uid }, d, (this.o.now ?? Date.now)() * 1000 + (this.seq++ % 1000)));
     while (this.events.length > 0) {
       await this.o.api.createEvent("default", this.events[0] as object);
       this.events.shift();
@@ -99,9 +116,15 @@ export class KubeSink {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wake = null; resolve(); }, ms);
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
       t.unref();
-      this.wake = () => { clearTimeout(t); resolve(); };
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
     });
   }
 }

@@ -10,7 +10,10 @@ export const MAX_LINE = 80;
 export type ProblemAt = "warning" | "critical";
 
 /** What `cgleak check` prints and exits with, and what `serve --npd-status` writes: one verdict. */
-export interface Verdict { code: number; line: string }
+export interface Verdict {
+  code: number;
+  line: string;
+}
 
 /** The NPD verdict of one assessment: a problem from `problemAt` on, with a one-line summary. */
 export function npdVerdict(report: ScanReport, problemAt: ProblemAt): Verdict {
@@ -32,7 +35,8 @@ export function unknownVerdict(why: string): Verdict {
 
 function summary(r: ScanReport): string {
   const head = `${r.status.level.toUpperCase()}: memcg IDs ${formatCount(r.ids.usedHigh)}/${formatCount(r.ids.cap)} (${formatPercent(r.ids.usedRatio)}), ${formatCount(r.memcg.dying)} dying`;
-  if (r.ids.dyingHoldIds === true && r.memcg.dying > 0) return `${head} hold IDs${rebootVerdict(r).needed ? ", reboot needed" : ""}`;
+  if (r.ids.dyingHoldIds === true && r.memcg.dying > 0)
+    return `${head} hold IDs${rebootVerdict(r).needed ? ", reboot needed" : ""}`;
   if (r.dying.pinnedBytes) return `${head}, pin ${formatBytes(r.dying.pinnedBytes)}`;
   return head;
 }

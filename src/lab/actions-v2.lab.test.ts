@@ -29,35 +29,55 @@ for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
       assert.deepEqual(r.cleanupProblems, []);
       return r.result as PinReport;
     };
-    const outcome = (r: PinReport, a: string): ActionOutcome => r.outcomes.find((o) => o.action === a) ?? assert.fail(`no outcome ${a}`);
+    const outcome = (r: PinReport, a: string): ActionOutcome =>
+      r.outcomes.find((o) => o.action === a) ?? assert.fail(`no outcome ${a}`);
 
     before(async () => {
-      run = await runInGuest({ kernel, command: `N=${N} sh $LAB_FILES/actions.sh`, files: scenario(), timeoutSeconds: 200 });
+      run = await runInGuest({
+        kernel,
+        command: `N=${N} sh $LAB_FILES/actions.sh`,
+        files: scenario(),
+        timeoutSeconds: 200,
+      });
       assert.equal(run.rc, 0, `guest scenario failed: ${run.stderr}`);
     });
 
     it("booted the kernel asked for", (t) => {
-      t.diagnostic(`lab ${kernel}: boot ${run.bootSeconds} s, total ${run.totalSeconds} s; guest uptime at each step: ${file("times").trim().replace(/\n/g, ", ")}`);
+      t.diagnostic(
+        `lab ${kernel}: boot ${run.bootSeconds} s, total ${run.totalSeconds} s; guest uptime at each step: ${file("times").trim().replace(/\n/g, ", ")}`,
+      );
       assert.match(file("uname"), new RegExp(`^${kernel.replace(".", "\\.")}\\.`));
     });
 
     it("repro page-cache refuses a temp dir in memory, where its files would be shmem", () => {
       assert.equal(file("repro.memtmp.rc").trim(), "2");
-      assert.match(file("repro.memtmp.err"), /^cgleak repro: page-cache needs its files on a disk filesystem, but \/tmp is in memory .*TMPDIR/);
+      assert.match(
+        file("repro.memtmp.err"),
+        /^cgleak repro: page-cache needs its files on a disk filesystem, but \/tmp is in memory .*TMPDIR/,
+      );
     });
 
     it("repro page-cache: sync; echo 1 drops the pages but frees none; echo 3 and memory.reclaim of all the parent holds free them", () => {
       const r = pin("page-cache");
-      assert.deepEqual(r.outcomes.map((o) => o.action), ["drop-page-cache", "drop-caches", "memory-reclaim"]);
+      assert.deepEqual(
+        r.outcomes.map((o) => o.action),
+        ["drop-page-cache", "drop-caches", "memory-reclaim"],
+      );
       const page = outcome(r, "drop-page-cache");
       assert.deepEqual([page.leaked, page.freed, page.effect], [N, 0, "frees none"]);
       // The first memcg in the new directory is also charged its ext4 metadata block, which echo 1 leaves.
-      assert.ok(page.pinnedBefore! >= N * PAGE && page.pinnedAfter! <= 4096, `pinned ${page.pinnedBefore} -> ${page.pinnedAfter}`);
+      assert.ok(
+        page.pinnedBefore! >= N * PAGE && page.pinnedAfter! <= 4096,
+        `pinned ${page.pinnedBefore} -> ${page.pinnedAfter}`,
+      );
       assert.equal(page.note, "sync; echo 1 > /proc/sys/vm/drop_caches");
       assert.equal(outcome(r, "drop-caches").note, "sync; echo 3 > /proc/sys/vm/drop_caches");
       // Both also drop the ext4 metadata the first memcg in a new directory is charged for; one
       // memcg's inode can outlive a reclaim of all the parent holds (9 of 10 seen once on 6.12).
-      for (const [a, least] of [["drop-caches", N], ["memory-reclaim", N - 1]] as const) {
+      for (const [a, least] of [
+        ["drop-caches", N],
+        ["memory-reclaim", N - 1],
+      ] as const) {
         const o = outcome(r, a);
         assert.equal(o.leaked, N, `${a}: ${o.leaked} of ${N} leaked`);
         assert.ok(o.freed >= least, `${a}: freed ${o.freed} of ${o.leaked}`);
@@ -68,15 +88,30 @@ for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
 
     it("repro shmem: deleting the files frees them, sync; echo 3 frees none", () => {
       const r = pin("shmem");
-      assert.deepEqual(r.outcomes.map((o) => [o.action, o.leaked, o.freed, o.effect]), [["delete-files", N, N, "frees them"], ["drop-caches", N, 0, "frees none"]]);
-      assert.deepEqual([outcome(r, "drop-caches").pinnedBefore, outcome(r, "drop-caches").pinnedAfter], [N * PAGE, N * PAGE]);
+      assert.deepEqual(
+        r.outcomes.map((o) => [o.action, o.leaked, o.freed, o.effect]),
+        [
+          ["delete-files", N, N, "frees them"],
+          ["drop-caches", N, 0, "frees none"],
+        ],
+      );
+      assert.deepEqual(
+        [outcome(r, "drop-caches").pinnedBefore, outcome(r, "drop-caches").pinnedAfter],
+        [N * PAGE, N * PAGE],
+      );
     });
 
     it("reclaim --memory-reclaim on tmpfs-pinned memcgs says EAGAIN and frees none, as the kernel counts", () => {
       const r = json<ReclaimReport>("reclaim.shm");
       assert.deepEqual(counts("before.lab-shm"), [N, N * PAGE]);
       assert.deepEqual(counts("after.lab-shm"), [N, N * PAGE]);
-      assert.deepEqual([r.before, r.after], [{ dying: N, pinnedBytes: N * PAGE }, { dying: N, pinnedBytes: N * PAGE }]);
+      assert.deepEqual(
+        [r.before, r.after],
+        [
+          { dying: N, pinnedBytes: N * PAGE },
+          { dying: N, pinnedBytes: N * PAGE },
+        ],
+      );
       assert.match(r.note, /^memory\.reclaim: EAGAIN/);
     });
 
@@ -105,7 +140,10 @@ for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
     it("trace names exactly the pinned memcgs as dying, with their paths on hierarchy 0, and removes its instance", () => {
       assert.equal(run.files["trace.rc"], undefined, `trace failed: ${run.files["trace.err"]}`);
       assert.equal(file("trace.err"), "");
-      const reports = file("trace.jsonl").trim().split("\n").map((l) => JSON.parse(l) as TraceReport);
+      const reports = file("trace.jsonl")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as TraceReport);
       const last = reports.at(-1)!;
       const named = last.groups.flatMap((g) => g.cgroups.map((c) => c.path)).sort();
       assert.deepEqual(named, ["/lab-t/ext1", "/lab-t/ext2", "/lab-t/shm1", "/lab-t/shm2"]);

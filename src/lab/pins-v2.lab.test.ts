@@ -15,12 +15,21 @@ const LEAVES = ["c1", "x2", "y3", "c3", "cx", "sub"];
 /** Where each leaf's pages must be found: its nearest live ancestor. */
 const PIN_OF: Array<[string, string]> = [
   // live pods, beside a live container with pages of its own: tmpfs 1, ext4 2, both 3 levels down
-  ["lab-d/pod", "c1"], ["lab-d/pod2", "x2"], ["lab-d/pod3", "y3"],
+  ["lab-d/pod", "c1"],
+  ["lab-d/pod2", "x2"],
+  ["lab-d/pod3", "y3"],
   ["lab-d/a/b", "c3"], // live parents, no pod
   ["lab-d", "cx"], // a dying pod with its dying container (both kinds)
   ["lab-d/q", "sub"], // a dying pod, its container and a cgroup of the container's (tmpfs)
 ];
-const WRITTEN = [[KIB64, KIB64], [KIB64, 0], [3 * KIB64, KIB64], [KIB64, 0], [3 * KIB64, KIB64], [KIB64, KIB64]];
+const WRITTEN = [
+  [KIB64, KIB64],
+  [KIB64, 0],
+  [3 * KIB64, KIB64],
+  [KIB64, 0],
+  [3 * KIB64, KIB64],
+  [KIB64, KIB64],
+];
 
 for (const kernel of ["6.12", "6.1", "5.10"] as LabKernel[]) {
   describe(`pins at every depth on a real cgroup v2 kernel ${kernel} (qemu)`, { skip }, () => {
@@ -40,19 +49,31 @@ for (const kernel of ["6.12", "6.1", "5.10"] as LabKernel[]) {
     });
 
     const held = (name: string): { file: number; shmem: number; anon: number } => {
-      const kv = new Map((files[`stat.${name}`] ?? assert.fail(`no stat.${name}`)).trim().split("\n").map((l) => l.split(" ") as [string, string]));
+      const kv = new Map(
+        (files[`stat.${name}`] ?? assert.fail(`no stat.${name}`))
+          .trim()
+          .split("\n")
+          .map((l) => l.split(" ") as [string, string]),
+      );
       return { file: Number(kv.get("file")), shmem: Number(kv.get("shmem")), anon: Number(kv.get("anon")) };
     };
 
     const stat = (n: string): number[] => [held(n).file, held(n).shmem];
     it("finds each dying memcg's pages at its nearest live ancestor, 1-3 levels up, exact to its memory.stat", () => {
-      const got = new Map((scan.dying.pins ?? []).filter((p) => p.subtree === "lab-d")
-        .map((p) => [p.path, { file: p.fileBytes, shmem: p.shmemBytes, anon: p.anonBytes }]));
-      const want = new Map(PIN_OF.map(([at, leaf]) => [at, held(leaf)] as const)
-        .filter(([, h]) => h.file + h.shmem + h.anon > 0)); // nothing shown: no pin
+      const got = new Map(
+        (scan.dying.pins ?? [])
+          .filter((p) => p.subtree === "lab-d")
+          .map((p) => [p.path, { file: p.fileBytes, shmem: p.shmemBytes, anon: p.anonBytes }]),
+      );
+      const want = new Map(
+        PIN_OF.map(([at, leaf]) => [at, held(leaf)] as const).filter(([, h]) => h.file + h.shmem + h.anon > 0),
+      ); // nothing shown: no pin
       assert.deepEqual(got, want);
       const sub = scan.subtrees.find((s) => s.path === "lab-d");
-      assert.equal(sub?.pinnedBytes, LEAVES.reduce((n, x) => n + held(x).file, 0));
+      assert.equal(
+        sub?.pinnedBytes,
+        LEAVES.reduce((n, x) => n + held(x).file, 0),
+      );
     });
 
     const batched = kernel === "5.10" && "5.10 batches memcg statistics";
@@ -67,7 +88,10 @@ for (const kernel of ["6.12", "6.1", "5.10"] as LabKernel[]) {
     // kernel shows, and no closer to the pages.
     it("5.10 hides up to 32 pages per CPU of a memcg from memory.stat", { skip: kernel !== "5.10" && "5.10" }, () => {
       const shown = LEAVES.map(stat);
-      assert.ok(shown.every(([f, s], i) => f! <= WRITTEN[i]![0]! && s! <= WRITTEN[i]![1]!), JSON.stringify(shown));
+      assert.ok(
+        shown.every(([f, s], i) => f! <= WRITTEN[i]![0]! && s! <= WRITTEN[i]![1]!),
+        JSON.stringify(shown),
+      );
       assert.deepEqual(stat("c1"), [0, 0], "64 KiB of tmpfs (16 pages) stays in the per-CPU delta");
     });
   });

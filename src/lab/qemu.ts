@@ -43,7 +43,9 @@ export function labAvailable(): string | false {
   if (process.platform !== "linux" || process.arch !== "x64") return "the v2 lab needs Linux on x86-64";
   const missing = TOOLS.filter((t) => !onPath(t));
   if (missing.length > 0) return `the v2 lab needs ${missing.join(", ")} (lab/v2/lab.sh deps)`;
-  const cached = (["5.10", "6.1", "6.12"] as const).every((k) => fs.existsSync(path.join(CACHE, "kernels", k, "ready")));
+  const cached = (["5.10", "6.1", "6.12"] as const).every((k) =>
+    fs.existsSync(path.join(CACHE, "kernels", k, "ready")),
+  );
   if (!cached && !debianKernelKnown()) {
     return "no cached lab kernel and apt-cache knows no linux-image-amd64 (lab/v2/lab.sh prepare)";
   }
@@ -76,7 +78,14 @@ export async function runInGuest(run: GuestRun): Promise<GuestResult> {
       throw new Error(`v2 lab failed (exit ${code}): ${lastLines(stderr)}`);
     }
     const files = fs.existsSync(outDir) ? readTree(outDir) : {};
-    return { stdout, stderr, rc: Number(total[2]), files, bootSeconds: Number(boot[1]), totalSeconds: Number(total[1]) };
+    return {
+      stdout,
+      stderr,
+      rc: Number(total[2]),
+      files,
+      bootSeconds: Number(boot[1]),
+      totalSeconds: Number(total[1]),
+    };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -27,7 +27,12 @@ for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
     let scan: ScanReport;
     const stat = (name: string): Map<string, number> => {
       const text = run.files[`cgroup.stat.${name}`] ?? assert.fail(`guest wrote no cgroup.stat.${name}`);
-      return new Map(text.trim().split("\n").map((l) => [l.split(" ")[0]!, Number(l.split(" ")[1])]));
+      return new Map(
+        text
+          .trim()
+          .split("\n")
+          .map((l) => [l.split(" ")[0]!, Number(l.split(" ")[1])]),
+      );
     };
     const subtree = (p: string) => scan.subtrees.find((s) => s.path === p) ?? assert.fail(`no subtree ${p}`);
 
@@ -71,35 +76,46 @@ for (const kernel of ["6.12", "6.1"] as LabKernel[]) {
       assert.deepEqual(pick(subtree("lab-b")), { live: 3, dying: DYING_TMPFS });
     });
 
-    it(kernel === "6.12" ? "uses nr_dying_subsys_memory, which leaves out dying non-memcgs"
-      : "falls back to nr_dying_descendants, which also counts the dying non-memcg", () => {
-      const memcgs = DYING_EXT4 + DYING_TMPFS;
-      if (kernel === "6.12") {
-        assert.equal(stat("root").get("nr_dying_subsys_memory"), memcgs);
-        assert.match(scan.memcg.dyingSource, /nr_dying_subsys_memory/);
-        assert.equal(scan.memcg.dying, memcgs);
-        assert.equal(scan.memcg.kernelTotal, LIVE + memcgs);
-        assert.equal(subtree("lab-c").dying, 0);
-      } else {
-        assert.equal(stat("root").has("nr_dying_subsys_memory"), false);
-        assert.match(scan.memcg.dyingSource, /nr_dying_descendants/);
-        assert.equal(scan.memcg.dying, memcgs + 1);
-        assert.equal(subtree("lab-c").dying, 1);
-      }
-    });
+    it(
+      kernel === "6.12"
+        ? "uses nr_dying_subsys_memory, which leaves out dying non-memcgs"
+        : "falls back to nr_dying_descendants, which also counts the dying non-memcg",
+      () => {
+        const memcgs = DYING_EXT4 + DYING_TMPFS;
+        if (kernel === "6.12") {
+          assert.equal(stat("root").get("nr_dying_subsys_memory"), memcgs);
+          assert.match(scan.memcg.dyingSource, /nr_dying_subsys_memory/);
+          assert.equal(scan.memcg.dying, memcgs);
+          assert.equal(scan.memcg.kernelTotal, LIVE + memcgs);
+          assert.equal(subtree("lab-c").dying, 0);
+        } else {
+          assert.equal(stat("root").has("nr_dying_subsys_memory"), false);
+          assert.match(scan.memcg.dyingSource, /nr_dying_descendants/);
+          assert.equal(scan.memcg.dying, memcgs + 1);
+          assert.equal(subtree("lab-c").dying, 1);
+        }
+      },
+    );
 
-    it(kernel === "6.12" ? "counts dying cgroups per controller: the zombie's pids, cpu and perf_event, not memory"
-      : "counts the dying cgroups of the whole hierarchy before 6.12, and says so", () => {
-      const cs = scan.controllers ?? [];
-      const by = new Map(cs.map((c) => [c.name, c.dying]));
-      const memcgs = DYING_EXT4 + DYING_TMPFS;
-      if (kernel === "6.12") {
-        assert.deepEqual(["memory", "pids", "cpu", "perf_event"].map((n) => by.get(n)), [memcgs, 1, 1, 1]);
-        return;
-      }
-      assert.deepEqual([...by], [["cgroup2", memcgs + 1]]);
-      assert.match(cs[0]?.source ?? "", /whole v2 hierarchy.*per-controller counts need 6\.12/);
-    });
+    it(
+      kernel === "6.12"
+        ? "counts dying cgroups per controller: the zombie's pids, cpu and perf_event, not memory"
+        : "counts the dying cgroups of the whole hierarchy before 6.12, and says so",
+      () => {
+        const cs = scan.controllers ?? [];
+        const by = new Map(cs.map((c) => [c.name, c.dying]));
+        const memcgs = DYING_EXT4 + DYING_TMPFS;
+        if (kernel === "6.12") {
+          assert.deepEqual(
+            ["memory", "pids", "cpu", "perf_event"].map((n) => by.get(n)),
+            [memcgs, 1, 1, 1],
+          );
+          return;
+        }
+        assert.deepEqual([...by], [["cgroup2", memcgs + 1]]);
+        assert.match(cs[0]?.source ?? "", /whole v2 hierarchy.*per-controller counts need 6\.12/);
+      },
+    );
 
     it("reports the bytes dying memcgs pin, ext4 page cache and tmpfs alike, not the live ones'", () => {
       assert.equal(subtree("lab-a").pinnedBytes, DYING_EXT4 * PAGE_BYTES);

@@ -23,7 +23,10 @@ for (const kernel of ["5.10", "6.1", "6.12"] as LabKernel[]) {
 
     before(async () => {
       run = await runInGuest({
-        kernel, command: `N=${N} FILL=${FILL ? 1 : 0} sh $LAB_FILES/swap-ids.sh`, timeoutSeconds: FILL ? 1500 : 300, ...(FILL ? { memMB: 4096 } : {}),
+        kernel,
+        command: `N=${N} FILL=${FILL ? 1 : 0} sh $LAB_FILES/swap-ids.sh`,
+        timeoutSeconds: FILL ? 1500 : 300,
+        ...(FILL ? { memMB: 4096 } : {}),
         files: { "swap-ids.sh": fs.readFileSync(path.join(REPO, "lab/v2/scenarios/swap-ids.sh"), "utf8") },
       });
       assert.equal(run.rc, 0, `guest scenario failed: ${run.stderr}`);
@@ -34,21 +37,31 @@ for (const kernel of ["5.10", "6.1", "6.12"] as LabKernel[]) {
     });
 
     it("booted the kernel asked for, with swap on", (t) => {
-      t.diagnostic(`lab ${kernel}: boot ${run.bootSeconds} s, total ${run.totalSeconds} s; guest uptime at each step: ${file("times").trim().replace(/\n/g, ", ")}`);
+      t.diagnostic(
+        `lab ${kernel}: boot ${run.bootSeconds} s, total ${run.totalSeconds} s; guest uptime at each step: ${file("times").trim().replace(/\n/g, ", ")}`,
+      );
       assert.match(file("uname"), new RegExp(`^${kernel.replace(".", "\\.")}\\.`));
       assert.match(file("swaps"), /\/mnt\/ext4\/swap\s+file/);
     });
 
     it("the tmpfs pages of the memcgs went to swap and the memcgs stayed dying after rmdir", (t) => {
-      t.diagnostic(`${r.reclaimedWith}; swap charged ${r.swapChargedBytes} B; dying ${r.dyingAfterRmdir}, bound ${r.boundPinnedHigh}, after delete ${r.dyingAfterDelete}`);
+      t.diagnostic(
+        `${r.reclaimedWith}; swap charged ${r.swapChargedBytes} B; dying ${r.dyingAfterRmdir}, bound ${r.boundPinnedHigh}, after delete ${r.dyingAfterDelete}`,
+      );
       assert.ok((r.swapChargedBytes ?? 0) >= N * 65536 * 0.8, `swap charged ${r.swapChargedBytes} B for ${N} x 64 KiB`);
       assert.ok(r.dyingAfterRmdir >= N * 0.8, `${r.dyingAfterRmdir} of ${N} stayed dying`);
     });
 
     it("scan's bound on swap-pinned dying memcgs covers them, and no more than are dying", () => {
       assert.notEqual(r.boundPinnedHigh, null);
-      assert.ok(r.boundPinnedHigh! >= r.dyingAfterRmdir, `bound ${r.boundPinnedHigh} < ${r.dyingAfterRmdir} swap-pinned dying`);
-      assert.ok(r.boundPinnedHigh! <= r.dyingAfterRmdir + 2, `bound ${r.boundPinnedHigh} loose: ${r.dyingAfterRmdir} dying below the scratch`);
+      assert.ok(
+        r.boundPinnedHigh! >= r.dyingAfterRmdir,
+        `bound ${r.boundPinnedHigh} < ${r.dyingAfterRmdir} swap-pinned dying`,
+      );
+      assert.ok(
+        r.boundPinnedHigh! <= r.dyingAfterRmdir + 2,
+        `bound ${r.boundPinnedHigh} loose: ${r.dyingAfterRmdir} dying below the scratch`,
+      );
     });
 
     it("deleting the tmpfs files frees the swap entries (the ID pins) and most memcgs at once", () => {
@@ -64,14 +77,23 @@ for (const kernel of ["5.10", "6.1", "6.12"] as LabKernel[]) {
       assert.equal(file("dirs.end"), file("dirs.start"));
     });
 
-    it("filled to the cap: the swap-pinned dying memcgs held IDs, the bound covers them, mkdir failed with the kernel's errno", { skip: FILL ? false : "the fill to the cap is CGLEAK_LAB_FILL=1 or lab/v2/lab.sh swap-ids" }, (t) => {
-      const f = r.fill ?? assert.fail("no fill in the report");
-      t.diagnostic(`fill: ${f.created} created in ${f.fillSeconds.toFixed(1)} s, ${f.pinnedIds} pinned, ${f.error?.code} ${f.error?.text}`);
-      assert.ok(f.idExhausted, `mkdir stopped by ${f.error?.code}`);
-      // pinnedIds counts against 65,535; 5.10's idr_alloc(1, MEM_CGROUP_ID_MAX) hands out 1..65,534 only
-      const slack = kernel === "5.10" ? 1 : 0;
-      assert.ok(f.pinnedIds >= r.dyingAfterRmdir * 0.8 && f.pinnedIds - slack <= r.boundPinnedHigh!, `${f.pinnedIds} pinned, ${r.dyingAfterRmdir} dying, bound ${r.boundPinnedHigh}`);
-      assert.equal(f.error?.code, kernel === "6.12" ? "EBUSY" : "ENOSPC");
-    });
+    it(
+      "filled to the cap: the swap-pinned dying memcgs held IDs, the bound covers them, mkdir failed with the kernel's errno",
+      { skip: FILL ? false : "the fill to the cap is CGLEAK_LAB_FILL=1 or lab/v2/lab.sh swap-ids" },
+      (t) => {
+        const f = r.fill ?? assert.fail("no fill in the report");
+        t.diagnostic(
+          `fill: ${f.created} created in ${f.fillSeconds.toFixed(1)} s, ${f.pinnedIds} pinned, ${f.error?.code} ${f.error?.text}`,
+        );
+        assert.ok(f.idExhausted, `mkdir stopped by ${f.error?.code}`);
+        // pinnedIds counts against 65,535; 5.10's idr_alloc(1, MEM_CGROUP_ID_MAX) hands out 1..65,534 only
+        const slack = kernel === "5.10" ? 1 : 0;
+        assert.ok(
+          f.pinnedIds >= r.dyingAfterRmdir * 0.8 && f.pinnedIds - slack <= r.boundPinnedHigh!,
+          `${f.pinnedIds} pinned, ${r.dyingAfterRmdir} dying, bound ${r.boundPinnedHigh}`,
+        );
+        assert.equal(f.error?.code, kernel === "6.12" ? "EBUSY" : "ENOSPC");
+      },
+    );
   });
 }

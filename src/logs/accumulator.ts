@@ -15,7 +15,11 @@ const WEAK: ReadonlySet<SignatureKind> = new Set<SignatureKind>(["slub-possible"
 export class Accumulator {
   total = 0;
   private readonly byKind = new Map<SignatureKind, LogFinding & { seen: Set<string> }>();
-  constructor(readonly since: Date | undefined, public now: Date, private readonly maxSamples = 3) {}
+  constructor(
+    readonly since: Date | undefined,
+    public now: Date,
+    private readonly maxSamples = 3,
+  ) {}
 
   add(source: string, hit: LineHit): void {
     const time = lineTime(hit.text, this.now);

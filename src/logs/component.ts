@@ -3,13 +3,30 @@
 const SYSLOG_TAG =
   /^(?:[A-Z][a-z]{2}\s+\d{1,2}\s+[\d:]{8}|\d{4}-\d\d-\d\d[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)\s+\S+\s+([^\s[:]+)(?:\[\d+\])?:/;
 const TAGS: Record<string, string> = {
-  docker: "dockerd", dockerd: "dockerd", containerd: "containerd", crio: "crio", "cri-o": "crio",
-  kubelet: "kubelet", hyperkube: "kubelet", kubelite: "kubelet", runc: "runc", crun: "crun", systemd: "systemd",
-  kernel: "kernel", nomad: "nomad", podman: "podman", conmon: "podman", lxd: "lxd", "lxc-start": "lxc",
+  docker: "dockerd",
+  dockerd: "dockerd",
+  containerd: "containerd",
+  crio: "crio",
+  "cri-o": "crio",
+  kubelet: "kubelet",
+  hyperkube: "kubelet",
+  kubelite: "kubelet",
+  runc: "runc",
+  crun: "crun",
+  systemd: "systemd",
+  kernel: "kernel",
+  nomad: "nomad",
+  podman: "podman",
+  conmon: "podman",
+  lxd: "lxd",
+  "lxc-start": "lxc",
 };
 // Most specific first: a nomad line quoting runc's error is nomad's.
 const GUESSES: ReadonlyArray<[RegExp, string]> = [
-  [/FailedCreatePodContainer|unable to ensure pod container|pod_container_manager|failed to create container for \[kubepods|kubelet/i, "kubelet"],
+  [
+    /FailedCreatePodContainer|unable to ensure pod container|pod_container_manager|failed to create container for \[kubepods|kubelet/i,
+    "kubelet",
+  ],
   [/\bnomad\b|client\.driver_mgr|failed to launch command with executor/i, "nomad"],
   [/\bpodman\b|libpod|conmon/i, "podman"],
   [/Handler for POST|dockerd|Error response from daemon/i, "dockerd"],

@@ -49,7 +49,10 @@ test("a journalctl that hangs is stopped after its timeout, children included", 
   try {
     const fake = path.join(dir, "journalctl");
     fs.writeFileSync(fake, "#!/bin/sh\necho '2026-12-01T10:00:00+0000 n1 kernel: hello'\nsleep 300\n", { mode: 0o755 });
-    await assert.rejects(eachJournalLine({ command: fake, timeoutMs: 500 }, () => {}), { message: `${fake} did not finish within 0.5 s: stopped after 1 lines` });
+    await assert.rejects(
+      eachJournalLine({ command: fake, timeoutMs: 500 }, () => {}),
+      { message: `${fake} did not finish within 0.5 s: stopped after 1 lines` },
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

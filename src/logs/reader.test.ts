@@ -8,8 +8,10 @@ import { Readable } from "node:stream";
 import { MAX_LINE, eachLine, journalTime } from "./reader.js";
 import { scanLogs } from "./scan-logs.js";
 
-const HIT = 'Dec 24 11:54:31 n1 dockerd[7]: caused \\"mkdir /sys/fs/cgroup/memory/docker/ab12: no space left on device\\"';
-const MISS = "Dec 24 11:54:32 n1 kubelet[8]: I1224 11:54:32.000000 8 kubelet.go:100] SyncLoop (housekeeping) all pods fine";
+const HIT =
+  'Dec 24 11:54:31 n1 dockerd[7]: caused \\"mkdir /sys/fs/cgroup/memory/docker/ab12: no space left on device\\"';
+const MISS =
+  "Dec 24 11:54:32 n1 kubelet[8]: I1224 11:54:32.000000 8 kubelet.go:100] SyncLoop (housekeeping) all pods fine";
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-test-logs-"));
@@ -23,7 +25,12 @@ async function lines(chunks: Array<string | Buffer>): Promise<string[]> {
 
 test("eachLine: chunk boundaries, CRLF, a UTF-8 character split across chunks, no final newline", async () => {
   const euro = Buffer.from("€");
-  const got = await lines(["a\r\nb", "c\n", Buffer.concat([Buffer.from("x"), euro.subarray(0, 1)]), Buffer.concat([euro.subarray(1), Buffer.from("\nlast")])]);
+  const got = await lines([
+    "a\r\nb",
+    "c\n",
+    Buffer.concat([Buffer.from("x"), euro.subarray(0, 1)]),
+    Buffer.concat([euro.subarray(1), Buffer.from("\nlast")]),
+  ]);
   assert.deepEqual(got, ["a", "bc", "x€", "last"]);
 });
 
@@ -42,8 +49,20 @@ test("scanLogs: a rotated .gz file is read through gunzip; a corrupt one is one 
     fs.writeFileSync(gz, zlib.gzipSync(`${MISS}\n${HIT}\n${MISS}\n${HIT}\n`));
     const bad = path.join(dir, "messages.2.gz");
     fs.writeFileSync(bad, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.from("not really gzip")]));
-    const report = await scanLogs([{ type: "file", path: gz }, { type: "file", path: bad }], { now: new Date(2019, 0, 1) });
-    assert.deepEqual(report.sources.map((s) => [s.ok, s.lines]), [[true, 4], [false, 0]]);
+    const report = await scanLogs(
+      [
+        { type: "file", path: gz },
+        { type: "file", path: bad },
+      ],
+      { now: new Date(2019, 0, 1) },
+    );
+    assert.deepEqual(
+      report.sources.map((s) => [s.ok, s.lines]),
+      [
+        [true, 4],
+        [false, 0],
+      ],
+    );
     assert.match(report.sources[1]?.error ?? "", /^[^\n]+$/);
     assert.equal(report.findings[0]?.kind, "mkdir-enospc");
     assert.equal(report.findings[0]?.count, 2);
@@ -86,7 +105,11 @@ test("scanLogs: --journal runs journalctl -o short-iso --since from PATH", async
       "2018-12-24T11:54:35+0800 n1 systemd[1]: Started Session 5.",
     ].join("\n");
     fs.writeFileSync(path.join(dir, "out"), `${out}\n`);
-    fs.writeFileSync(path.join(dir, "journalctl"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\ncat '${path.join(dir, "out")}'\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(dir, "journalctl"),
+      `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\ncat '${path.join(dir, "out")}'\n`,
+      { mode: 0o755 },
+    );
     const since = new Date(2018, 11, 23, 11, 54, 0);
     const env = { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}` };
     const report = await scanLogs([{ type: "journal" }], { since, env, now: new Date(2019, 0, 1) });
@@ -106,7 +129,9 @@ test("scanLogs: --journal runs journalctl -o short-iso --since from PATH", async
 test("scanLogs: a journalctl that is missing or fails is reported, not thrown", async () => {
   const dir = tmpDir();
   try {
-    fs.writeFileSync(path.join(dir, "failing"), "#!/bin/sh\necho 'No journal files were found.' >&2\nexit 1\n", { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "failing"), "#!/bin/sh\necho 'No journal files were found.' >&2\nexit 1\n", {
+      mode: 0o755,
+    });
     const r1 = await scanLogs([{ type: "journal" }], { journalctl: path.join(dir, "missing") });
     assert.match(r1.sources[0]?.error ?? "", /not found/);
     const r2 = await scanLogs([{ type: "journal" }], { journalctl: path.join(dir, "failing") });

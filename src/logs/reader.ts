@@ -82,7 +82,12 @@ export function openLogFile(path: string): Readable {
   let out = 0;
   gunzip.on("data", (d: Buffer) => {
     out += d.length;
-    if (out > limit) gunzip.destroy(new Error(`inflates past ${Math.round(limit / 1024 / 1024)} MiB (${MAX_INFLATE_RATIO}x its size): a gzip bomb, not a log; stopped`));
+    if (out > limit)
+      gunzip.destroy(
+        new Error(
+          `inflates past ${Math.round(limit / 1024 / 1024)} MiB (${MAX_INFLATE_RATIO}x its size): a gzip bomb, not a log; stopped`,
+        ),
+      );
   });
   return file.pipe(gunzip);
 }
@@ -96,7 +101,13 @@ export function openRegular(path: string): { fd: number; size: number; dev: numb
   try {
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR", syscall: "read" });
-    if (!st.isFile()) throw Object.assign(new Error(`not a regular file (${st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a character device" : "not a file"}): pipe it to cgleak logs - instead`), { code: "ENOTREG" });
+    if (!st.isFile())
+      throw Object.assign(
+        new Error(
+          `not a regular file (${st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a character device" : "not a file"}): pipe it to cgleak logs - instead`,
+        ),
+        { code: "ENOTREG" },
+      );
     return { fd, size: st.size, dev: st.dev, ino: st.ino };
   } catch (err) {
     fs.closeSync(fd);
@@ -146,7 +157,11 @@ export function journalTime(d: Date): string {
 /** Streams `journalctl -o short-iso` through onLine; rejects with a one-line reason on failure. */
 export async function eachJournalLine(opts: JournalOptions, onLine: (line: string) => void): Promise<number> {
   const command = opts.command ?? "journalctl";
-  const child = spawn(command, journalArgs(opts), { stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env, detached: true });
+  const child = spawn(command, journalArgs(opts), {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: opts.env ?? process.env,
+    detached: true,
+  });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString("utf8");
@@ -174,7 +189,8 @@ export async function eachJournalLine(opts: JournalOptions, onLine: (line: strin
   } finally {
     clearTimeout(timer);
   }
-  if (timedOut || result === undefined) throw new Error(`${command} did not finish within ${timeoutMs / 1000} s: stopped after ${lines} lines`);
+  if (timedOut || result === undefined)
+    throw new Error(`${command} did not finish within ${timeoutMs / 1000} s: stopped after ${lines} lines`);
   const [count, code] = result;
   if (code !== 0 && count === 0) {
     const why = stderr.trim().split("\n")[0] ?? "";

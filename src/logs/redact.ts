@@ -3,7 +3,8 @@
  * `token=...`, `password: ...`, `Authorization: Bearer ...`, basic-auth URLs. The key stays, so
  * the line still reads; the value becomes "<redacted>".
  */
-const KEY = "(?:access[_-]?key|api[_-]?key|auth[_-]?token|token|secret|passw(?:or)?d|passphrase|pwd|credentials?|private[_-]?key|session[_-]?id|cookie)";
+const KEY =
+  "(?:access[_-]?key|api[_-]?key|auth[_-]?token|token|secret|passw(?:or)?d|passphrase|pwd|credentials?|private[_-]?key|session[_-]?id|cookie)";
 const PATTERNS: Array<[RegExp, string]> = [
   [/\b(authorization\s*[:=]\s*"?(?:bearer|basic|token)\s+)[^\s"',;]+/gi, "$1<redacted>"],
   [/\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1<redacted>"],

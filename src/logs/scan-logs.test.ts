@@ -44,7 +44,10 @@ test("scanLogs: counts, first/last time, components, distinct paths, samples per
   assert.equal(enospc?.paths, 3);
   assert.equal(enospc?.first, new Date(2018, 11, 24, 11, 54, 31).toISOString());
   assert.equal(enospc?.last, new Date(2018, 11, 25, 9, 0, 0).toISOString());
-  assert.deepEqual(enospc?.samples.map((s) => s.lineNumber), [1, 3]);
+  assert.deepEqual(
+    enospc?.samples.map((s) => s.lineNumber),
+    [1, 3],
+  );
   assert.equal(slub?.kind, "slub-memcg");
   assert.equal(slub?.undated, 1);
   assert.equal(slub?.samples[0]?.lineNumber, 5);
@@ -54,15 +57,28 @@ test("scanLogs: since drops dated matches before it and keeps undated ones", asy
   const now = new Date(2018, 11, 31);
   const since = new Date(2018, 11, 25);
   const report = await withLog(LOG, (file) => scanLogs([{ type: "file", path: file }], { now, since }));
-  assert.deepEqual(report.findings.map((f) => [f.kind, f.count]), [["mkdir-enospc", 1], ["slub-memcg", 1]]);
+  assert.deepEqual(
+    report.findings.map((f) => [f.kind, f.count]),
+    [
+      ["mkdir-enospc", 1],
+      ["slub-memcg", 1],
+    ],
+  );
   assert.equal(report.since, since.toISOString());
 });
 
 test("scanLogs: an unreadable file is one line in sources; readable ones still count", async () => {
   const report = await withLog(LOG, (file, dir) =>
-    scanLogs([{ type: "file", path: path.join(dir, "nope") }, { type: "file", path: dir }, { type: "file", path: file }]),
+    scanLogs([
+      { type: "file", path: path.join(dir, "nope") },
+      { type: "file", path: dir },
+      { type: "file", path: file },
+    ]),
   );
-  assert.deepEqual(report.sources.map((s) => s.ok), [false, false, true]);
+  assert.deepEqual(
+    report.sources.map((s) => s.ok),
+    [false, false, true],
+  );
   assert.match(report.sources[0]?.error ?? "", /^ENOENT: /);
   assert.match(report.sources[1]?.error ?? "", /^EISDIR: /);
   assert.equal(report.total, 4);
@@ -95,10 +111,17 @@ test("parseSince and lineTime: durations, dates, syslog without a year, short-is
   assert.equal(lineTime(dockerd, now)?.toISOString(), "2018-12-24T03:54:31.100Z"); // the message's stamp has the year
 });
 
-function cli(args: string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; stdout: string; stderr: string } {
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { code: number | null; stdout: string; stderr: string } {
   const script = `import { Command } from "commander"; import { register } from ${JSON.stringify(CLI)};
 const p = new Command("cgleak"); register(p); await p.parseAsync(process.argv.slice(1), { from: "user" });`;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, "logs", ...args], { cwd: ROOT, env, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, "logs", ...args], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -126,7 +149,11 @@ test("cgleak logs: exit 0 with findings or none, 1 when nothing is readable, 2 o
 test("cgleak logs: no FILE reads the journal from PATH with --since 24h", async () => {
   await withLog("", (_file, dir) => {
     const argsFile = path.join(dir, "args");
-    fs.writeFileSync(path.join(dir, "journalctl"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\necho '2018-12-24T11:54:31+0800 n1 kernel: hello'\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(dir, "journalctl"),
+      `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\necho '2018-12-24T11:54:31+0800 n1 kernel: hello'\n`,
+      { mode: 0o755 },
+    );
     const r = cli([], { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}` });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Read journal \(1 lines\) since /);
@@ -143,11 +170,22 @@ test("scanLogs: a header-less hit after a syslog line keeps its own line, compon
     "docker: Error response from daemon: oci runtime error: mkdir /sys/fs/cgroup/memory/docker/a1: no space left on device.",
     "Dec 24 11:55:00 n1 kernel: SLUB: Unable to allocate memory on node -1 (gfp=0x20)",
   ].join("\n");
-  const report = await withLog(text, (file) => scanLogs([{ type: "file", path: file }], { now: new Date(2018, 11, 31) }));
+  const report = await withLog(text, (file) =>
+    scanLogs([{ type: "file", path: file }], { now: new Date(2018, 11, 31) }),
+  );
   const [mkdir] = report.findings;
   const [slub] = report.possible ?? [];
   assert.equal(report.total, 1, "a possible line is not counted as the signature");
-  assert.deepEqual([mkdir?.kind, mkdir?.undated, mkdir?.first, mkdir?.components], ["mkdir-enospc", 1, undefined, { dockerd: 1 }]);
-  assert.deepEqual(mkdir?.samples.map((s) => [s.lineNumber, s.component, s.time]), [[2, "dockerd", undefined]]);
-  assert.deepEqual([slub?.kind, slub?.samples[0]?.lineNumber, slub?.first], ["slub-possible", 3, new Date(2018, 11, 24, 11, 55, 0).toISOString()]);
+  assert.deepEqual(
+    [mkdir?.kind, mkdir?.undated, mkdir?.first, mkdir?.components],
+    ["mkdir-enospc", 1, undefined, { dockerd: 1 }],
+  );
+  assert.deepEqual(
+    mkdir?.samples.map((s) => [s.lineNumber, s.component, s.time]),
+    [[2, "dockerd", undefined]],
+  );
+  assert.deepEqual(
+    [slub?.kind, slub?.samples[0]?.lineNumber, slub?.first],
+    ["slub-possible", 3, new Date(2018, 11, 24, 11, 55, 0).toISOString()],
+  );
 });

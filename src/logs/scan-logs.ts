@@ -86,9 +86,13 @@ async function scanOne(source: LogSource, opts: ScanLogsOptions, acc: Accumulato
     for (const hit of stream.push(line)) acc.add(name, hit);
   };
   try {
-    const lines = source.type === "journal"
-      ? await eachJournalLine(journalOptions(opts), onLine)
-      : await eachLine(openLogFile(opts.host && source.path !== "-" ? opts.host.path(source.path) : source.path), onLine);
+    const lines =
+      source.type === "journal"
+        ? await eachJournalLine(journalOptions(opts), onLine)
+        : await eachLine(
+            openLogFile(opts.host && source.path !== "-" ? opts.host.path(source.path) : source.path),
+            onLine,
+          );
     for (const hit of stream.end()) acc.add(name, hit);
     return { name, type: source.type, ok: true, lines };
   } catch (err) {

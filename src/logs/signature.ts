@@ -11,12 +11,7 @@ import { componentOf } from "./component.js";
 export { componentOf };
 
 export type SignatureKind =
-  | "mkdir-enospc"
-  | "mkdir-ebusy"
-  | "mkdir-enomem"
-  | "failed-create-pod-container"
-  | "slub-memcg"
-  | "slub-possible";
+  "mkdir-enospc" | "mkdir-ebusy" | "mkdir-enomem" | "failed-create-pod-container" | "slub-memcg" | "slub-possible";
 export type Errno = "ENOSPC" | "EBUSY" | "ENOMEM";
 
 export interface LogMatch {
@@ -60,11 +55,28 @@ const FORMS: ReadonlyArray<{ re: RegExp; swap?: true; systemd?: true; bare?: tru
 
 // v1 hierarchies that are not memory: an errno from mkdir there says nothing about memcg IDs.
 const OTHER_HIERARCHIES = new Set([
-  "cpuset", "cpu", "cpuacct", "blkio", "io", "devices", "freezer", "net_cls", "net_prio",
-  "perf_event", "hugetlb", "pids", "rdma", "misc", "systemd", "unified", "elogind", "schedtune",
+  "cpuset",
+  "cpu",
+  "cpuacct",
+  "blkio",
+  "io",
+  "devices",
+  "freezer",
+  "net_cls",
+  "net_prio",
+  "perf_event",
+  "hugetlb",
+  "pids",
+  "rdma",
+  "misc",
+  "systemd",
+  "unified",
+  "elogind",
+  "schedtune",
 ]);
 // A control file, not a directory: an errno on it comes from a write (limits, cpuset, cgroup.procs).
-const CONTROL_FILE = /\/(?:(?:memory|cgroup|cpuset|cpu|cpuacct|blkio|io|pids|hugetlb|devices|freezer|net_cls|net_prio|rdma|misc)\.[\w.]+|tasks|notify_on_release|release_agent)$/;
+const CONTROL_FILE =
+  /\/(?:(?:memory|cgroup|cpuset|cpu|cpuacct|blkio|io|pids|hugetlb|devices|freezer|net_cls|net_prio|rdma|misc)\.[\w.]+|tasks|notify_on_release|release_agent)$/;
 // Before a bare path, nothing or a log prefix may stand; a verb (write, rmdir, inotify_add_watch) owns the errno.
 const BARE_PREFIX = /(?:^|[:\]>])\s*["'(\[]?$/;
 
@@ -77,7 +89,15 @@ export function unquote(line: string): string {
 }
 
 // Full-width punctuation (CJK input methods, translated consoles) read as its ASCII twin.
-const FULL_WIDTH: Record<string, string> = { "：": ":", "，": ",", "（": "(", "）": ")", "“": '"', "”": '"', "　": " " };
+const FULL_WIDTH: Record<string, string> = {
+  "：": ":",
+  "，": ",",
+  "（": "(",
+  "）": ")",
+  "“": '"',
+  "”": '"',
+  "　": " ",
+};
 
 /** The text the forms see: unquoted, full-width punctuation folded to ASCII. */
 export function normalize(line: string): string {
@@ -108,13 +128,20 @@ function pathCounts(form: { systemd?: true; bare?: true }, path: string, line: s
 }
 
 function toErrno(text: string): Errno | undefined {
-  const t = text.toLowerCase().replace(/(\.\.\.|…)$/, "").trim();
+  const t = text
+    .toLowerCase()
+    .replace(/(\.\.\.|…)$/, "")
+    .trim();
   if (/^e(nospc|busy|nomem)$/.test(t)) return t.toUpperCase() as Errno;
   return ERRNO_TEXT.find(([, full]) => full.startsWith(t) || t.startsWith(full))?.[0];
 }
 
 function kindOf(line: string, errno: Errno): SignatureKind {
-  if (/FailedCreatePodContainer|unable to ensure pod container exists|failed to create container for \[kubepods/i.test(line)) {
+  if (
+    /FailedCreatePodContainer|unable to ensure pod container exists|failed to create container for \[kubepods/i.test(
+      line,
+    )
+  ) {
     return "failed-create-pod-container";
   }
   return errno === "ENOSPC" ? "mkdir-enospc" : errno === "EBUSY" ? "mkdir-ebusy" : "mkdir-enomem";

@@ -89,7 +89,8 @@ export class SignatureStream {
       const cache = CACHE.exec(pending.cacheNext ? `cache: ${line}` : line);
       if (cache) out.push(slubHit(pending.lineNumber, `${pending.text}\n${line}`, cacheName(cache), pending.text));
       else if (/\bcache:\s*$/.test(line)) pending.cacheNext = true;
-      else if (/\bcache:/.test(line)) this.slub = undefined; // a global cache: not a memcg's
+      else if (/\bcache:/.test(line))
+        this.slub = undefined; // a global cache: not a memcg's
       else if (isSlub || --pending.left <= 0) out.push(possible(pending));
       if (cache || isSlub || pending.left <= 0) this.slub = undefined;
     } else if (!isSlub) {

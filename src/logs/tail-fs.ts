@@ -49,7 +49,7 @@ export function rotatedTo(file: string, at: { dev: number; ino: number }): Open 
 export function countLines(fd: number, end: number): number {
   const buf = Buffer.alloc(1024 * 1024);
   let lines = 0;
-  for (let pos = 0; pos < end; ) {
+  for (let pos = 0; pos < end;) {
     const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
     if (n === 0) break;
     for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) lines++;

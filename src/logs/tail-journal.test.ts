@@ -9,8 +9,9 @@ import { scanLogs } from "./scan-logs.js";
 import { LogTailer } from "./tail.js";
 
 /** A real journal, written by systemd-journal-remote from journal export format, read by the real journalctl. */
-const REMOTE = ["/lib/systemd/systemd-journal-remote", "/usr/lib/systemd/systemd-journal-remote"]
-  .find((p) => fs.existsSync(p));
+const REMOTE = ["/lib/systemd/systemd-journal-remote", "/usr/lib/systemd/systemd-journal-remote"].find((p) =>
+  fs.existsSync(p),
+);
 const hasJournalctl = spawnSync("journalctl", ["--version"]).status === 0;
 const skip = REMOTE && hasJournalctl ? false : "needs journalctl and systemd-journal-remote";
 const ENOSPC = "mkdir /sys/fs/cgroup/memory/kubepods/besteffort/pod1: no space left on device";
@@ -18,8 +19,14 @@ const ENOSPC = "mkdir /sys/fs/cgroup/memory/kubepods/besteffort/pod1: no space l
 let mono = 0;
 function append(journal: string, at: Date, ident: string, message: string): void {
   mono += 1;
-  const entry = [`__REALTIME_TIMESTAMP=${at.getTime() * 1000}`, `__MONOTONIC_TIMESTAMP=${mono}`,
-    "_BOOT_ID=0123456789abcdef0123456789abcdef", "_HOSTNAME=n1", `SYSLOG_IDENTIFIER=${ident}`, `MESSAGE=${message}`];
+  const entry = [
+    `__REALTIME_TIMESTAMP=${at.getTime() * 1000}`,
+    `__MONOTONIC_TIMESTAMP=${mono}`,
+    "_BOOT_ID=0123456789abcdef0123456789abcdef",
+    "_HOSTNAME=n1",
+    `SYSLOG_IDENTIFIER=${ident}`,
+    `MESSAGE=${message}`,
+  ];
   const r = spawnSync(REMOTE as string, [`--output=${journal}`, "-"], { input: `${entry.join("\n")}\n\n` });
   assert.equal(r.status, 0, r.stderr.toString());
 }

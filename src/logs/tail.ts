@@ -54,12 +54,17 @@ export class LogTailer {
     this.all = new Accumulator(since, this.all.now, this.opts.maxSamples);
   }
 
-  private async readOne(source: LogSource, name: string, now: Date, onHit: (h: LineHit) => void,
+  private async readOne(
+    source: LogSource,
+    name: string,
+    now: Date,
+    onHit: (h: LineHit) => void,
   ): Promise<LogSourceStatus> {
     try {
-      const lines = source.type === "journal"
-        ? await this.journal.read(journalOptions({ ...this.opts, now }), onHit)
-        : this.file(source.path).read({ since: this.opts.since, now }, onHit);
+      const lines =
+        source.type === "journal"
+          ? await this.journal.read(journalOptions({ ...this.opts, now }), onHit)
+          : this.file(source.path).read({ since: this.opts.since, now }, onHit);
       return { name, type: source.type, ok: true, lines };
     } catch (err) {
       return { name, type: source.type, ok: false, lines: 0, error: oneLine(err) };

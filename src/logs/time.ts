@@ -21,7 +21,8 @@ export function lineTime(line: string, now: Date): Date | undefined {
   const sys = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d\d):(\d\d):(\d\d)\s/.exec(line);
   const iso = /(\d{4})-(\d\d)-(\d\d)[T ](\d\d:\d\d:\d\d(?:\.\d+)?)(Z|[+-]\d\d:?\d\d)?/.exec(line.slice(0, 300));
   // A syslog header has no year; the daemon's own RFC 3339 stamp for the same day has one.
-  const sameDay = sys && iso && MONTHS.indexOf(sys[1] as string) + 1 === Number(iso[2]) && Number(sys[2]) === Number(iso[3]);
+  const sameDay =
+    sys && iso && MONTHS.indexOf(sys[1] as string) + 1 === Number(iso[2]) && Number(sys[2]) === Number(iso[3]);
   if (sys && !sameDay) return syslogTime(sys, now);
   if (!iso) return undefined;
   const zone = iso[5] === undefined ? "" : iso[5] === "Z" ? "Z" : `${iso[5].slice(0, 3)}:${iso[5].slice(-2)}`;
@@ -32,8 +33,7 @@ export function lineTime(line: string, now: Date): Date | undefined {
 function syslogTime(m: RegExpExecArray, now: Date): Date | undefined {
   const month = MONTHS.indexOf(m[1] as string);
   if (month < 0) return undefined;
-  const at = (year: number): Date =>
-    new Date(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+  const at = (year: number): Date => new Date(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
   const guess = at(now.getFullYear());
   // A day of slack for clock skew; beyond that the line is from last year.
   return guess.getTime() > now.getTime() + 86400e3 ? at(now.getFullYear() - 1) : guess;

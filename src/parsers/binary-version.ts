@@ -8,7 +8,8 @@ const LDFLAG_VARS: Record<Tool, RegExp> = {
   containerd: /-X\s*'?github\.com\/containerd\/containerd(?:\/v2)?(?:\/version)?\.Version=([^\s']+)/,
   dockerd: /-X\s*'?github\.com\/docker\/docker\/dockerversion\.Version=([^\s']+)/,
   crio: /-X\s*'?github\.com\/cri-o\/cri-o\/internal\/(?:pkg\/)?version\.version=([^\s']+)/,
-  kubelet: /-X\s*'?k8s\.io\/(?:kubernetes\/vendor\/k8s\.io\/)?(?:component-base|client-go\/pkg|kubernetes\/pkg)\/version\.gitVersion=([^\s']+)/,
+  kubelet:
+    /-X\s*'?k8s\.io\/(?:kubernetes\/vendor\/k8s\.io\/)?(?:component-base|client-go\/pkg|kubernetes\/pkg)\/version\.gitVersion=([^\s']+)/,
 };
 const MAIN_MODULES: Record<Tool, RegExp> = {
   runc: /^github\.com\/opencontainers\/runc$/,
@@ -23,8 +24,13 @@ export function versionFromBuildInfo(tool: Tool, bi: GoBuildInfo): { version: Ve
   const x = LDFLAG_VARS[tool].exec(bi.settings["-ldflags"] ?? "")?.[1];
   const fromX = x ? parseVersion(x) : undefined;
   if (fromX) return { version: fromX, how: "-ldflags in its Go build info" };
-  const main = bi.main && MAIN_MODULES[tool].test(bi.main.path) && bi.main.version !== "(devel)" ? parseVersion(bi.main.version) : undefined;
-  return main ? { version: main, how: `main module ${bi.main!.path} ${bi.main!.version} in its Go build info` } : undefined;
+  const main =
+    bi.main && MAIN_MODULES[tool].test(bi.main.path) && bi.main.version !== "(devel)"
+      ? parseVersion(bi.main.version)
+      : undefined;
+  return main
+    ? { version: main, how: `main module ${bi.main!.path} ${bi.main!.version} in its Go build info` }
+    : undefined;
 }
 
 /** NUL-padded version strings that -X main.version (runc) and -X ...version.gitVersion (kubelet) leave in the data. */

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { parseCmdline } from "./cmdline.js";
 
 test("cmdline: CentOS 7 with nokmem (docker/for-linux#841 style)", () => {
-  const b = parseCmdline("BOOT_IMAGE=/vmlinuz-3.10.0-1062.el7.x86_64 root=/dev/mapper/centos-root ro crashkernel=auto rhgb quiet cgroup.memory=nokmem\n");
+  const b = parseCmdline(
+    "BOOT_IMAGE=/vmlinuz-3.10.0-1062.el7.x86_64 root=/dev/mapper/centos-root ro crashkernel=auto rhgb quiet cgroup.memory=nokmem\n",
+  );
   assert.equal(b.nokmem, true);
   assert.equal(b.nosocket, false);
   assert.equal(b.cgroupNoV1, null);
@@ -20,12 +22,17 @@ test("cmdline: comma lists and repeated parameters accumulate like the kernel", 
 });
 
 test("cmdline: v2 switches and Raspberry Pi memcg enable", () => {
-  const pi = parseCmdline("console=serial0,115200 console=tty1 root=PARTUUID=1234-02 rootfstype=ext4 fsck.repair=yes rootwait cgroup_enable=cpuset cgroup_memory=1 cgroup_enable=memory");
+  const pi = parseCmdline(
+    "console=serial0,115200 console=tty1 root=PARTUUID=1234-02 rootfstype=ext4 fsck.repair=yes rootwait cgroup_enable=cpuset cgroup_memory=1 cgroup_enable=memory",
+  );
   assert.equal(pi.cgroupEnableMemory, true);
   assert.equal(parseCmdline("systemd.unified_cgroup_hierarchy=0").unifiedHierarchy, false);
   assert.equal(parseCmdline("systemd.unified_cgroup_hierarchy=1").unifiedHierarchy, true);
   assert.equal(parseCmdline("systemd.unified_cgroup_hierarchy").unifiedHierarchy, true);
-  assert.equal(parseCmdline("systemd.unified_cgroup_hierarchy=false systemd.unified_cgroup_hierarchy=yes").unifiedHierarchy, true);
+  assert.equal(
+    parseCmdline("systemd.unified_cgroup_hierarchy=false systemd.unified_cgroup_hierarchy=yes").unifiedHierarchy,
+    true,
+  );
   assert.equal(parseCmdline("systemd.unified_cgroup_hierarchy=maybe").unifiedHierarchy, null);
   assert.deepEqual(parseCmdline("console=ttyS0 quiet panic=-1 cgroup_no_v1=all").cgroupNoV1, ["all"]);
   assert.deepEqual(parseCmdline("cgroup_disable=memory").cgroupDisable, ["memory"]);
@@ -47,5 +54,5 @@ test("cmdline: this machine's real /proc/cmdline parses without surprises", asyn
 
 test("cmdline: empty and garbage input never throw", () => {
   assert.equal(parseCmdline("").nokmem, false);
-  assert.equal(parseCmdline("\u0000\u0001 ==== = \"unterminated").cgroupNoV1, null);
+  assert.equal(parseCmdline('\u0000\u0001 ==== = "unterminated').cgroupNoV1, null);
 });

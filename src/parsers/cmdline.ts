@@ -24,8 +24,14 @@ export interface BootParams {
  */
 export function parseCmdline(text: string, _file = "/proc/cmdline"): BootParams {
   const out: BootParams = {
-    raw: text.trim(), nokmem: false, nosocket: false, cgroupNoV1: null,
-    unifiedHierarchy: null, cgroupEnableMemory: false, cgroupDisable: [], memoryToggles: [],
+    raw: text.trim(),
+    nokmem: false,
+    nosocket: false,
+    cgroupNoV1: null,
+    unifiedHierarchy: null,
+    cgroupEnableMemory: false,
+    cgroupDisable: [],
+    memoryToggles: [],
   };
   for (const word of splitWords(text)) {
     if (word === "--") break;
@@ -38,7 +44,13 @@ export function parseCmdline(text: string, _file = "/proc/cmdline"): BootParams 
 }
 
 function apply(out: BootParams, key: string, value: string | null): void {
-  const list = value === null ? [] : value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const list =
+    value === null
+      ? []
+      : value
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "");
   switch (key) {
     case "cgroup.memory":
       // The kernel ORs every token of every occurrence (mm/memcontrol.c cgroup_memory()).

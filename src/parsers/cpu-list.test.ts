@@ -12,6 +12,10 @@ test("parseCpuListCount() counts single ids, ranges and their mix", () => {
 
 test("parseCpuListCount() names the file and the line on bad input", () => {
   for (const bad of ["", "0-", "a-3", "3-1", "0,,2", "0-1\n4-5\n"]) {
-    assert.throws(() => parseCpuListCount(bad, "/sys/devices/system/cpu/possible"), (e: unknown) => e instanceof ParseError && e.message.includes("/sys/devices/system/cpu/possible"), bad);
+    assert.throws(
+      () => parseCpuListCount(bad, "/sys/devices/system/cpu/possible"),
+      (e: unknown) => e instanceof ParseError && e.message.includes("/sys/devices/system/cpu/possible"),
+      bad,
+    );
   }
 });

@@ -7,7 +7,12 @@ import { ParseError } from "../host/errors.js";
  */
 export function parseCpuListCount(text: string, file: string): number {
   const lines = text.split("\n").filter((l) => l.trim() !== "");
-  if (lines.length !== 1) throw new ParseError(file, lines.length === 0 ? 1 : 2, `expected one cpu list such as "0-3,8", found ${lines.length} lines`);
+  if (lines.length !== 1)
+    throw new ParseError(
+      file,
+      lines.length === 0 ? 1 : 2,
+      `expected one cpu list such as "0-3,8", found ${lines.length} lines`,
+    );
   const line = (lines[0] as string).trim();
   let count = 0;
   for (const part of line.split(",")) {

@@ -55,28 +55,50 @@ function fromInfo(t: string): ToolVersion | undefined {
   const ctr = /^\s*containerd version:\s*(\S+)/m.exec(t)?.[1];
   if (!engine && !runc && !ctr) return undefined;
   const out = tv("dockerd", engine, undefined, "docker info");
-  const embedded = [ctr && tv("containerd", undefined, ctr, "docker info"), runc && tv("runc", undefined, runc, "docker info")].filter((x): x is ToolVersion => !!x);
+  const embedded = [
+    ctr && tv("containerd", undefined, ctr, "docker info"),
+    runc && tv("runc", undefined, runc, "docker info"),
+  ].filter((x): x is ToolVersion => !!x);
   if (embedded.length) out.embedded = embedded;
   if (out.version === "unknown") out.reason = "docker info printed no Server Version";
   return out;
 }
 
-interface JsonVersion { Server?: { Version?: string; GitCommit?: string; Components?: Array<{ Name?: string; Version?: string; Details?: { GitCommit?: string } }> } }
+interface JsonVersion {
+  Server?: {
+    Version?: string;
+    GitCommit?: string;
+    Components?: Array<{ Name?: string; Version?: string; Details?: { GitCommit?: string } }>;
+  };
+}
 
 function fromJson(t: string): ToolVersion | undefined {
   if (!/^\s*\{/.test(t)) return undefined;
   let j: JsonVersion;
-  try { j = JSON.parse(t) as JsonVersion; } catch { return undefined; }
+  try {
+    j = JSON.parse(t) as JsonVersion;
+  } catch {
+    return undefined;
+  }
   const s = j.Server;
   if (!s) return undefined;
   const out = tv("dockerd", s.Version, s.GitCommit, "docker version --format json");
-  const embedded = (s.Components ?? []).flatMap((c) => (c.Name === "containerd" || c.Name === "runc" ? [tv(c.Name, c.Version, c.Details?.GitCommit, "docker version --format json")] : []));
+  const embedded = (s.Components ?? []).flatMap((c) =>
+    c.Name === "containerd" || c.Name === "runc"
+      ? [tv(c.Name, c.Version, c.Details?.GitCommit, "docker version --format json")]
+      : [],
+  );
   if (embedded.length) out.embedded = embedded;
   return out;
 }
 
 /** A version token (also `git describe`: "v1.1.12-0-g51d5e94"), a commit id, or both. */
-function tv(tool: ToolVersion["tool"], version: string | undefined, commit: string | undefined, origin: string): ToolVersion {
+function tv(
+  tool: ToolVersion["tool"],
+  version: string | undefined,
+  commit: string | undefined,
+  origin: string,
+): ToolVersion {
   const v = version ? parseVersion(version) : undefined;
   // docker info prints a bare commit id where a version would be ("runc version: dc9208a3...").
   const c = commit ?? (version && /^[0-9a-f]{7,40}(-dirty)?$/i.test(version) ? version : undefined);

@@ -31,7 +31,8 @@ export function parseGoBuildInfo(read: ReadAt, size: number): GoBuildInfo | unde
   if (at === undefined) return undefined;
   const head = read(at, 32);
   if (head.length < 32 || !head.subarray(0, 14).equals(MAGIC)) return undefined;
-  const ptrSize = head[14]!, flags = head[15]!;
+  const ptrSize = head[14]!,
+    flags = head[15]!;
   let goVersion: string | undefined, mod: string | undefined;
   if (flags & 2) {
     const inline = readVarStrings(read, at + 32, 2);
@@ -62,7 +63,11 @@ export function parseModInfo(raw: string): Omit<GoBuildInfo, "goVersion"> {
   return out;
 }
 
-interface Elf { buildinfo?: number; rodata?: { offset: number; size: number }; loads: Array<{ vaddr: bigint; offset: bigint; filesz: bigint }> }
+interface Elf {
+  buildinfo?: number;
+  rodata?: { offset: number; size: number };
+  loads: Array<{ vaddr: bigint; offset: bigint; filesz: bigint }>;
+}
 
 /** Where .rodata lies in the file: link-time strings (-X values) are there, a fraction of the binary. */
 export function elfRodata(read: ReadAt): { offset: number; size: number } | undefined {
@@ -72,21 +77,33 @@ export function elfRodata(read: ReadAt): { offset: number; size: number } | unde
 function readElf(read: ReadAt): Elf | undefined {
   const h = read(0, 64);
   if (h.length < 64 || h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2 || h[5] !== 1) return undefined;
-  const phoff = Number(h.readBigUInt64LE(0x20)), shoff = Number(h.readBigUInt64LE(0x28));
-  const phnum = h.readUInt16LE(0x38), shnum = h.readUInt16LE(0x3c), shstrndx = h.readUInt16LE(0x3e);
+  const phoff = Number(h.readBigUInt64LE(0x20)),
+    shoff = Number(h.readBigUInt64LE(0x28));
+  const phnum = h.readUInt16LE(0x38),
+    shnum = h.readUInt16LE(0x3c),
+    shstrndx = h.readUInt16LE(0x3e);
   const loads: Elf["loads"] = [];
   const ph = read(phoff, phnum * 56);
   for (let i = 0; i + 56 <= ph.length; i += 56) {
-    if (ph.readUInt32LE(i) === 1) loads.push({ offset: ph.readBigUInt64LE(i + 8), vaddr: ph.readBigUInt64LE(i + 16), filesz: ph.readBigUInt64LE(i + 32) });
+    if (ph.readUInt32LE(i) === 1)
+      loads.push({
+        offset: ph.readBigUInt64LE(i + 8),
+        vaddr: ph.readBigUInt64LE(i + 16),
+        filesz: ph.readBigUInt64LE(i + 32),
+      });
   }
   const elf: Elf = { loads };
   const sh = shnum > 0 && shnum < 4096 ? read(shoff, shnum * 64) : Buffer.alloc(0);
   if (sh.length < shnum * 64 || shstrndx >= shnum) return elf;
-  const strs = read(Number(sh.readBigUInt64LE(shstrndx * 64 + 24)), Math.min(Number(sh.readBigUInt64LE(shstrndx * 64 + 32)), 1 << 16));
+  const strs = read(
+    Number(sh.readBigUInt64LE(shstrndx * 64 + 24)),
+    Math.min(Number(sh.readBigUInt64LE(shstrndx * 64 + 32)), 1 << 16),
+  );
   for (let i = 0; i < shnum; i++) {
     const name = strs.toString("latin1", sh.readUInt32LE(i * 64), strs.indexOf(0, sh.readUInt32LE(i * 64)));
     if (name === ".go.buildinfo") elf.buildinfo = Number(sh.readBigUInt64LE(i * 64 + 24));
-    if (name === ".rodata") elf.rodata = { offset: Number(sh.readBigUInt64LE(i * 64 + 24)), size: Number(sh.readBigUInt64LE(i * 64 + 32)) };
+    if (name === ".rodata")
+      elf.rodata = { offset: Number(sh.readBigUInt64LE(i * 64 + 24)), size: Number(sh.readBigUInt64LE(i * 64 + 32)) };
   }
   return elf;
 }
@@ -107,7 +124,9 @@ function readVarStrings(read: ReadAt, at: number, n: number): string[] {
   let pos = at;
   for (let k = 0; k < n; k++) {
     const head = read(pos, 10);
-    let len = 0, shift = 0, i = 0;
+    let len = 0,
+      shift = 0,
+      i = 0;
     for (; i < head.length; i++) {
       len += (head[i]! & 0x7f) * 2 ** shift;
       shift += 7;
@@ -126,7 +145,8 @@ function readGoString(read: ReadAt, elf: Elf, vaddr: bigint): string | undefined
   if (hdrAt === undefined) return undefined;
   const hdr = read(hdrAt, 16);
   if (hdr.length < 16) return undefined;
-  const dataAt = fileOffset(elf, hdr.readBigUInt64LE(0)), len = Number(hdr.readBigUInt64LE(8));
+  const dataAt = fileOffset(elf, hdr.readBigUInt64LE(0)),
+    len = Number(hdr.readBigUInt64LE(8));
   if (dataAt === undefined || len > MAX_STRING) return undefined;
   return read(dataAt, len).toString("latin1");
 }
@@ -138,5 +158,9 @@ function fileOffset(elf: Elf, vaddr: bigint): number | undefined {
 
 function unquote(s: string): string {
   if (!s.startsWith('"')) return s;
-  try { return JSON.parse(s) as string; } catch { return s; }
+  try {
+    return JSON.parse(s) as string;
+  } catch {
+    return s;
+  }
 }

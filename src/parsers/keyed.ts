@@ -28,7 +28,8 @@ export function parseFlatKeyed(text: string, file: string, opts: KeyedOptions = 
     if (f.length !== 2) throw new ParseError(file, i + 1, `expected "key value", found ${f.length} fields`, line);
     const [key, value] = f as [string, string];
     if (out.has(key)) throw new ParseError(file, i + 1, `"${key}" appears twice`, line);
-    const unlimited = opts.limits?.test(key) === true && /^\d{17,}$/.test(value) && !Number.isSafeInteger(Number(value));
+    const unlimited =
+      opts.limits?.test(key) === true && /^\d{17,}$/.test(value) && !Number.isSafeInteger(Number(value));
     out.set(key, unlimited ? Infinity : wholeNumber(value, { file, line: i + 1, field: key, text: line }, opts.signed));
   });
   return out;

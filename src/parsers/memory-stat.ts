@@ -17,7 +17,12 @@ export function parseMemoryStat(text: string, file: string): Map<string, number>
  * than parseMemoryStat). The same bounds as parseFlatKeyed on what it reads: a wanted key twice, a
  * value that is no whole number or is past 2^53, or a `required` key missing is a ParseError.
  */
-export function pickMemoryStat(text: string, file: string, keys: ReadonlySet<string>, required: ReadonlySet<string> = new Set()): Map<string, number> {
+export function pickMemoryStat(
+  text: string,
+  file: string,
+  keys: ReadonlySet<string>,
+  required: ReadonlySet<string> = new Set(),
+): Map<string, number> {
   const out = new Map<string, number>();
   let pos = 0;
   let line = 1;

@@ -14,8 +14,18 @@ const LAB = `30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
 `;
 
 test("parseMountInfo() reads fields around the optional-fields separator", () => {
-  const [m] = parseMountInfo("25 24 0:21 / /sys/fs/cgroup/systemd rw,nosuid shared:8 master:1 - cgroup cgroup rw,xattr,name=systemd\n");
-  assert.deepEqual(m, { mountId: 25, parentId: 24, root: "/", mountPoint: "/sys/fs/cgroup/systemd", fsType: "cgroup", source: "cgroup", superOptions: ["rw", "xattr", "name=systemd"] });
+  const [m] = parseMountInfo(
+    "25 24 0:21 / /sys/fs/cgroup/systemd rw,nosuid shared:8 master:1 - cgroup cgroup rw,xattr,name=systemd\n",
+  );
+  assert.deepEqual(m, {
+    mountId: 25,
+    parentId: 24,
+    root: "/",
+    mountPoint: "/sys/fs/cgroup/systemd",
+    fsType: "cgroup",
+    source: "cgroup",
+    superOptions: ["rw", "xattr", "name=systemd"],
+  });
 });
 
 test("parseMountInfo() unescapes octal escapes in paths", () => {
@@ -25,18 +35,27 @@ test("parseMountInfo() unescapes octal escapes in paths", () => {
 
 test("cgroupHierarchies() finds the v1 memory hierarchy and the cgroup2 mount of a hybrid host", () => {
   const h = cgroupHierarchies(parseMountInfo(LAB));
-  assert.deepEqual(h.map((x) => [x.version, x.mountPoint, x.controllers.join(",")]), [
-    [1, "/sys/fs/cgroup/memory", "memory"],
-    [1, "/sys/fs/cgroup/systemd", "name=systemd"],
-    [2, "/sys/fs/cgroup/unified", ""],
-  ]);
+  assert.deepEqual(
+    h.map((x) => [x.version, x.mountPoint, x.controllers.join(",")]),
+    [
+      [1, "/sys/fs/cgroup/memory", "memory"],
+      [1, "/sys/fs/cgroup/systemd", "name=systemd"],
+      [2, "/sys/fs/cgroup/unified", ""],
+    ],
+  );
 });
 
 test("cgroupHierarchies() reads the qemu lab's v2-only mountinfo (6.12)", () => {
   const text = fs.readFileSync(path.join(TESTDATA, "hosts/v2-debian-6.12-kubepods/proc/1/mountinfo"), "utf8");
-  assert.deepEqual(cgroupHierarchies(parseMountInfo(text)).map((x) => [x.version, x.mountPoint]), [[2, "/sys/fs/cgroup"]]);
+  assert.deepEqual(
+    cgroupHierarchies(parseMountInfo(text)).map((x) => [x.version, x.mountPoint]),
+    [[2, "/sys/fs/cgroup"]],
+  );
 });
 
 test("parseMountInfo() rejects a line without the separator", () => {
-  assert.throws(() => parseMountInfo("ok\n30 22 0:27 / /sys rw,relatime tmpfs tmpfs rw\n", "/proc/1/mountinfo"), /Cannot parse \/proc\/1\/mountinfo line 1: expected "id parent/);
+  assert.throws(
+    () => parseMountInfo("ok\n30 22 0:27 / /sys rw,relatime tmpfs tmpfs rw\n", "/proc/1/mountinfo"),
+    /Cannot parse \/proc\/1\/mountinfo line 1: expected "id parent/,
+  );
 });

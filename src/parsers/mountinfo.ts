@@ -18,11 +18,17 @@ export function parseMountInfo(text: string, file = "/proc/self/mountinfo"): Mou
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     // The kernel escapes what a path may hold (show_mountinfo, mangle()); a NUL is never written.
-    if (line.includes("\0")) throw new ParseError(file, i + 1, "a NUL byte, which the kernel never writes here", line.replace(/\0/g, "\\0"));
+    if (line.includes("\0"))
+      throw new ParseError(file, i + 1, "a NUL byte, which the kernel never writes here", line.replace(/\0/g, "\\0"));
     const f = line.split(" ");
     const sep = f.indexOf("-", 6);
     if (sep < 0 || f.length < sep + 4) {
-      throw new ParseError(file, i + 1, 'expected "id parent maj:min root mountpoint options ... - fstype source superoptions"', line);
+      throw new ParseError(
+        file,
+        i + 1,
+        'expected "id parent maj:min root mountpoint options ... - fstype source superoptions"',
+        line,
+      );
     }
     const mountId = Number(f[0]);
     const parentId = Number(f[1]);

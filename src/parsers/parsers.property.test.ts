@@ -32,7 +32,29 @@ const PARSERS: Record<string, (text: string) => unknown> = {
 
 /** Text made of the pieces kernel files are made of, so the parsers get past their first check. */
 const token = fc.oneof(
-  fc.constantFrom("memory", "cpu", "nr_descendants", "nr_dying_descendants", "nr_subsys_memory", "nr_dying_subsys_memory", "populated", "total_cache", "cache", "file", "MemTotal:", "SwapTotal:", "kB", "-", "cgroup", "cgroup2", "/", "/sys/fs/cgroup/memory", "rw,memory", "max", "#subsys_name"),
+  fc.constantFrom(
+    "memory",
+    "cpu",
+    "nr_descendants",
+    "nr_dying_descendants",
+    "nr_subsys_memory",
+    "nr_dying_subsys_memory",
+    "populated",
+    "total_cache",
+    "cache",
+    "file",
+    "MemTotal:",
+    "SwapTotal:",
+    "kB",
+    "-",
+    "cgroup",
+    "cgroup2",
+    "/",
+    "/sys/fs/cgroup/memory",
+    "rw,memory",
+    "max",
+    "#subsys_name",
+  ),
   fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
   fc.integer({ min: 0, max: 70000 }).map(String),
   fc.string({ unit: "binary", maxLength: 6 }),
@@ -62,7 +84,8 @@ for (const [file, parse] of Object.entries(PARSERS)) {
           assert.doesNotMatch((err as Error).message, /\n/);
           return;
         }
-        for (const n of numbersIn(value)) assert.ok(Number.isSafeInteger(n) || n === Infinity || (n === 0), `${file}: ${n} from ${JSON.stringify(text)}`);
+        for (const n of numbersIn(value))
+          assert.ok(Number.isSafeInteger(n) || n === Infinity || n === 0, `${file}: ${n} from ${JSON.stringify(text)}`);
       }),
       { numRuns: 400 },
     );
@@ -75,20 +98,35 @@ test("/proc/cgroups: a well-formed memory line reads back exactly, and counts pa
       const text = `#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t${h}\t${n}\t1\n`;
       const fits = n >= 0n && n <= BigInt(Number.MAX_SAFE_INTEGER);
       if (!fits) {
-        assert.throws(() => parseProcCgroups(text), { name: "ParseError", message: /^Cannot parse \/proc\/cgroups line 2: / });
+        assert.throws(() => parseProcCgroups(text), {
+          name: "ParseError",
+          message: /^Cannot parse \/proc\/cgroups line 2: /,
+        });
         return;
       }
-      assert.deepEqual(memorySubsys(parseProcCgroups(text)), { name: "memory", hierarchy: h, numCgroups: Number(n), enabled: true, line: 2 });
+      assert.deepEqual(memorySubsys(parseProcCgroups(text)), {
+        name: "memory",
+        hierarchy: h,
+        numCgroups: Number(n),
+        enabled: true,
+        line: 2,
+      });
     }),
   );
 });
 
 test("flat keyed files: any repeated key is refused on the line that repeats it", () => {
   fc.assert(
-    fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z_]{1,12}$/), { minLength: 1, maxLength: 8 }), fc.nat(), (keys, pick) => {
-      const dup = keys[pick % keys.length] as string;
-      const lines = [...keys, dup].map((k, i) => `${k} ${i}`);
-      assert.throws(() => parseMemoryStat(lines.join("\n") + "\n", "memory.stat"), { message: new RegExp(`^Cannot parse memory.stat line ${lines.length}: "${dup}" appears twice`) });
-    }),
+    fc.property(
+      fc.uniqueArray(fc.stringMatching(/^[a-z_]{1,12}$/), { minLength: 1, maxLength: 8 }),
+      fc.nat(),
+      (keys, pick) => {
+        const dup = keys[pick % keys.length] as string;
+        const lines = [...keys, dup].map((k, i) => `${k} ${i}`);
+        assert.throws(() => parseMemoryStat(lines.join("\n") + "\n", "memory.stat"), {
+          message: new RegExp(`^Cannot parse memory.stat line ${lines.length}: "${dup}" appears twice`),
+        });
+      },
+    ),
   );
 });

@@ -25,7 +25,13 @@ test("parseProcCgroups() reads the memory line of a v1 host", () => {
 
 test("parseProcCgroups() reads a v2 host, where every controller has hierarchy 0", () => {
   const v2 = "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t0\t201\t1\npids\t0\t201\t1\n";
-  assert.deepEqual(memorySubsys(parseProcCgroups(v2)), { name: "memory", hierarchy: 0, numCgroups: 201, enabled: true, line: 2 });
+  assert.deepEqual(memorySubsys(parseProcCgroups(v2)), {
+    name: "memory",
+    hierarchy: 0,
+    numCgroups: 201,
+    enabled: true,
+    line: 2,
+  });
 });
 
 test("parseProcCgroups() counts past the ID cap (dying memcgs on a modern kernel)", () => {
@@ -33,13 +39,21 @@ test("parseProcCgroups() counts past the ID cap (dying memcgs on a modern kernel
 });
 
 test("parseProcCgroups() rejects a line with 3 fields, naming file and line", () => {
-  assert.throws(() => parseProcCgroups("#h\nmemory\t4\t13\n"), { message: 'Cannot parse /proc/cgroups line 2: expected 4 fields, found 3 (got "memory\\t4\\t13")' });
+  assert.throws(() => parseProcCgroups("#h\nmemory\t4\t13\n"), {
+    message: 'Cannot parse /proc/cgroups line 2: expected 4 fields, found 3 (got "memory\\t4\\t13")',
+  });
 });
 
 test("parseProcCgroups() rejects a count that is not a number", () => {
-  assert.throws(() => parseProcCgroups("memory\t4\tmany\t1\n"), /line 1: expected a whole number for num_cgroups, found "many"/);
+  assert.throws(
+    () => parseProcCgroups("memory\t4\tmany\t1\n"),
+    /line 1: expected a whole number for num_cgroups, found "many"/,
+  );
 });
 
 test("parseProcCgroups() rejects an empty file", () => {
-  assert.throws(() => parseProcCgroups("#subsys_name\thierarchy\tnum_cgroups\tenabled\n"), /expected at least one controller line/);
+  assert.throws(
+    () => parseProcCgroups("#subsys_name\thierarchy\tnum_cgroups\tenabled\n"),
+    /expected at least one controller line/,
+  );
 });

@@ -20,7 +20,10 @@ export function parseProcPidStat(text: string, file: string): ProcIdentity {
   if (open < 0 || close < open) throw new ParseError(file, 1, 'expected "pid (comm) state ..."', line);
   const pid = line.slice(0, open);
   // Field 3 (state) is the first after the comm, so field 22 is the 20th.
-  const fields = line.slice(close + 1).trim().split(/\s+/);
+  const fields = line
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   const start = fields[19];
   if (!/^\d+$/.test(pid) || start === undefined || !/^\d+$/.test(start)) {
     throw new ParseError(file, 1, "expected a numeric pid and 22 fields (field 22: starttime)", line);

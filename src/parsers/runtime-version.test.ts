@@ -5,7 +5,14 @@ import { parseToolVersion, type Tool } from "./runtime-version.js";
 import { parseVersion } from "./version.js";
 import { classifyRuntimes } from "../knowledge/runtime-facts.js";
 
-interface Sample { tool: Tool; output: string; version: string | null; kmem?: boolean | "unknown"; embedded?: Record<string, string>; source: string }
+interface Sample {
+  tool: Tool;
+  output: string;
+  version: string | null;
+  kmem?: boolean | "unknown";
+  embedded?: Record<string, string>;
+  source: string;
+}
 const FILE = new URL("../../testdata/versions/samples.json", import.meta.url);
 const samples = (JSON.parse(fs.readFileSync(FILE, "utf8")) as { samples: Sample[] }).samples;
 
@@ -49,7 +56,14 @@ test("version: garbage, empty and binary output are unknown with the reason", ()
 });
 
 test("version: tokens people write", () => {
-  assert.deepEqual(parseVersion("1.0.0-rc92"), { raw: "1.0.0-rc92", major: 1, minor: 0, patch: 0, pre: "rc92", rc: 92 });
+  assert.deepEqual(parseVersion("1.0.0-rc92"), {
+    raw: "1.0.0-rc92",
+    major: 1,
+    minor: 0,
+    patch: 0,
+    pre: "rc92",
+    rc: 92,
+  });
   assert.equal(parseVersion("1.0.0-rc10")?.rc, 10);
   assert.equal(parseVersion("1.1.5+ds1")?.build, "ds1");
   assert.equal(parseVersion("1.0.0-rc93+dev")?.build, "dev");
@@ -62,7 +76,8 @@ test("version: tokens people write", () => {
 });
 
 test("version: docker version of RHEL 7's docker 1.13 (no Engine section)", () => {
-  const out = "Client:\n Version:         1.13.1\n\nServer:\n Version:         1.13.1\n API version:     1.26 (minimum version 1.12)\n Package version: docker-1.13.1-88.git07f3374.el7.centos.x86_64\n";
+  const out =
+    "Client:\n Version:         1.13.1\n\nServer:\n Version:         1.13.1\n API version:     1.26 (minimum version 1.12)\n Package version: docker-1.13.1-88.git07f3374.el7.centos.x86_64\n";
   const tv = parseToolVersion("dockerd", out);
   assert.ok(tv.version !== "unknown" && tv.version.raw === "1.13.1");
 });

@@ -36,7 +36,8 @@ export interface ToolVersion {
 export function parseToolVersion(tool: Tool, output: string): ToolVersion {
   const text = typeof output === "string" ? output : "";
   const parsed = PARSERS[tool](text);
-  if (parsed.version === "unknown" && !parsed.reason) parsed.reason = `unrecognised ${tool} version output: ${firstLine(text)}`;
+  if (parsed.version === "unknown" && !parsed.reason)
+    parsed.reason = `unrecognised ${tool} version output: ${firstLine(text)}`;
   return parsed;
 }
 
@@ -46,7 +47,11 @@ const PARSERS: Record<Tool, (t: string) => ToolVersion> = {
     const m = /^(?:runc )?version:? (\S+)(?: (\S+))?/im.exec(t);
     const commit = /^commit: (\S+)/m.exec(t)?.[1] ?? bareCommit(t);
     if (m && (m[1] === "spec:" || m[1] === "unknown") && !commit) {
-      return { tool: "runc", version: "unknown", reason: `runc was built without a version string (${firstLine(t)}): check the package version` };
+      return {
+        tool: "runc",
+        version: "unknown",
+        reason: `runc was built without a version string (${firstLine(t)}): check the package version`,
+      };
     }
     return withCommit({ tool: "runc", version: versionOf(m?.[1] ?? bare(t)) }, commit && commit.replace(/-dirty$/, ""));
   },
@@ -60,11 +65,23 @@ const PARSERS: Record<Tool, (t: string) => ToolVersion> = {
   dockerd: (t) => parseDockerVersion(t) ?? dockerdVersion(t),
   crio: (t) => {
     // 1.18+: "Version:       1.18.3" lines; 1.17 and older: "crio version 1.17.0-dev"; a node's "cri-o://1.20.0".
-    const v = /^\s*Version:\s+(\S+)/m.exec(t)?.[1] ?? /^crio version (\S+)/m.exec(t)?.[1] ?? /cri-o:\/\/(\S+)/.exec(t)?.[1] ?? bare(t);
-    return withCommit({ tool: "crio", version: versionOf(v) }, /^\s*(?:GitCommit:|commit:)\s+"?([0-9a-f]{7,40})/m.exec(t)?.[1]);
+    const v =
+      /^\s*Version:\s+(\S+)/m.exec(t)?.[1] ??
+      /^crio version (\S+)/m.exec(t)?.[1] ??
+      /cri-o:\/\/(\S+)/.exec(t)?.[1] ??
+      bare(t);
+    return withCommit(
+      { tool: "crio", version: versionOf(v) },
+      /^\s*(?:GitCommit:|commit:)\s+"?([0-9a-f]{7,40})/m.exec(t)?.[1],
+    );
   },
   // "Kubernetes v1.18.3", "Kubernetes 1.9.0", "kubelet version v1.21.2", kubectl describe node's "Kubelet Version: v1.21.2".
-  kubelet: (t) => ({ tool: "kubelet", version: versionOf(/^\s*(?:Kubernetes|kubelet(?: version)?:?|Kubelet Version:)\s+(v?\d\S*)/im.exec(t)?.[1] ?? bare(t)) }),
+  kubelet: (t) => ({
+    tool: "kubelet",
+    version: versionOf(
+      /^\s*(?:Kubernetes|kubelet(?: version)?:?|Kubelet Version:)\s+(v?\d\S*)/im.exec(t)?.[1] ?? bare(t),
+    ),
+  }),
 };
 
 /** The whole text is one version token (`docker version --format '{{.Server.Version}}'`, a paste). */
@@ -94,6 +111,10 @@ function withCommit(v: ToolVersion, commit: string | undefined): ToolVersion {
 }
 
 function firstLine(t: string): string {
-  const line = t.split("\n").find((l) => l.trim() !== "")?.trim() ?? "(no output)";
+  const line =
+    t
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "(no output)";
   return JSON.stringify(line.length > 80 ? `${line.slice(0, 77)}...` : line);
 }

@@ -7,7 +7,8 @@ import { wholeNumber } from "./number.js";
  */
 export function parseSingleValue(text: string, file: string): number {
   const lines = text.split("\n").filter((l) => l.trim() !== "");
-  if (lines.length !== 1) throw new ParseError(file, lines.length === 0 ? 1 : 2, `expected one value, found ${lines.length} lines`);
+  if (lines.length !== 1)
+    throw new ParseError(file, lines.length === 0 ? 1 : 2, `expected one value, found ${lines.length} lines`);
   const v = (lines[0] as string).trim();
   if (v === "max") return Infinity;
   // A v1 limit of "unlimited" reads PAGE_COUNTER_MAX pages in bytes (9223372036854771712 on 4 KiB

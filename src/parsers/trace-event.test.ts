@@ -5,13 +5,23 @@ import { ParseError } from "../host/errors.js";
 
 // Verbatim from this machine's kernel 6.18 (docs/lab-results.md §5 and the tracefs experiment for issue 8).
 const RMDIR = "           mkdir-23964 [001] ..... 2211.040433: cgroup_rmdir: root=4 id=7065030 level=2 path=/ceo-tr/c1";
-const MKDIR_V2 = "           mkdir-5787    [001] d..1.   742.930071: cgroup_mkdir: root=0 id=25 level=1 path=/cgleak-trace-x";
-const RELEASE = "     kworker/1:0-23      [001] d..1.   743.071960: cgroup_release: root=4 id=3467 level=1 path=/cgleak-trace-x";
+const MKDIR_V2 =
+  "           mkdir-5787    [001] d..1.   742.930071: cgroup_mkdir: root=0 id=25 level=1 path=/cgleak-trace-x";
+const RELEASE =
+  "     kworker/1:0-23      [001] d..1.   743.071960: cgroup_release: root=4 id=3467 level=1 path=/cgleak-trace-x";
 
 test("parses a cgroup_rmdir line", () => {
   assert.deepEqual(parseTraceLine(RMDIR, 1), {
-    kind: "cgroup", event: "cgroup_rmdir", task: "mkdir", pid: 23964, cpu: 1, ts: 2211.040433,
-    root: 4, id: 7065030, level: 2, path: "/ceo-tr/c1",
+    kind: "cgroup",
+    event: "cgroup_rmdir",
+    task: "mkdir",
+    pid: 23964,
+    cpu: 1,
+    ts: 2211.040433,
+    root: 4,
+    id: 7065030,
+    level: 2,
+    path: "/ceo-tr/c1",
   });
 });
 
@@ -48,8 +58,10 @@ test("other events (a trace_marker write) are returned as other, headers as comm
 });
 
 test("malformed lines throw a ParseError naming file and line", () => {
-  assert.throws(() => parseTraceLine("garbage", 7, "trace_pipe"), (e: unknown) =>
-    e instanceof ParseError && e.lineNumber === 7 && /trace_pipe line 7/.test(e.message));
+  assert.throws(
+    () => parseTraceLine("garbage", 7, "trace_pipe"),
+    (e: unknown) => e instanceof ParseError && e.lineNumber === 7 && /trace_pipe line 7/.test(e.message),
+  );
   const badBody = "mkdir-1 [000] ..... 1.000000: cgroup_mkdir: root=x id=1 level=1 path=/a";
   assert.throws(() => parseTraceText(`${RMDIR}\n${badBody}`, "t"), /t line 2: expected "root=N id=N level=N path=P"/);
 });

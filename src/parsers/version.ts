@@ -2,7 +2,9 @@ import type { Version } from "./runtime-version.js";
 
 /** Parses one version token; undefined when it is not a version. */
 export function parseVersion(token: string): Version | undefined {
-  const m = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,6}))?(?:-((?:rc|alpha|beta|dev)[.]?\d*))?([-+~].*)?$/i.exec(token.trim());
+  const m = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,6}))?(?:-((?:rc|alpha|beta|dev)[.]?\d*))?([-+~].*)?$/i.exec(
+    token.trim(),
+  );
   if (!m) return undefined;
   const v: Version = { raw: token.trim(), major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
   if (m[4]) {

@@ -34,8 +34,17 @@ export const MAX_WINDOW_MS = 400 * 86_400_000;
 
 /** Before the first tick: nothing known yet. */
 const NO_TICK: Tick = Object.freeze({
-  seq: 0, atMs: 0, walked: false, report: null, sample: null, forecast: null, window: [], lastWalkMs: null, walks: 0,
-  logSignatureLines: 0, collectors: {},
+  seq: 0,
+  atMs: 0,
+  walked: false,
+  report: null,
+  sample: null,
+  forecast: null,
+  window: [],
+  lastWalkMs: null,
+  walks: 0,
+  logSignatureLines: 0,
+  collectors: {},
 });
 
 function tickOf(c: ApiContext): Tick {
@@ -46,7 +55,8 @@ function tickOf(c: ApiContext): Tick {
 export function freshness(c: ApiContext): Record<string, unknown> {
   const s = tickOf(c);
   const t = c.now();
-  const age = (ms: number | null | undefined): number | null => (ms === null || ms === undefined ? null : (t - ms) / 1000);
+  const age = (ms: number | null | undefined): number | null =>
+    ms === null || ms === undefined ? null : (t - ms) / 1000;
   return {
     sampleTime: s.sample ? new Date(s.sample.t).toISOString() : null,
     sampleAgeSeconds: age(s.sample?.t),
@@ -118,7 +128,15 @@ async function answer(c: ApiContext, since: number, points: number): Promise<str
   if (cached !== undefined) return cached;
   const samples = await read.samples;
   await yieldToScrapes();
-  const body = JSON.stringify({ schema: "cgleak.history/v1", since: new Date(since).toISOString(), source: read.source, points: Math.min(samples.length, points), of: samples.length, samples: thin(samples, points) }) + "\n";
+  const body =
+    JSON.stringify({
+      schema: "cgleak.history/v1",
+      since: new Date(since).toISOString(),
+      source: read.source,
+      points: Math.min(samples.length, points),
+      of: samples.length,
+      samples: thin(samples, points),
+    }) + "\n";
   if (answers.size >= 16) answers.clear();
   answers.set(`${key}:${points}`, body);
   return body;
@@ -162,12 +180,12 @@ export function thin<T>(xs: T[], n: number): T[] {
 
 function parsePoints(v: string | null): number {
   if (v === null || v === "") return DEFAULT_POINTS;
-  if (!/^\d{1,6}$/.test(v) || Number(v) < 2 || Number(v) > MAX_POINTS) throw new BadRequest(`points: expected a whole number from 2 to ${MAX_POINTS}, got "${v.slice(0, 40)}"`);
+  if (!/^\d{1,6}$/.test(v) || Number(v) < 2 || Number(v) > MAX_POINTS)
+    throw new BadRequest(`points: expected a whole number from 2 to ${MAX_POINTS}, got "${v.slice(0, 40)}"`);
   return Number(v);
 }
 
 export class BadRequest extends Error {}
-
 
 /** `since` as milliseconds since the epoch, an ISO time, or a duration back from now (90m, 24h, 7d). */
 export function parseSince(v: string | null, nowMs: number): number {
@@ -176,6 +194,9 @@ export function parseSince(v: string | null, nowMs: number): number {
   if (back !== undefined) return nowMs - back;
   if (/^\d{1,16}$/.test(v)) return Number(v);
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new BadRequest(`since: expected milliseconds since the epoch, an ISO time or a duration such as 24h, got "${v.slice(0, 40)}"`);
+  if (Number.isNaN(t))
+    throw new BadRequest(
+      `since: expected milliseconds since the epoch, an ISO time or a duration such as 24h, got "${v.slice(0, 40)}"`,
+    );
   return t;
 }

@@ -23,19 +23,23 @@ export class Persistence {
   private retry = false;
   private ticks = 0;
 
-  constructor(private readonly open: (() => Store) | null, private readonly run: StoreRunner) {
+  constructor(
+    private readonly open: (() => Store) | null,
+    private readonly run: StoreRunner,
+  ) {
     this.tryOpen();
   }
 
   private tryOpen(): void {
     if (this.open === null) return;
     let failure: unknown;
-    this.store = this.run(this.open, (err) => {
-      failure = err;
-      const kind = err instanceof StoreError ? err.kind : "io";
-      this.retry = kind !== "corrupt" && kind !== "schema";
-      return this.retry ? "samples kept in memory, opening it again later" : "serving from memory only";
-    }) ?? null;
+    this.store =
+      this.run(this.open, (err) => {
+        failure = err;
+        const kind = err instanceof StoreError ? err.kind : "io";
+        this.retry = kind !== "corrupt" && kind !== "schema";
+        return this.retry ? "samples kept in memory, opening it again later" : "serving from memory only";
+      }) ?? null;
     if (failure === undefined) this.retry = false;
   }
 

@@ -8,7 +8,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
   "referrer-policy": "no-referrer",
-  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
 /**
@@ -30,7 +31,11 @@ export class BadRequestLog {
   private windowStart = 0;
   private count = 0;
   private dropped = 0;
-  constructor(private readonly log: (line: string) => void, private readonly perMinute = 20, private readonly now = Date.now) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly perMinute = 20,
+    private readonly now = Date.now,
+  ) {}
 
   note(req: http.IncomingMessage, code: number, why: string): void {
     const t = this.now();

@@ -27,7 +27,10 @@ export function kubeConfigSource(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The sink for `serve --kube`, or a StartupError naming what is missing. */
-export async function openKubeSink(taintAt: "warning" | "critical" | null, log: (line: string) => void): Promise<{ sink: KubeSink; node: string; source: string }> {
+export async function openKubeSink(
+  taintAt: "warning" | "critical" | null,
+  log: (line: string) => void,
+): Promise<{ sink: KubeSink; node: string; source: string }> {
   const { nodeNameFromEnv, createKubeSink } = await import("../kube/client.js");
   let node: string;
   try {
@@ -42,7 +45,9 @@ export async function openKubeSink(taintAt: "warning" | "critical" | null, log: 
     config.loadFromDefault();
     if (config.getCurrentCluster() === null) throw new Error("it names no current cluster");
   } catch (err) {
-    throw new StartupError(`--kube: cannot load the Kubernetes config from ${source}: ${(err as Error).message.split("\n")[0]}`);
+    throw new StartupError(
+      `--kube: cannot load the Kubernetes config from ${source}: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   const sink = await createKubeSink({ taintAt, nodeName: node, config, log });
   return { sink, node, source };

@@ -16,12 +16,17 @@ const BASE = `/api/v1/nodes/${NODE}`;
 /** A kubeconfig (JSON is YAML) pointing at the loopback fake with a bearer token; the client refuses plain HTTP unless TLS checks are off. */
 function kubeconfigFile(dir: string, port: number): string {
   const file = path.join(dir, "kubeconfig");
-  fs.writeFileSync(file, JSON.stringify({
-    apiVersion: "v1", kind: "Config", "current-context": "loop",
-    clusters: [{ name: "loop", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }],
-    users: [{ name: "sa", user: { token: "serve-token" } }],
-    contexts: [{ name: "loop", context: { cluster: "loop", user: "sa" } }],
-  }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "loop",
+      clusters: [{ name: "loop", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }],
+      users: [{ name: "sa", user: { token: "serve-token" } }],
+      contexts: [{ name: "loop", context: { cluster: "loop", user: "sa" } }],
+    }),
+  );
   return file;
 }
 
@@ -33,19 +38,31 @@ test("contract: serve --kube --taint-at critical on a near-cap node PATCHes its 
   const api = new FakeApiServer(NODE);
   const dir = tempDir();
   const env = { NODE_NAME: NODE, KUBECONFIG: kubeconfigFile(dir, await api.listen()) };
-  const s = await startServe(["--kube", "--taint-at", "critical", "--host-root", NEAR_CAP, "--db", ":memory:", "--interval", "1s"], undefined, env);
+  const s = await startServe(
+    ["--kube", "--taint-at", "critical", "--host-root", NEAR_CAP, "--db", ":memory:", "--interval", "1s"],
+    undefined,
+    env,
+  );
   try {
-    const taint = await waitFor("the taint PATCH", 8000, async () => api.seen.find((x) => x.method === "PATCH" && x.path === BASE));
+    const taint = await waitFor("the taint PATCH", 8000, async () =>
+      api.seen.find((x) => x.method === "PATCH" && x.path === BASE),
+    );
     const status = api.seen.find((x) => x.method === "PATCH" && x.path === `${BASE}/status`) as Seen;
     assert.ok(status.at <= taint.at, "the condition is written before the taint");
-    assert.ok(api.seen.every((x) => x.auth === "Bearer serve-token"), "the kubeconfig's token is used");
+    assert.ok(
+      api.seen.every((x) => x.auth === "Bearer serve-token"),
+      "the kubeconfig's token is used",
+    );
     assert.equal(status.contentType, "application/strategic-merge-patch+json");
     const conds = (status.body as { status: { conditions: Array<Record<string, string>> } }).status.conditions;
     assert.equal(conds.length, 1, "only our own condition is sent");
     const c = conds[0] as Record<string, string>;
     assert.deepEqual([c.type, c.status, c.reason], [CONDITION_TYPE, "True", "MemcgIdsHeldUntilReboot"]);
     const st = JSON.parse((await getText(`${s.url}/api/status`)).text);
-    assert.ok((c.message as string).startsWith(st.report.status.sentence), `${c.message} / ${st.report.status.sentence}`);
+    assert.ok(
+      (c.message as string).startsWith(st.report.status.sentence),
+      `${c.message} / ${st.report.status.sentence}`,
+    );
     assert.match(c.message as string, /65,530 of 65,535/);
     assert.equal(taint.contentType, "application/json-patch+json");
     assert.deepEqual(taint.body, [
@@ -74,7 +91,11 @@ test("contract: serve --kube with the API server away keeps sampling and scrapin
   await api.close(); // nothing listens there now: connection refused
   const dir = tempDir();
   const env = { NODE_NAME: NODE, KUBECONFIG: kubeconfigFile(dir, port) };
-  const s = await startServe(["--kube", "--host-root", NEAR_CAP, "--db", ":memory:", "--interval", "200ms"], undefined, env);
+  const s = await startServe(
+    ["--kube", "--host-root", NEAR_CAP, "--db", ":memory:", "--interval", "200ms"],
+    undefined,
+    env,
+  );
   try {
     const first = metricValue((await getText(`${s.url}/metrics`)).text, "cgleak_last_sample_timestamp_seconds");
     const later = await waitFor("a newer sample", 3000, async () => {
@@ -82,7 +103,9 @@ test("contract: serve --kube with the API server away keeps sampling and scrapin
       return v !== undefined && first !== undefined && v > first ? v : undefined;
     });
     assert.ok(later > (first as number), "sampling goes on while the API server is away");
-    await waitFor("a logged retry", 5000, async () => (/kube: .*ECONNREFUSED.*retrying/.test(s.stderr()) ? true : undefined));
+    await waitFor("a logged retry", 5000, async () =>
+      /kube: .*ECONNREFUSED.*retrying/.test(s.stderr()) ? true : undefined,
+    );
   } finally {
     const { code, ms } = await s.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -101,7 +124,10 @@ test("serve --kube without NODE_NAME or without any Kubernetes config: one line,
   assert.match(noConfig.stderr, /^cgleak serve: --kube: no Kubernetes config[^\n]*\n$/);
   const missing = runCli(args, { NODE_NAME: NODE, KUBECONFIG: "/nonexistent/kubeconfig" });
   assert.equal(missing.status, 2);
-  assert.equal(missing.stderr, "cgleak serve: --kube: KUBECONFIG names /nonexistent/kubeconfig, which does not exist\n");
+  assert.equal(
+    missing.stderr,
+    "cgleak serve: --kube: KUBECONFIG names /nonexistent/kubeconfig, which does not exist\n",
+  );
   const taint = runCli(["serve", "--taint-at", "critical", "--host-root", NEAR_CAP, "--db", ":memory:"]);
   assert.equal(taint.status, 2);
   assert.equal(taint.stderr, "cgleak serve: --taint-at needs --kube\n");
@@ -111,7 +137,16 @@ test("serve --reboot-sentinel: the file appears where only a reboot helps (cento
   const dir = tempDir();
   const file = path.join(dir, "reboot-required");
   try {
-    const near = await startServe(["--host-root", NEAR_CAP, "--db", ":memory:", "--interval", "1s", "--reboot-sentinel", file]);
+    const near = await startServe([
+      "--host-root",
+      NEAR_CAP,
+      "--db",
+      ":memory:",
+      "--interval",
+      "1s",
+      "--reboot-sentinel",
+      file,
+    ]);
     try {
       // The first walk runs before the daemon listens: the file is there already.
       assert.match(fs.readFileSync(file, "utf8"), /^cgleak .*: .*dying memcgs hold IDs only a reboot frees/);
@@ -119,7 +154,16 @@ test("serve --reboot-sentinel: the file appears where only a reboot helps (cento
       await near.stop();
     }
     assert.ok(fs.existsSync(file), "stopping the daemon does not cancel a needed reboot");
-    const ok = await startServe(["--host-root", HEALTHY, "--db", ":memory:", "--interval", "1s", "--reboot-sentinel", file]);
+    const ok = await startServe([
+      "--host-root",
+      HEALTHY,
+      "--db",
+      ":memory:",
+      "--interval",
+      "1s",
+      "--reboot-sentinel",
+      file,
+    ]);
     try {
       assert.equal(fs.existsSync(file), false, "the healthy host's first walk removed the stale sentinel");
       assert.deepEqual(fs.readdirSync(dir), [], "no temporary file left behind");

@@ -9,9 +9,11 @@ import { LogCheck, FIRST_LOOK_BACK_MS, KEEP_FINDING_MS } from "./log-check.js";
 import { startServe, getText, metricValue, waitFor } from "../testing/serve.js";
 
 // The article's dockerd line (cgroup-leak-article.md), its syslog time replaced by `at`.
-const ARTICLE = 'VM_16_11_centos dockerd[11419]: time="2018-12-24T11:54:31.195900301+08:00" level=error msg="Handler for POST /v1.31/containers/b98d4aea818bf9d1d1aa84079e1688cd9b4218e008c58a8ef6d6c3c106403e7b/start returned error: OCI runtime create failed: container_linux.go:348: starting container process caused \\"process_linux.go:279: applying cgroup configuration for process caused \\\\\\"mkdir /sys/fs/cgroup/memory/kubepods/burstable/pod79fe803c-072f-11e9-90ca-525400090c71/b98d4aea818bf9d1d1aa84079e1688cd9b4218e008c58a8ef6d6c3c106403e7b: no space left on device\\\\\\"\\": unknown"';
+const ARTICLE =
+  'VM_16_11_centos dockerd[11419]: time="2018-12-24T11:54:31.195900301+08:00" level=error msg="Handler for POST /v1.31/containers/b98d4aea818bf9d1d1aa84079e1688cd9b4218e008c58a8ef6d6c3c106403e7b/start returned error: OCI runtime create failed: container_linux.go:348: starting container process caused \\"process_linux.go:279: applying cgroup configuration for process caused \\\\\\"mkdir /sys/fs/cgroup/memory/kubepods/burstable/pod79fe803c-072f-11e9-90ca-525400090c71/b98d4aea818bf9d1d1aa84079e1688cd9b4218e008c58a8ef6d6c3c106403e7b: no space left on device\\\\\\"\\": unknown"';
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const syslogTime = (d: Date): string => `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${d.toTimeString().slice(0, 8)}`;
+const syslogTime = (d: Date): string =>
+  `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${d.toTimeString().slice(0, 8)}`;
 const line = (at: Date): string => `${syslogTime(at)} ${ARTICLE}\n`;
 
 const DMESG = "[8643296.448116] mkdir /sys/fs/cgroup/memory/kubepods/pod9: no space left on device\n";
@@ -53,13 +55,37 @@ test("serve reads the host's /var/log/messages at each walk: the article's docke
   const messages = path.join(root, "var/log/messages");
   fs.mkdirSync(path.dirname(messages), { recursive: true });
   const now = new Date();
-  fs.writeFileSync(messages, line(new Date(now.getTime() - 3 * 86_400_000)) + "Nov  1 00:00:00 h systemd[1]: Started Session 1.\n" + line(new Date(now.getTime() - 60_000)));
-  const s = await startServe(["--host-root", root, "--db", ":memory:", "--interval", "200ms", "--walk-interval", "500ms"]);
+  fs.writeFileSync(
+    messages,
+    line(new Date(now.getTime() - 3 * 86_400_000)) +
+      "Nov  1 00:00:00 h systemd[1]: Started Session 1.\n" +
+      line(new Date(now.getTime() - 60_000)),
+  );
+  const s = await startServe([
+    "--host-root",
+    root,
+    "--db",
+    ":memory:",
+    "--interval",
+    "200ms",
+    "--walk-interval",
+    "500ms",
+  ]);
   try {
     const m = (await getText(`${s.url}/metrics`)).text;
-    assert.equal(metricValue(m, "cgleak_log_signature_lines_total"), 1, "the line of 3 days ago is outside the first 24 h");
+    assert.equal(
+      metricValue(m, "cgleak_log_signature_lines_total"),
+      1,
+      "the line of 3 days ago is outside the first 24 h",
+    );
     const finding = m.split("\n").find((l) => l.startsWith('cgleak_finding{finding="log-signature"'));
-    assert.ok(finding?.endsWith(" 1"), m.split("\n").filter((l) => l.startsWith("cgleak_finding")).join("\n"));
+    assert.ok(
+      finding?.endsWith(" 1"),
+      m
+        .split("\n")
+        .filter((l) => l.startsWith("cgleak_finding"))
+        .join("\n"),
+    );
     fs.appendFileSync(messages, line(new Date()));
     const counted = await waitFor("the second line counted", 5000, async () => {
       const v = metricValue((await getText(`${s.url}/metrics`)).text, "cgleak_log_signature_lines_total");

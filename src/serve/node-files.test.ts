@@ -14,8 +14,11 @@ import { startServe, waitFor } from "../testing/serve.js";
  * sentinel and node-problem-detector's status file follow each assessment, and say what
  * `cgleak check` says of the same tree.
  */
-const NPD_CONFIG = fileURLToPath(new URL("../../deploy/node-problem-detector/cgleak-plugin-monitor.json", import.meta.url));
-const npdCommand = (JSON.parse(fs.readFileSync(NPD_CONFIG, "utf8")) as { rules: Array<{ args: string[] }> }).rules[0]?.args[1] as string;
+const NPD_CONFIG = fileURLToPath(
+  new URL("../../deploy/node-problem-detector/cgleak-plugin-monitor.json", import.meta.url),
+);
+const npdCommand = (JSON.parse(fs.readFileSync(NPD_CONFIG, "utf8")) as { rules: Array<{ args: string[] }> }).rules[0]
+  ?.args[1] as string;
 const noDash = fs.existsSync("/usr/bin/dash") ? false : "/usr/bin/dash is missing (apt-get install dash)";
 
 function setMemcgTotal(host: string, total: number): void {
@@ -25,7 +28,10 @@ function setMemcgTotal(host: string, total: number): void {
 
 /** What the shipped NPD command answers on this file, run by dash as NPD's /bin/sh would. */
 function npdReads(file: string): { code: number | null; line: string } {
-  const r = spawnSync("/usr/bin/dash", ["-c", npdCommand], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", CGLEAK_NPD_STATUS: file } });
+  const r = spawnSync("/usr/bin/dash", ["-c", npdCommand], {
+    encoding: "utf8",
+    env: { PATH: "/usr/bin:/bin", CGLEAK_NPD_STATUS: file },
+  });
   return { code: r.status, line: r.stdout.trimEnd() };
 }
 
@@ -38,7 +44,11 @@ async function npdSays(file: string, host: string, code: number): Promise<string
   const [head, line] = text.split("\n") as [string, string];
   assert.match(head, /^[012] \d{10}$/);
   const check = runCheck(["--host-root", host, "--problem-at", "critical"]);
-  assert.deepEqual({ code: Number(head[0]), line }, { code: check.status, line: check.stdout.trimEnd() }, "the same verdict as `cgleak check`");
+  assert.deepEqual(
+    { code: Number(head[0]), line },
+    { code: check.status, line: check.stdout.trimEnd() },
+    "the same verdict as `cgleak check`",
+  );
   if (!noDash) assert.deepEqual(npdReads(file), { code, line }, "NPD's command passes it through");
   return line;
 }
@@ -48,9 +58,27 @@ test("serve --reboot-sentinel and --npd-status follow the assessment: reboot nee
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-node-files-"));
   const sentinel = path.join(out, "reboot-required");
   const status = path.join(out, "npd-status");
-  const served = await startServe(["--host-root", host, "--db", ":memory:", "--interval", "200ms", "--walk-interval", "1s", "--reboot-sentinel", sentinel, "--npd-status", status, "--problem-at", "critical"]);
+  const served = await startServe([
+    "--host-root",
+    host,
+    "--db",
+    ":memory:",
+    "--interval",
+    "200ms",
+    "--walk-interval",
+    "1s",
+    "--reboot-sentinel",
+    sentinel,
+    "--npd-status",
+    status,
+    "--problem-at",
+    "critical",
+  ]);
   try {
-    assert.ok(fs.existsSync(sentinel), "near the cap on RHEL 7, only a reboot frees the IDs: the first walk wrote the sentinel");
+    assert.ok(
+      fs.existsSync(sentinel),
+      "near the cap on RHEL 7, only a reboot frees the IDs: the first walk wrote the sentinel",
+    );
     assert.match(await npdSays(status, host, 1), /^CRITICAL: memcg IDs 65,530\/65,535 .*reboot needed/);
 
     // The 65,469 dying memcgs are gone: 61 live + 9 dying. Still a WARNING (the kernel leaks
@@ -64,7 +92,11 @@ test("serve --reboot-sentinel and --npd-status follow the assessment: reboot nee
     await npdSays(status, host, 1);
 
     fs.rmSync(path.join(host, "proc/cgroups"));
-    const text = await waitFor("npd-status Unknown", 15_000, async () => (fs.existsSync(status) && fs.readFileSync(status, "utf8").startsWith("2 ") ? fs.readFileSync(status, "utf8") : undefined));
+    const text = await waitFor("npd-status Unknown", 15_000, async () =>
+      fs.existsSync(status) && fs.readFileSync(status, "utf8").startsWith("2 ")
+        ? fs.readFileSync(status, "utf8")
+        : undefined,
+    );
     assert.match(text.split("\n")[1] as string, /^UNKNOWN: .*cgroups/, "says what failed");
     assert.deepEqual(fs.readdirSync(out).sort(), ["npd-status", "reboot-required"], "no temporary file left behind");
   } finally {
@@ -75,7 +107,18 @@ test("serve --reboot-sentinel and --npd-status follow the assessment: reboot nee
 });
 
 test("serve --npd-status in a directory that does not exist is refused at start with one line", () => {
-  const r = spawnSync(process.execPath, [fileURLToPath(new URL("../cli/cgleak.cjs", import.meta.url)), "serve", "--db", ":memory:", "--npd-status", "/nonexistent/cgleak/npd-status"], { encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [
+      fileURLToPath(new URL("../cli/cgleak.cjs", import.meta.url)),
+      "serve",
+      "--db",
+      ":memory:",
+      "--npd-status",
+      "/nonexistent/cgleak/npd-status",
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(r.status, 2);
   assert.equal(r.stderr, "cgleak serve: --npd-status: the directory /nonexistent/cgleak does not exist\n");
 });

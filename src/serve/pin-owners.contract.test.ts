@@ -21,8 +21,15 @@ const pod = (uid: string, ns: string, name: string, node: string, owner: Owner) 
   spec: { nodeName: node },
 });
 
-const pin = (path: string, podUid: string | null, fileBytes: number): PinReport =>
-  ({ path, subtree: path.split("/")[0] as string, podUid, fileBytes, shmemBytes: 0, anonBytes: 0, swapBytes: null });
+const pin = (path: string, podUid: string | null, fileBytes: number): PinReport => ({
+  path,
+  subtree: path.split("/")[0] as string,
+  podUid,
+  fileBytes,
+  shmemBytes: 0,
+  anonBytes: 0,
+  swapBytes: null,
+});
 
 /** Pins under a live pod (cgroupfs and systemd driver paths), a pod of another node, and no pod at all. */
 const PINS = [
@@ -35,10 +42,27 @@ const PINS = [
 /** /api/status's context around a report, as the daemon builds it. */
 function context(report: ScanReport, over: Partial<ApiContext>): ApiContext {
   const tick: Tick = {
-    seq: 1, atMs: Date.now(), walked: true, report, sample: null, forecast: null, window: [], lastWalkMs: null,
-    walks: 1, logSignatureLines: 0, collectors: {},
+    seq: 1,
+    atMs: Date.now(),
+    walked: true,
+    report,
+    sample: null,
+    forecast: null,
+    window: [],
+    lastWalkMs: null,
+    walks: 1,
+    logSignatureLines: 0,
+    collectors: {},
   };
-  return { latest: () => tick, store: () => null, intervalMs: 1000, walkIntervalMs: 1000, now: Date.now, log: () => {}, ...over };
+  return {
+    latest: () => tick,
+    store: () => null,
+    intervalMs: 1000,
+    walkIntervalMs: 1000,
+    now: Date.now,
+    log: () => {},
+    ...over,
+  };
 }
 
 test("contract: serve --kube names each pin's pod and owner in /api/status and scan text", { skip }, async () => {
@@ -62,16 +86,25 @@ test("contract: serve --kube names each pin's pod and owner in /api/status and s
     const scanned = runScan(host, { thresholds: DEFAULT_THRESHOLDS, deep: "auto", emptyMinAgeMs: 0 });
     const report: ScanReport = { ...scanned, dying: { ...scanned.dying, pins: PINS } };
     const trace = new ServeTrace({
-      host, store: () => store, runStore: (fn) => fn(), bootId: "b", log: () => {}, onReleased: () => {}, pods: cache,
+      host,
+      store: () => store,
+      runStore: (fn) => fn(),
+      bootId: "b",
+      log: () => {},
+      onReleased: () => {},
+      pods: cache,
     });
     const doc = status(context(report, { trace })) as { report: ScanReport };
     const pins = doc.report.dying.pins ?? [];
-    assert.deepEqual(pins.map((p) => p.pod), [
-      { namespace: "shop", name: "web-5d9c7b6f8-x2x4q", ownerKind: "Deployment", ownerName: "web" },
-      { namespace: "batch", name: "nightly-export-28512-abcde", ownerKind: "Job", ownerName: "nightly-export-28512" },
-      undefined, // listed by spec.nodeName: another node's pod is not in this node's cache
-      undefined,
-    ]);
+    assert.deepEqual(
+      pins.map((p) => p.pod),
+      [
+        { namespace: "shop", name: "web-5d9c7b6f8-x2x4q", ownerKind: "Deployment", ownerName: "web" },
+        { namespace: "batch", name: "nightly-export-28512-abcde", ownerKind: "Job", ownerName: "nightly-export-28512" },
+        undefined, // listed by spec.nodeName: another node's pod is not in this node's cache
+        undefined,
+      ],
+    );
     assert.match(doc.report.dying.podNames ?? "", /pod names from the API server \(2 pods cached\)/);
     assert.equal(report.dying.pins?.[0]?.pod, undefined, "the sampler's report stays as scanned");
     const text = renderScanText(doc.report);
@@ -79,7 +112,10 @@ test("contract: serve --kube names each pin's pod and owner in /api/status and s
     assert.match(text, /\n {4}pod batch\/nightly-export-28512-abcde \(Job nightly-export-28512\)\n/);
     assert.equal(text.match(/\n {4}pod /g)?.length, 2);
     const paths = api.seen.map((s) => s.path);
-    assert.ok(paths.some((p) => p.includes("fieldSelector=spec.nodeName%3Dworker-7")), paths.join(" "));
+    assert.ok(
+      paths.some((p) => p.includes("fieldSelector=spec.nodeName%3Dworker-7")),
+      paths.join(" "),
+    );
     // The same cache without a tracer (serve --kube alone, once the daemon hands it over).
     const own = status(context(report, { trace: null, pods: podLookup(cache) })) as { report: ScanReport };
     assert.deepEqual(own.report.dying.pins, pins);

@@ -15,13 +15,20 @@ export interface ServeReapOptions {
   onEvent?: ((r: PassReport) => void) | null;
 }
 
-interface StoredReap { passes: PassReport[] }
+interface StoredReap {
+  passes: PassReport[];
+}
 
 /**
  * The daemon's side of `serve --reap`, kept apart from the sampler: its own timer, its metrics on
  * the daemon's registry, its passes in the store, its Kubernetes events.
  */
-export function startServeReaper(o: ServeReapOptions, registry: Registry, store: { get(): unknown; put(v: unknown): void }, log: (line: string) => void): Reaper {
+export function startServeReaper(
+  o: ServeReapOptions,
+  registry: Registry,
+  store: { get(): unknown; put(v: unknown): void },
+  log: (line: string) => void,
+): Reaper {
   const kept: PassReport[] = ((store.get() as StoredReap | undefined)?.passes ?? []).slice(-KEPT_PASSES);
   const reaper = new Reaper(o.context, {
     log,
@@ -38,10 +45,19 @@ export function startServeReaper(o: ServeReapOptions, registry: Registry, store:
   return reaper;
 }
 
-export interface ServeReapFlags { policyFile?: string; under?: string; stateFile: string; kube: boolean }
+export interface ServeReapFlags {
+  policyFile?: string;
+  under?: string;
+  stateFile: string;
+  kube: boolean;
+}
 
 /** `serve --reap`'s start-up: the policy, the checks, the crash recovery, the events. A string is a usage error. */
-export async function openServeReaper(host: Host, f: ServeReapFlags, log: (line: string) => void): Promise<ServeReapOptions | string> {
+export async function openServeReaper(
+  host: Host,
+  f: ServeReapFlags,
+  log: (line: string) => void,
+): Promise<ServeReapOptions | string> {
   if (process.geteuid?.() !== 0) return "--reap needs root: it writes cgroup files";
   const { DEFAULT_POLICY } = await import("../actions/reap-policy.js");
   let policy = DEFAULT_POLICY;
@@ -55,7 +71,15 @@ export async function openServeReaper(host: Host, f: ServeReapFlags, log: (line:
   }
   const { openReaper } = await import("../actions/reap-run.js");
   // --reap is the explicit opt-in on a working node: the runtime guard does not ask again
-  const c = await openReaper(host, { policy, stateFile: f.stateFile, dryRun: false, yes: true, observeMs: 1500, under: f.under ?? "", say: (l) => log(`reap: ${l}`) });
+  const c = await openReaper(host, {
+    policy,
+    stateFile: f.stateFile,
+    dryRun: false,
+    yes: true,
+    observeMs: 1500,
+    under: f.under ?? "",
+    say: (l) => log(`reap: ${l}`),
+  });
   if ("refused" in c) return `--reap: ${c.refused}`;
   let onEvent: ((r: PassReport) => void) | null = null;
   if (f.kube) {

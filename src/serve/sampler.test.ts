@@ -16,7 +16,15 @@ import { metricValue } from "../testing/serve.js";
 const scan = { thresholds: DEFAULT_THRESHOLDS, deep: "auto" as const, emptyMinAgeMs: 600_000 };
 
 function sampler(root: string, clock: { t: number }, extra: Partial<TestSamplerOptions> = {}) {
-  const made = makeSampler({ host: new Host(root), scan, walkIntervalMs: 300_000, windowMs: 6 * 3_600_000, openStore: null, now: () => clock.t, ...extra });
+  const made = makeSampler({
+    host: new Host(root),
+    scan,
+    walkIntervalMs: 300_000,
+    windowMs: 6 * 3_600_000,
+    openStore: null,
+    now: () => clock.t,
+    ...extra,
+  });
   return { ...made, s: made.sampler };
 }
 
@@ -38,7 +46,11 @@ test("the sampler walks on its interval or when the cheap count jumps, and reads
     setMemcgTotal(root, 64_000 + 50); // churn below the trigger
     const cheap = await s.tick();
     assert.equal(cheap.lastWalkMs, walkedAt);
-    assert.deepEqual([cheap.sample?.total, cheap.sample?.live, cheap.sample?.idsUsed], [64_050, null, 64_050], "IDs follow the counter where dying memcgs hold them");
+    assert.deepEqual(
+      [cheap.sample?.total, cheap.sample?.live, cheap.sample?.idsUsed],
+      [64_050, null, 64_050],
+      "IDs follow the counter where dying memcgs hold them",
+    );
     clock.t += 30_000;
     setMemcgTotal(root, 64_000 + 50 + 700);
     assert.equal((await s.tick()).lastWalkMs, clock.t, "a jump above the trigger walks early");
@@ -55,12 +67,26 @@ test("the sampler walks on its interval or when the cheap count jumps, and reads
 function fullDisk(failures: number): Store & { written: Sample[] } {
   const written: Sample[] = [];
   const write = (xs: Sample[]): void => {
-    if (failures-- > 0) throw new StoreError("/var/lib/cgleak/cgleak.db", "full", "the disk or the database is full (database or disk is full [SQLITE_FULL])");
+    if (failures-- > 0)
+      throw new StoreError(
+        "/var/lib/cgleak/cgleak.db",
+        "full",
+        "the disk or the database is full (database or disk is full [SQLITE_FULL])",
+      );
     written.push(...xs);
   };
   return {
-    written, path: "x", append: (x) => write([x]), appendMany: write, range: () => [], latest: () => undefined,
-    compact: () => ({ moved: 0, dropped: 0 }), putState: () => {}, getState: () => undefined, bytes: () => 0, close: () => {},
+    written,
+    path: "x",
+    append: (x) => write([x]),
+    appendMany: write,
+    range: () => [],
+    latest: () => undefined,
+    compact: () => ({ moved: 0, dropped: 0 }),
+    putState: () => {},
+    getState: () => undefined,
+    bytes: () => 0,
+    close: () => {},
   };
 }
 
@@ -74,7 +100,11 @@ test("a full disk is logged once, samples stay in memory, and they are written w
     const window = s.latest()?.window ?? [];
     assert.equal(logs.filter((l) => l.includes("full")).length, 1, logs.join("\n"));
     assert.ok(logs.some((l) => l === "store: recovered"));
-    assert.deepEqual(store.written.map((x) => x.t), window.map((x) => x.t), "every sample reached the database, in order");
+    assert.deepEqual(
+      store.written.map((x) => x.t),
+      window.map((x) => x.t),
+      "every sample reached the database, in order",
+    );
     assert.equal(db.pending.length, 0);
     assert.equal(window.length, 5);
   } finally {
@@ -82,12 +112,17 @@ test("a full disk is logged once, samples stay in memory, and they are written w
   }
 });
 
-test("subtree series stay bounded: the largest ones and \"other\"", async () => {
+test('subtree series stay bounded: the largest ones and "other"', async () => {
   const root = copyFixture("centos7-v1-near-cap");
   try {
     const { s } = sampler(root, { t: 1_000_000 });
     const tick = await s.tick();
-    const subtrees = Array.from({ length: 30 }, (_, i) => ({ path: `slice-${i}`, live: 100 - i, dying: null, pinnedBytes: 0 }));
+    const subtrees = Array.from({ length: 30 }, (_, i) => ({
+      path: `slice-${i}`,
+      live: 100 - i,
+      dying: null,
+      pinnedBytes: 0,
+    }));
     const metrics = createMetrics("test");
     metrics.export({ ...tick, report: { ...tick.report!, subtrees } });
     const text = (await metrics.render()).toString();
@@ -159,11 +194,20 @@ test("a walk that throws is the walk collector's failure, and the daemon goes on
 
 function setV2Dying(root: string, n: number): void {
   const file = path.join(root, "sys/fs/cgroup/cgroup.stat");
-  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^nr_dying_subsys_memory \d+$/m, `nr_dying_subsys_memory ${n}`).replace(/^nr_dying_descendants \d+$/m, `nr_dying_descendants ${n}`));
+  fs.writeFileSync(
+    file,
+    fs
+      .readFileSync(file, "utf8")
+      .replace(/^nr_dying_subsys_memory \d+$/m, `nr_dying_subsys_memory ${n}`)
+      .replace(/^nr_dying_descendants \d+$/m, `nr_dying_descendants ${n}`),
+  );
 }
 
 test("the sampler debounces dying memcgs on a kernel that may count them from rmdir on: a fresh burst raises no alarm", async () => {
-  for (const [release, alarm] of [["7.1.2", "ok"], ["6.12.10", "warning"]] as const) {
+  for (const [release, alarm] of [
+    ["7.1.2", "ok"],
+    ["6.12.10", "warning"],
+  ] as const) {
     const root = copyFixture("v2-debian-6.12-kubepods");
     try {
       fs.writeFileSync(path.join(root, "proc/sys/kernel/osrelease"), `${release}\n`);

@@ -8,7 +8,14 @@ import { DEFAULT_THRESHOLDS } from "../scan.js";
 import { theilSen } from "../analyze/theil-sen.js";
 import type { Sample } from "../analyze/sample.js";
 import { createMetrics } from "../sinks/metrics.js";
-import { MEMCG_V1, needsRootMemcgV1, removeCgroupTree, runInCgroup, syncAndDropCaches, uniqueName } from "../testing/kernel.js";
+import {
+  MEMCG_V1,
+  needsRootMemcgV1,
+  removeCgroupTree,
+  runInCgroup,
+  syncAndDropCaches,
+  uniqueName,
+} from "../testing/kernel.js";
 import { makeSampler } from "../testing/sampler.js";
 import { startServe, getText, metricValue, sleep } from "../testing/serve.js";
 
@@ -38,12 +45,25 @@ function makeDying(): void {
   made++;
 }
 
-interface Run { pace: number; daemonRate: number; forecastRate: number | null; metricRate: number | undefined }
+interface Run {
+  pace: number;
+  daemonRate: number;
+  forecastRate: number | null;
+  metricRate: number | undefined;
+}
 
 async function run(): Promise<Run> {
   const served = await startServe(["--db", ":memory:", "--interval", "1s"]);
   const t0 = Date.now();
-  const { sampler } = makeSampler({ host: new Host("/"), scan: { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 600_000 }, walkIntervalMs: 300_000, windowMs: 6 * 3_600_000, openStore: null, now: () => t0 + (Date.now() - t0) * SCALE, log: () => {} });
+  const { sampler } = makeSampler({
+    host: new Host("/"),
+    scan: { thresholds: DEFAULT_THRESHOLDS, deep: false, emptyMinAgeMs: 600_000 },
+    walkIntervalMs: 300_000,
+    windowMs: 6 * 3_600_000,
+    openStore: null,
+    now: () => t0 + (Date.now() - t0) * SCALE,
+    log: () => {},
+  });
   const first = made;
   try {
     await sampler.tick();
@@ -60,13 +80,19 @@ async function run(): Promise<Run> {
     const metrics = createMetrics("test");
     metrics.export(tick);
     const text = (await metrics.render()).toString();
-    return { pace, daemonRate, forecastRate: rate == null ? null : rate * SCALE, metricRate: metricValue(text, "cgleak_memcg_dying_rate_per_second") };
+    return {
+      pace,
+      daemonRate,
+      forecastRate: rate == null ? null : rate * SCALE,
+      metricRate: metricValue(text, "cgleak_memcg_dying_rate_per_second"),
+    };
   } finally {
     await served.stop();
   }
 }
 
-const near = (got: number | null | undefined, want: number): boolean => got != null && Math.abs(got - want) <= 0.2 * want;
+const near = (got: number | null | undefined, want: number): boolean =>
+  got != null && Math.abs(got - want) <= 0.2 * want;
 
 test("serve reports the pace at which dying memcgs are made (within 20 %)", { skip, timeout: 90_000 }, async () => {
   fs.mkdirSync(P);
@@ -77,5 +103,8 @@ test("serve reports the pace at which dying memcgs are made (within 20 %)", { sk
   process.stdout.write(`# measured: ${msg}\n`);
   assert.ok(near(r.daemonRate, r.pace), `the daemon's samples rise at ${r.daemonRate}/s, pace ${r.pace}/s: ${msg}`);
   assert.ok(near(r.forecastRate, r.pace), `the forecast's dying rate ${r.forecastRate}/s, pace ${r.pace}/s: ${msg}`);
-  assert.ok(r.metricRate !== undefined && near(r.metricRate * SCALE, r.pace), `the metric carries the forecast: ${msg}`);
+  assert.ok(
+    r.metricRate !== undefined && near(r.metricRate * SCALE, r.pace),
+    `the metric carries the forecast: ${msg}`,
+  );
 });

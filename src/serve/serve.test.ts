@@ -26,7 +26,10 @@ test("serve on a fixture host: /metrics carries /api/status's figures and passes
     assert.equal(m("cgleak_memcg_kmem_enabled_cgroups"), st.report.kmem.on);
     // kubepods' own directory plus its QoS subtrees, summed into one top-level series.
     const kube = st.report.subtrees.filter((t: { path: string }) => t.path.split("/")[0] === "kubepods");
-    assert.equal(m('cgleak_memcg_subtree_cgroups{subtree="kubepods",state="live"}'), kube.reduce((n: number, t: { live: number }) => n + t.live, 0));
+    assert.equal(
+      m('cgleak_memcg_subtree_cgroups{subtree="kubepods",state="live"}'),
+      kube.reduce((n: number, t: { live: number }) => n + t.live, 0),
+    );
     assert.equal(m('cgleak_collector_success{collector="walk"}'), 1);
     // One series per controller counted, none for those not counted (this fixture has no other hierarchy).
     const cs: Array<{ name: string; dying: number | null }> = st.report.controllers;
@@ -53,7 +56,11 @@ test("a collector that throws reports success 0 and the scrape still answers", a
       return metricValue(r.text, 'cgleak_collector_success{collector="cheap"}') === 0 ? r : undefined;
     });
     assert.equal(text.status, 200);
-    assert.equal(metricValue(text.text, 'cgleak_memcg_cgroups{state="live"}'), 61, "the last walk's figures stay served");
+    assert.equal(
+      metricValue(text.text, 'cgleak_memcg_cgroups{state="live"}'),
+      61,
+      "the last walk's figures stay served",
+    );
     assert.match(s.stderr(), /cheap failed: .*\/proc\/cgroups/);
   } finally {
     await s.stop();
@@ -80,7 +87,10 @@ test("a corrupt database file: one clear error naming it, and metrics served fro
     assert.equal(r.status, 200);
     assert.equal(metricValue(r.text, 'cgleak_collector_success{collector="store"}'), 0);
     assert.equal(metricValue(r.text, "cgleak_memcg_kernel_cgroups"), 65530);
-    const errors = s.stderr().split("\n").filter((l) => l.includes(db));
+    const errors = s
+      .stderr()
+      .split("\n")
+      .filter((l) => l.includes(db));
     assert.equal(errors.length, 1, s.stderr());
     assert.doesNotMatch(s.stderr(), /\n\s+at /, "no stack trace");
     const h = JSON.parse((await getText(`${s.url}/api/history?since=1h`)).text);
@@ -138,10 +148,20 @@ test("a locked database: logged once, metrics keep answering, and the samples la
       // The lock is still held: a scrape that answers at all did not wait for it.
       assert.equal((await getText(`${s.url}/metrics`)).status, 200, "a scrape does not wait for the lock");
       await sleep(1200); // five ticks' samples wait in memory
-      assert.equal(metricValue((await getText(`${s.url}/metrics`)).text, 'cgleak_collector_success{collector="store"}'), 0);
+      assert.equal(
+        metricValue((await getText(`${s.url}/metrics`)).text, 'cgleak_collector_success{collector="store"}'),
+        0,
+      );
       holder.exec("ROLLBACK");
       await waitFor("store recovery", 5000, async () => (/store: recovered/.test(s.stderr()) ? true : undefined));
-      assert.equal(s.stderr().split("\n").filter((l) => /store failed/.test(l)).length, 1, s.stderr());
+      assert.equal(
+        s
+          .stderr()
+          .split("\n")
+          .filter((l) => /store failed/.test(l)).length,
+        1,
+        s.stderr(),
+      );
     } finally {
       await s.stop();
       log = s.stderr();
@@ -156,34 +176,64 @@ test("a locked database: logged once, metrics keep answering, and the samples la
   }
 });
 
-const noUnshare = process.getuid?.() !== 0 ? "needs root to mount a small tmpfs" : spawnSync("which", ["unshare"]).status !== 0 ? "needs unshare (util-linux)" : false;
+const noUnshare =
+  process.getuid?.() !== 0
+    ? "needs root to mount a small tmpfs"
+    : spawnSync("which", ["unshare"]).status !== 0
+      ? "needs unshare (util-linux)"
+      : false;
 
-test("a full disk: logged once, metrics keep answering, and the samples land once space is back", { skip: noUnshare, timeout: 30_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-serve-full-"));
-  // A 256 KiB tmpfs in a private mount namespace (gone with the process), nearly filled up.
-  const script = `mount -t tmpfs -o size=256k tmpfs ${dir} && head -c 200000 /dev/zero > ${dir}/fill && exec "$@"`;
-  const { SERVE_CLI } = await import("../testing/serve.js");
-  const proc = spawn("unshare", ["-m", "sh", "-c", script, "sh", process.execPath, SERVE_CLI, "serve", "--listen", "127.0.0.1:0", "--host-root", fixtureRoot(FIXTURE), "--db", `${dir}/cgleak.db`, "--interval", "100ms"], { stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  proc.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  try {
-    const url = await waitFor("listening", 10_000, async () => /listening on (http:\/\/[^/\s]+)/.exec(err)?.[1]);
-    const inside = `/proc/${proc.pid}/root${dir}`; // the tmpfs as the daemon sees it
-    const r = await waitFor("store failure", 20_000, async () => {
-      const m = await getText(`${url}/metrics`);
-      return metricValue(m.text, 'cgleak_collector_success{collector="store"}') === 0 ? m : undefined;
-    });
-    assert.equal(r.status, 200);
-    assert.match(err, /full/);
-    fs.rmSync(`${inside}/fill`);
-    await waitFor(`store recovery:\n${err}`, 10_000, async () => (/store: recovered/.test(err) ? true : undefined));
-    assert.equal(err.split("\n").filter((l) => /store failed/.test(l)).length, 1, err);
-  } finally {
-    proc.kill("SIGTERM");
-    await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once("exit", r)));
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  "a full disk: logged once, metrics keep answering, and the samples land once space is back",
+  { skip: noUnshare, timeout: 30_000 },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-serve-full-"));
+    // A 256 KiB tmpfs in a private mount namespace (gone with the process), nearly filled up.
+    const script = `mount -t tmpfs -o size=256k tmpfs ${dir} && head -c 200000 /dev/zero > ${dir}/fill && exec "$@"`;
+    const { SERVE_CLI } = await import("../testing/serve.js");
+    const proc = spawn(
+      "unshare",
+      [
+        "-m",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        process.execPath,
+        SERVE_CLI,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--host-root",
+        fixtureRoot(FIXTURE),
+        "--db",
+        `${dir}/cgleak.db`,
+        "--interval",
+        "100ms",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let err = "";
+    proc.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    try {
+      const url = await waitFor("listening", 10_000, async () => /listening on (http:\/\/[^/\s]+)/.exec(err)?.[1]);
+      const inside = `/proc/${proc.pid}/root${dir}`; // the tmpfs as the daemon sees it
+      const r = await waitFor("store failure", 20_000, async () => {
+        const m = await getText(`${url}/metrics`);
+        return metricValue(m.text, 'cgleak_collector_success{collector="store"}') === 0 ? m : undefined;
+      });
+      assert.equal(r.status, 200);
+      assert.match(err, /full/);
+      fs.rmSync(`${inside}/fill`);
+      await waitFor(`store recovery:\n${err}`, 10_000, async () => (/store: recovered/.test(err) ? true : undefined));
+      assert.equal(err.split("\n").filter((l) => /store failed/.test(l)).length, 1, err);
+    } finally {
+      proc.kill("SIGTERM");
+      await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once("exit", r)));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test("a port in use: one line naming the address, exit 1", async () => {
   const net = await import("node:net");
@@ -192,7 +242,13 @@ test("a port in use: one line naming the address, exit 1", async () => {
   const port = (taken.address() as { port: number }).port;
   try {
     const { runCli } = await import("../testing/fixtures.js");
-    const r = await new Promise<ReturnType<typeof runCli>>((resolve) => setImmediate(() => resolve(runCli(["serve", "--host-root", fixtureRoot(FIXTURE), "--db", ":memory:", "--listen", `127.0.0.1:${port}`]))));
+    const r = await new Promise<ReturnType<typeof runCli>>((resolve) =>
+      setImmediate(() =>
+        resolve(
+          runCli(["serve", "--host-root", fixtureRoot(FIXTURE), "--db", ":memory:", "--listen", `127.0.0.1:${port}`]),
+        ),
+      ),
+    );
     assert.equal(r.status, 1);
     assert.equal(r.stderr.trim(), `cgleak: cannot listen on 127.0.0.1:${port}: the address is in use`);
   } finally {

@@ -50,15 +50,24 @@ export function dyingDoc(i: DyingDocInput): unknown {
   const groups = groupByWorkload(i.cgroups, i.nowMs).map((g) => {
     const recent = g.cgroups.filter((c) => c.rmdirAt >= i.nowMs - windowMs).length;
     return {
-      workload: g.workload, ...workloadLabels(g.attribution), attribution: g.attribution,
-      count: g.count, oldestAgeSeconds: s(g.oldestAgeMs), newestAgeSeconds: s(g.newestAgeMs),
+      workload: g.workload,
+      ...workloadLabels(g.attribution),
+      attribution: g.attribution,
+      count: g.count,
+      oldestAgeSeconds: s(g.oldestAgeMs),
+      newestAgeSeconds: s(g.newestAgeMs),
       leftDyingInWindow: recent,
       leakRatePerHour: rated ? round3(recent / (windowMs / 3_600_000)) : null,
-      cgroups: g.cgroups.slice(-SHOWN_PATHS).map((c) => ({ id: c.id, path: c.path, ageSeconds: s(i.nowMs - c.rmdirAt) })),
+      cgroups: g.cgroups
+        .slice(-SHOWN_PATHS)
+        .map((c) => ({ id: c.id, path: c.path, ageSeconds: s(i.nowMs - c.rmdirAt) })),
     };
   });
   // Ranked by what each workload left dying in the window; the rate is that count per hour.
-  const top = groups.filter((g) => g.leftDyingInWindow > 0).sort((a, b) => b.leftDyingInWindow - a.leftDyingInWindow).slice(0, TOP_OFFENDERS);
+  const top = groups
+    .filter((g) => g.leftDyingInWindow > 0)
+    .sort((a, b) => b.leftDyingInWindow - a.leftDyingInWindow)
+    .slice(0, TOP_OFFENDERS);
   return {
     schema: "cgleak.dying/v1",
     time: new Date(i.nowMs).toISOString(),
@@ -72,7 +81,14 @@ export function dyingDoc(i: DyingDocInput): unknown {
     lastLossAt: i.lastLossAt === null ? null : new Date(i.lastLossAt).toISOString(),
     unconfirmed: i.unconfirmed,
     rateWindowSeconds: s(windowMs),
-    topOffenders: top.map((g) => ({ workload: g.workload, qos: g.qos, owner_kind: g.owner_kind, leftDyingInWindow: g.leftDyingInWindow, leakRatePerHour: g.leakRatePerHour, count: g.count })),
+    topOffenders: top.map((g) => ({
+      workload: g.workload,
+      qos: g.qos,
+      owner_kind: g.owner_kind,
+      leftDyingInWindow: g.leftDyingInWindow,
+      leakRatePerHour: g.leakRatePerHour,
+      count: g.count,
+    })),
     groups,
   };
 }

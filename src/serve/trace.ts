@@ -46,7 +46,9 @@ export class ServeTrace {
     this.tracer.on("change", (c: SetChange) => this.changed(c));
     this.tracer.on("lost", (l: { count: number }) => {
       for (const c of this.tracer.dyingSet()) this.unconfirmed.add(key(c));
-      o.log(`trace: the kernel dropped ${l.count} trace events; ${this.unconfirmed.size} names unconfirmed until the next walk`);
+      o.log(
+        `trace: the kernel dropped ${l.count} trace events; ${this.unconfirmed.size} names unconfirmed until the next walk`,
+      );
     });
     this.tracer.on("warning", (msg: string) => o.log(`trace: skipped a line: ${msg}`));
   }
@@ -82,10 +84,14 @@ export class ServeTrace {
   /** Public for tests: start() runs it before tracing. */
   restore(): void {
     let st: DyingState | undefined;
-    this.o.runStore(() => { st = this.o.store()?.getState(DYING_STATE_KEY) as DyingState | undefined; });
+    this.o.runStore(() => {
+      st = this.o.store()?.getState(DYING_STATE_KEY) as DyingState | undefined;
+    });
     if (st === undefined) return;
     if (st.bootId !== this.o.bootId || st.root !== this.tracer.set.root) {
-      this.o.log(`trace: ${st.entries.length} stored dying memcgs dropped: the node rebooted since (a reboot frees them all)`);
+      this.o.log(
+        `trace: ${st.entries.length} stored dying memcgs dropped: the node rebooted since (a reboot frees them all)`,
+      );
       this.dirty = true;
       return;
     }
@@ -97,7 +103,9 @@ export class ServeTrace {
       this.tracer.set.apply(event("cgroup_rmdir", c), c.rmdirAt);
       this.unconfirmed.add(key(c));
     }
-    this.o.log(`trace: restored ${st.entries.length} dying memcgs named since ${new Date(st.sinceMs).toISOString()}; any released while the daemon was down are dropped at the next walk`);
+    this.o.log(
+      `trace: restored ${st.entries.length} dying memcgs named since ${new Date(st.sinceMs).toISOString()}; any released while the daemon was down are dropped at the next walk`,
+    );
   }
 
   private changed(c: SetChange): void {
@@ -133,12 +141,21 @@ export class ServeTrace {
     }
     this.unconfirmed.clear();
     this.dirty = true;
-    this.o.log(`trace: resync: ${dropped} named memcgs released unseen (the kernel counts ${kernelDying} dying), dropped oldest first`);
+    this.o.log(
+      `trace: resync: ${dropped} named memcgs released unseen (the kernel counts ${kernelDying} dying), dropped oldest first`,
+    );
   }
 
   save(now = Date.now()): void {
     const entries = this.tracer.dyingSet();
-    const state: DyingState = { bootId: this.o.bootId, root: this.tracer.set.root, sinceMs: this.sinceMs, savedAt: now, entries, pods: this.namedPods(entries) };
+    const state: DyingState = {
+      bootId: this.o.bootId,
+      root: this.tracer.set.root,
+      sinceMs: this.sinceMs,
+      savedAt: now,
+      entries,
+      pods: this.namedPods(entries),
+    };
     this.o.runStore(() => {
       const s = this.o.store();
       if (s === null) return;
@@ -159,8 +176,15 @@ export class ServeTrace {
   doc(kernelDying: number | null, now = Date.now()): unknown {
     const set = this.tracer.set;
     const doc = dyingDoc({
-      cgroups: set.list(), nowMs: now, sinceMs: this.sinceMs, hierarchy: set.root, kernelDying,
-      releasedUnnamed: set.releasedUnnamed, lostEvents: set.lostEvents, lastLossAt: set.lastLossAt, unconfirmed: this.unconfirmed.size,
+      cgroups: set.list(),
+      nowMs: now,
+      sinceMs: this.sinceMs,
+      hierarchy: set.root,
+      kernelDying,
+      releasedUnnamed: set.releasedUnnamed,
+      lostEvents: set.lostEvents,
+      lastLossAt: set.lastLossAt,
+      unconfirmed: this.unconfirmed.size,
     }) as { groups: Array<{ attribution: Attribution; pod?: PodName; owner?: string }> };
     // Per pod, as the paths group them; `owner` names the Deployment, Job, ... each pod belongs to.
     for (const g of doc.groups) {
@@ -184,5 +208,16 @@ function key(c: { root: number; id: number }): string {
 }
 
 function event(name: "cgroup_mkdir" | "cgroup_rmdir" | "cgroup_release", c: DyingCgroup) {
-  return { kind: "cgroup" as const, event: name, task: "cgleak", pid: 0, cpu: 0, ts: 0, root: c.root, id: c.id, level: c.level, path: c.path };
+  return {
+    kind: "cgroup" as const,
+    event: name,
+    task: "cgleak",
+    pid: 0,
+    cpu: 0,
+    ts: 0,
+    root: c.root,
+    id: c.id,
+    level: c.level,
+    path: c.path,
+  };
 }

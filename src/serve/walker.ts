@@ -21,7 +21,10 @@ export class Walker {
   /** Log lines with the leak signature found since the previous walk. */
   onLogLines: (n: number) => void = () => {};
 
-  constructor(private readonly host: Host, private readonly scan: ScanOptions) {}
+  constructor(
+    private readonly host: Host,
+    private readonly scan: ScanOptions,
+  ) {}
 
   get busy(): boolean {
     return this.inflight !== null;

@@ -17,11 +17,17 @@ export function reapText(r: PassReport): string {
   if (r.parents.length > 0) lines.push("parents:");
   for (const p of r.parents) {
     const after = p.pinnedAfter === null ? "" : ` -> ${formatBytes(p.pinnedAfter)}`;
-    const live = p.liveCacheAfter === null ? formatBytes(p.liveCacheBefore) : `${formatBytes(p.liveCacheBefore)} -> ${formatBytes(p.liveCacheAfter)}`;
-    lines.push(`  ${p.path}: pinned ${formatBytes(p.pinnedBefore)}${after}, live cache ${live}${p.steps > 0 ? `, ${p.steps} step(s), ${formatBytes(p.asked)} asked` : ""}${p.note ? `; ${p.note}` : ""}`);
+    const live =
+      p.liveCacheAfter === null
+        ? formatBytes(p.liveCacheBefore)
+        : `${formatBytes(p.liveCacheBefore)} -> ${formatBytes(p.liveCacheAfter)}`;
+    lines.push(
+      `  ${p.path}: pinned ${formatBytes(p.pinnedBefore)}${after}, live cache ${live}${p.steps > 0 ? `, ${p.steps} step(s), ${formatBytes(p.asked)} asked` : ""}${p.note ? `; ${p.note}` : ""}`,
+    );
   }
   if (r.unreclaimable.length > 0) lines.push("not reclaimable (not retried):");
-  for (const u of r.unreclaimable) lines.push(`  ${u.path}${u.bytes === null ? "" : ` ${formatBytes(u.bytes)}`}: ${u.reason}`);
+  for (const u of r.unreclaimable)
+    lines.push(`  ${u.path}${u.bytes === null ? "" : ` ${formatBytes(u.bytes)}`}: ${u.reason}`);
   if (r.note) lines.push(r.note);
   return lines.join("\n") + "\n";
 }

@@ -22,14 +22,28 @@ export interface TraceReport {
   lastLossAt: string | null;
   /** Where pod names come from (--kube), or why the pods are named from their paths only. */
   podNames: string;
-  groups: Array<Attribution & { pod?: PodName; count: number; oldestAgeSeconds: number; newestAgeSeconds: number; cgroups: Array<{ id: number; path: string; ageSeconds: number }> }>;
+  groups: Array<
+    Attribution & {
+      pod?: PodName;
+      count: number;
+      oldestAgeSeconds: number;
+      newestAgeSeconds: number;
+      cgroups: Array<{ id: number; path: string; ageSeconds: number }>;
+    }
+  >;
 }
 
-export function traceReport(set: DyingSet, startedAt: number, now: number, kernelDying: number | null, pods: PodSource | null = null): TraceReport {
+export function traceReport(
+  set: DyingSet,
+  startedAt: number,
+  now: number,
+  kernelDying: number | null,
+  pods: PodSource | null = null,
+): TraceReport {
   const named = set.size;
   const s = (ms: number): number => Math.round(ms / 100) / 10;
   const podOf = (a: Attribution): PodName | undefined =>
-    (a.podUid === undefined ? undefined : pods?.names.get(a.podUid));
+    a.podUid === undefined ? undefined : pods?.names.get(a.podUid);
   return {
     time: new Date(now).toISOString(),
     tracingSeconds: s(now - startedAt),
@@ -70,12 +84,18 @@ export function renderTraceText(r: TraceReport): string {
     r.podNames,
   ];
   if (r.lostEvents > 0) {
-    lines.push(`WARNING: the kernel dropped ${r.lostEvents} trace events (buffer overflow), last at ${r.lastLossAt}: some dying memcgs are unnamed, names removed before then may be released`);
+    lines.push(
+      `WARNING: the kernel dropped ${r.lostEvents} trace events (buffer overflow), last at ${r.lastLossAt}: some dying memcgs are unnamed, names removed before then may be released`,
+    );
   }
-  if (r.groups.length > 0) lines.push(`${"WORKLOAD".padEnd(60)} ${"DYING".padStart(6)}  ${"OLDEST".padStart(8)}  ${"NEWEST".padStart(8)}`);
+  if (r.groups.length > 0)
+    lines.push(`${"WORKLOAD".padEnd(60)} ${"DYING".padStart(6)}  ${"OLDEST".padStart(8)}  ${"NEWEST".padStart(8)}`);
   for (const g of r.groups) {
-    lines.push(`${g.workload.padEnd(60)} ${String(g.count).padStart(6)}  ${formatAge(g.oldestAgeSeconds).padStart(8)}  ${formatAge(g.newestAgeSeconds).padStart(8)}`);
-    for (const c of g.cgroups.slice(0, SHOWN_PER_GROUP)) lines.push(`  ${c.path}  (id ${c.id}, dying ${formatAge(c.ageSeconds)})`);
+    lines.push(
+      `${g.workload.padEnd(60)} ${String(g.count).padStart(6)}  ${formatAge(g.oldestAgeSeconds).padStart(8)}  ${formatAge(g.newestAgeSeconds).padStart(8)}`,
+    );
+    for (const c of g.cgroups.slice(0, SHOWN_PER_GROUP))
+      lines.push(`  ${c.path}  (id ${c.id}, dying ${formatAge(c.ageSeconds)})`);
     if (g.cgroups.length > SHOWN_PER_GROUP) lines.push(`  … and ${g.cgroups.length - SHOWN_PER_GROUP} more`);
   }
   return lines.join("\n") + "\n\n";
@@ -85,6 +105,9 @@ export function renderTraceText(r: TraceReport): string {
 export function podNamesNote(src: PodSource | null): string {
   if (src === null) return "pod names: not asked (--kube names the namespace, pod and owner of each pod UID)";
   const n = src.names.size;
-  if (src.status.state === "away") return `pod names: the API server is away (${src.status.error}): pods not seen before are named from their paths only (${n} names cached)`;
-  return src.status.state === "synced" ? `pod names from the API server (${n} pods cached)` : `pod names: listing this node's pods (${n} cached so far)`;
+  if (src.status.state === "away")
+    return `pod names: the API server is away (${src.status.error}): pods not seen before are named from their paths only (${n} names cached)`;
+  return src.status.state === "synced"
+    ? `pod names from the API server (${n} pods cached)`
+    : `pod names: listing this node's pods (${n} cached so far)`;
 }

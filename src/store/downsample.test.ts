@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import { downsample, raw, TIERS, type StoredSample } from "./downsample.js";
 
 const MIN = 60_000;
-const row = (t: number, total: number, more: Partial<StoredSample> = {}): StoredSample =>
-  ({ ...raw({ t, bootId: "b", total, live: total - 10, dying: 10, idsUsed: total - 10, pinnedBytes: 1000 }), ...more });
+const row = (t: number, total: number, more: Partial<StoredSample> = {}): StoredSample => ({
+  ...raw({ t, bootId: "b", total, live: total - 10, dying: 10, idsUsed: total - 10, pinnedBytes: 1000 }),
+  ...more,
+});
 
 test("5-minute buckets of 30 s samples: weighted means, peaks and counts", () => {
   const rows = Array.from({ length: 20 }, (_, i) => row(i * 30_000, 100 + i));
@@ -31,11 +33,18 @@ test("merging downsampled rows weights each by the samples it stands for", () =>
 test("a bucket never mixes two boots, so a reboot survives downsampling", () => {
   const rows = [row(0, 5000), row(30_000, 5000), row(60_000, 100, { bootId: "c" }), row(90_000, 100, { bootId: "c" })];
   const out = downsample(rows, 5 * MIN);
-  assert.deepEqual(out.map((r) => [r.bootId, r.total]), [["b", 5000], ["c", 100]]);
+  assert.deepEqual(
+    out.map((r) => [r.bootId, r.total]),
+    [
+      ["b", 5000],
+      ["c", 100],
+    ],
+  );
 });
 
 test("nullable figures are averaged over the samples that have them, null when none do", () => {
-  const cheap = (t: number, total: number) => row(t, total, { live: null, dying: null, idsUsed: null, idsUsedMax: null, pinnedBytes: null });
+  const cheap = (t: number, total: number) =>
+    row(t, total, { live: null, dying: null, idsUsed: null, idsUsedMax: null, pinnedBytes: null });
   const out = downsample([cheap(0, 10), row(30_000, 20), cheap(60_000, 30)], 5 * MIN);
   assert.equal(out[0]?.live, 10);
   assert.equal(out[0]?.idsUsedMax, 10);

@@ -6,7 +6,11 @@ export const DYING_STATE_KEY = "dying";
 
 /** What the store keeps under "dying": enough to name the set again after a restart. */
 export interface DyingState {
-  bootId: string; root: number; sinceMs: number; savedAt: number; entries: DyingCgroup[];
+  bootId: string;
+  root: number;
+  sinceMs: number;
+  savedAt: number;
+  entries: DyingCgroup[];
   /** Pod UID → name (--kube), for the entries' pods: a restart or `cgleak explain` can name them without the API. */
   pods?: Record<string, PodName>;
 }

@@ -16,7 +16,10 @@ test("a second serve on the same database is refused; a lock left by a killed se
     const first = await startServe(args);
     const second = runCli(["serve", "--listen", "127.0.0.1:0", ...args]);
     assert.equal(second.status, 2);
-    assert.equal(second.stderr, `cgleak serve: --db: another cgleak serve (pid ${first.proc.pid}) uses ${db} (lock ${db}.lock)\n`);
+    assert.equal(
+      second.stderr,
+      `cgleak serve: --db: another cgleak serve (pid ${first.proc.pid}) uses ${db} (lock ${db}.lock)\n`,
+    );
     first.proc.kill("SIGKILL");
     await first.stop();
     assert.ok(fs.existsSync(`${db}.lock`), "SIGKILL leaves the lock behind");

@@ -1,7 +1,12 @@
 import * as fs from "node:fs";
 
 /** Who holds a database: enough to prove the holder dead after a crash or a reboot. */
-interface Holder { pid: number; bootId: string; pidNs: string; start: string }
+interface Holder {
+  pid: number;
+  bootId: string;
+  pidNs: string;
+  start: string;
+}
 
 function me(): Holder {
   return { pid: process.pid, bootId: bootId(), pidNs: pidNs(), start: startTime(process.pid) ?? "" };
@@ -53,10 +58,12 @@ export function lockDatabase(db: string): (() => void) | string {
       fs.writeFileSync(file, JSON.stringify(me()) + "\n", { flag: "wx", mode: 0o644 });
       return () => fs.rmSync(file, { force: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") return `cannot create ${file}: ${(err as Error).message.split("\n")[0]}`;
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST")
+        return `cannot create ${file}: ${(err as Error).message.split("\n")[0]}`;
     }
     const holder = readHolder(file);
-    if (holder !== undefined && alive(holder)) return `another cgleak serve (pid ${holder.pid}) uses ${db} (lock ${file})`;
+    if (holder !== undefined && alive(holder))
+      return `another cgleak serve (pid ${holder.pid}) uses ${db} (lock ${file})`;
     fs.rmSync(file, { force: true }); // stale: its holder is gone
   }
   return `cannot take ${file}: another process keeps creating it`;
@@ -65,7 +72,9 @@ export function lockDatabase(db: string): (() => void) | string {
 function readHolder(file: string): Holder | undefined {
   try {
     const h = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Holder>;
-    return typeof h.pid === "number" ? { pid: h.pid, bootId: String(h.bootId ?? ""), pidNs: String(h.pidNs ?? ""), start: String(h.start ?? "") } : undefined;
+    return typeof h.pid === "number"
+      ? { pid: h.pid, bootId: String(h.bootId ?? ""), pidNs: String(h.pidNs ?? ""), start: String(h.start ?? "") }
+      : undefined;
   } catch {
     return undefined; // unreadable or half-written: treated as stale
   }

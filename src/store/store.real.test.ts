@@ -16,7 +16,15 @@ function tmp(): { dir: string; done: () => void } {
 }
 
 function sample(t: number, total: number, walk = true, bootId = "boot-a"): Sample {
-  return { t, bootId, total, live: walk ? total - 100 : null, dying: walk ? 100 : null, idsUsed: walk ? total - 100 : null, pinnedBytes: walk ? 4096 * total : null };
+  return {
+    t,
+    bootId,
+    total,
+    live: walk ? total - 100 : null,
+    dying: walk ? 100 : null,
+    idsUsed: walk ? total - 100 : null,
+    pinnedBytes: walk ? 4096 * total : null,
+  };
 }
 
 /** 30 s samples from `from` for `ms`, a walk every tenth (as the daemon does on a big node). */
@@ -38,8 +46,15 @@ test("round trip: samples come back as written, nulls and boot IDs included, in 
   const b = sample(T0 + 1000, 400, false, "boot-b");
   s.append(a);
   s.append(b);
-  assert.deepEqual(s.range(0), [{ ...b, n: 1, totalMax: 400, idsUsedMax: null }, { ...a, n: 1, totalMax: 500, idsUsedMax: 400 }]);
-  assert.deepEqual(s.range(T0 + 1000, T0 + 2000).map((x) => x.t), [T0 + 1000], "until is exclusive");
+  assert.deepEqual(s.range(0), [
+    { ...b, n: 1, totalMax: 400, idsUsedMax: null },
+    { ...a, n: 1, totalMax: 500, idsUsedMax: 400 },
+  ]);
+  assert.deepEqual(
+    s.range(T0 + 1000, T0 + 2000).map((x) => x.t),
+    [T0 + 1000],
+    "until is exclusive",
+  );
   assert.equal(s.latest()?.t, T0 + 2000);
   s.close();
 });
@@ -64,7 +79,11 @@ test("retention: raw for 2 days, 5-minute means to 30 days, hourly after, nothin
   const tierOf = (n: number) => (n === 1 ? "raw" : n <= 10 ? "5m" : "1h");
   for (const r of rows) {
     const age = now - r.t;
-    assert.equal(tierOf(r.n), age <= 2 * DAY ? "raw" : age < 30 * DAY ? "5m" : "1h", `row at age ${age / DAY} d has n=${r.n}`);
+    assert.equal(
+      tierOf(r.n),
+      age <= 2 * DAY ? "raw" : age < 30 * DAY ? "5m" : "1h",
+      `row at age ${age / DAY} d has n=${r.n}`,
+    );
   }
   const count = (k: string) => rows.filter((r) => tierOf(r.n) === k).length;
   assert.equal(count("raw"), 2 * 2880);
@@ -78,20 +97,38 @@ test("retention: raw for 2 days, 5-minute means to 30 days, hourly after, nothin
   assert.equal(hour.totalMax, y(hour.t + 30 * 60_000 - 30_000));
   const h0 = Math.floor(hour.t / 3_600_000) * 3_600_000;
   const walked = Array.from({ length: 12 }, (_, k) => y(h0 + k * 5 * 60_000) - 100);
-  assert.equal(hour.live, Math.round(walked.reduce((a, b) => a + b) / 12), "live averages over the walked samples only");
+  assert.equal(
+    hour.live,
+    Math.round(walked.reduce((a, b) => a + b) / 12),
+    "live averages over the walked samples only",
+  );
   s.compact(now + 400 * DAY);
-  assert.ok(s.range(0).every((r) => r.t >= now - 1), "everything older than 400 days is gone");
+  assert.ok(
+    s.range(0).every((r) => r.t >= now - 1),
+    "everything older than 400 days is gone",
+  );
   s.close();
 });
 
 test("compaction is idempotent and keeps a reboot inside a bucket as two rows", () => {
   const s = openStore(":memory:");
-  s.appendMany([sample(T0, 5000), sample(T0 + 30_000, 5000), sample(T0 + 60_000, 50, true, "boot-b"), sample(T0 + 90_000, 60, true, "boot-b")]);
+  s.appendMany([
+    sample(T0, 5000),
+    sample(T0 + 30_000, 5000),
+    sample(T0 + 60_000, 50, true, "boot-b"),
+    sample(T0 + 90_000, 60, true, "boot-b"),
+  ]);
   s.compact(T0 + 3 * DAY);
   const once = s.range(0);
   s.compact(T0 + 3 * DAY);
   assert.deepEqual(s.range(0), once);
-  assert.deepEqual(once.map((r) => [r.bootId, r.total, r.n]), [["boot-a", 5000, 2], ["boot-b", 55, 2]]);
+  assert.deepEqual(
+    once.map((r) => [r.bootId, r.total, r.n]),
+    [
+      ["boot-a", 5000, 2],
+      ["boot-b", 55, 2],
+    ],
+  );
   s.close();
 });
 
@@ -123,7 +160,10 @@ test("a corrupt file is a StoreError naming the file, not a crash", () => {
   try {
     const path = join(dir, "garbage.db");
     writeFileSync(path, Buffer.alloc(16_384, "cgleak?"));
-    assert.throws(() => openStore(path), (e: unknown) => e instanceof StoreError && e.kind === "corrupt" && e.message.includes(path));
+    assert.throws(
+      () => openStore(path),
+      (e: unknown) => e instanceof StoreError && e.kind === "corrupt" && e.message.includes(path),
+    );
   } finally {
     done();
   }
@@ -137,14 +177,20 @@ test("a locked file is a StoreError after the busy timeout, not a hang", () => {
     other.exec("CREATE TABLE x (a)");
     other.exec("BEGIN EXCLUSIVE; INSERT INTO x VALUES (1)");
     // It returns at all (the test would hang otherwise): a StoreError after the busy timeout.
-    assert.throws(() => openStore(path, { busyTimeoutMs: 200 }), (e: unknown) => e instanceof StoreError && e.kind === "locked" && e.message.includes(path));
+    assert.throws(
+      () => openStore(path, { busyTimeoutMs: 200 }),
+      (e: unknown) => e instanceof StoreError && e.kind === "locked" && e.message.includes(path),
+    );
     other.exec("ROLLBACK");
     other.close();
     // In WAL mode readers never block; a second writer holding the write lock fails our append.
     const s = openStore(join(dir, "wal.db"), { busyTimeoutMs: 200 });
     const writer = new Database(join(dir, "wal.db"));
     writer.exec("BEGIN IMMEDIATE");
-    assert.throws(() => s.append(sample(T0, 1)), (e: unknown) => e instanceof StoreError && e.kind === "locked");
+    assert.throws(
+      () => s.append(sample(T0, 1)),
+      (e: unknown) => e instanceof StoreError && e.kind === "locked",
+    );
     assert.equal(s.range(0).length, 0, "reads still work while another process writes");
     writer.exec("ROLLBACK");
     writer.close();
@@ -161,12 +207,19 @@ test("a newer schema or a foreign SQLite file is refused; a missing file cannot 
     const newer = new Database(join(dir, "newer.db"));
     newer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     newer.close();
-    assert.throws(() => openStore(join(dir, "newer.db")), (e: unknown) => e instanceof StoreError && e.kind === "schema" && /newer cgleak/.test(e.message));
+    assert.throws(
+      () => openStore(join(dir, "newer.db")),
+      (e: unknown) => e instanceof StoreError && e.kind === "schema" && /newer cgleak/.test(e.message),
+    );
     const foreign = new Database(join(dir, "foreign.db"));
     foreign.exec("CREATE TABLE t (a)");
     foreign.close();
     assert.throws(() => openStore(join(dir, "foreign.db")), /not cgleak's/);
-    assert.throws(() => openStore(join(dir, "absent.db"), { readonly: true }), (e: unknown) => e instanceof StoreError && e.message.includes(join(dir, "absent.db")) && /does not exist/.test(e.message));
+    assert.throws(
+      () => openStore(join(dir, "absent.db"), { readonly: true }),
+      (e: unknown) =>
+        e instanceof StoreError && e.message.includes(join(dir, "absent.db")) && /does not exist/.test(e.message),
+    );
     assert.equal(existsSync(join(dir, "absent.db")), false);
   } finally {
     done();
@@ -182,31 +235,35 @@ test("SQLITE_FULL and ENOSPC are StoreError 'full'", () => {
 });
 
 const root = process.getuid?.() === 0;
-test("a really full disk (a 256 KiB tmpfs) fails appends with StoreError 'full', and the store recovers", { skip: root ? false : "needs root to mount a tmpfs" }, () => {
-  const { dir, done } = tmp();
-  let mounted = false;
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "cgleak-test-full", dir]);
-    mounted = true;
-    const s = openStore(join(dir, "full.db"));
-    let err: unknown;
+test(
+  "a really full disk (a 256 KiB tmpfs) fails appends with StoreError 'full', and the store recovers",
+  { skip: root ? false : "needs root to mount a tmpfs" },
+  () => {
+    const { dir, done } = tmp();
+    let mounted = false;
     try {
-      for (let day = 0; day < 30 && !err; day++) fill(s, T0 + day * DAY, DAY, (t) => t % 100_000);
-    } catch (e) {
-      err = e;
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "cgleak-test-full", dir]);
+      mounted = true;
+      const s = openStore(join(dir, "full.db"));
+      let err: unknown;
+      try {
+        for (let day = 0; day < 30 && !err; day++) fill(s, T0 + day * DAY, DAY, (t) => t % 100_000);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof StoreError && err.kind === "full", String(err));
+      const kept = s.range(0).length;
+      assert.ok(kept > 0, "what was written is still readable");
+      execFileSync("mount", ["-o", "remount,size=8m", dir]);
+      s.append(sample(T0 + 400 * DAY, 7));
+      assert.equal(s.range(0).length, kept + 1, "space freed: the same store writes again");
+      s.close();
+    } finally {
+      if (mounted) execFileSync("umount", [dir]);
+      done();
     }
-    assert.ok(err instanceof StoreError && err.kind === "full", String(err));
-    const kept = s.range(0).length;
-    assert.ok(kept > 0, "what was written is still readable");
-    execFileSync("mount", ["-o", "remount,size=8m", dir]);
-    s.append(sample(T0 + 400 * DAY, 7));
-    assert.equal(s.range(0).length, kept + 1, "space freed: the same store writes again");
-    s.close();
-  } finally {
-    if (mounted) execFileSync("umount", [dir]);
-    done();
-  }
-});
+  },
+);
 
 // The full node-year is measured by `npm run bench -- store` (about 20 s).
 test("40 days of 30 s samples through hourly compaction: the steady-state tiers in under 1 MB", (t) => {
@@ -218,7 +275,13 @@ function yearTest(t: { diagnostic: (m: string) => void }, days: number): void {
   try {
     const path = join(dir, "year.db");
     const s = openStore(path);
-    fill(s, T0, days * DAY, (x) => 3000 + Math.round(300 * Math.sin(x / 5e6)) + Math.floor((x - T0) / 900_000), 3_600_000);
+    fill(
+      s,
+      T0,
+      days * DAY,
+      (x) => 3000 + Math.round(300 * Math.sin(x / 5e6)) + Math.floor((x - T0) / 900_000),
+      3_600_000,
+    );
     const rows = s.range(0).length;
     s.close();
     const bytes = statSync(path).size;

@@ -29,7 +29,11 @@ export type StoreErrorKind = "corrupt" | "locked" | "full" | "schema" | "io";
  */
 export class StoreError extends Error {
   override name = "StoreError" as const;
-  constructor(readonly file: string, readonly kind: StoreErrorKind, detail: string) {
+  constructor(
+    readonly file: string,
+    readonly kind: StoreErrorKind,
+    detail: string,
+  ) {
     super(`Cannot use the cgleak database ${file}: ${detail}`);
   }
 }
@@ -40,9 +44,16 @@ export function storeError(file: string, err: unknown): StoreError {
   const e = err as { code?: string; message?: string };
   const code = e.code ?? "";
   const why = `${e.message ?? String(err)}${code ? ` [${code}]` : ""}`;
-  if (/^SQLITE_(NOTADB|CORRUPT)/.test(code)) return new StoreError(file, "corrupt", `not a SQLite database, or corrupt: move it aside and cgleak starts a new one (${why})`);
-  if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return new StoreError(file, "locked", `locked by another process (is a second cgleak serve running?) (${why})`);
-  if (code === "SQLITE_FULL" || code === "ENOSPC") return new StoreError(file, "full", `the disk or the database is full (${why})`);
+  if (/^SQLITE_(NOTADB|CORRUPT)/.test(code))
+    return new StoreError(
+      file,
+      "corrupt",
+      `not a SQLite database, or corrupt: move it aside and cgleak starts a new one (${why})`,
+    );
+  if (/^SQLITE_(BUSY|LOCKED)/.test(code))
+    return new StoreError(file, "locked", `locked by another process (is a second cgleak serve running?) (${why})`);
+  if (code === "SQLITE_FULL" || code === "ENOSPC")
+    return new StoreError(file, "full", `the disk or the database is full (${why})`);
   return new StoreError(file, "io", why);
 }
 
@@ -80,14 +91,20 @@ const SCHEMA = `
     PRIMARY KEY (tier, t)) WITHOUT ROWID;
   CREATE TABLE state (key TEXT PRIMARY KEY, json TEXT NOT NULL, t INTEGER NOT NULL);`;
 
-const COLUMNS = "s.tier, s.t, b.boot_id, s.total, s.live, s.dying, s.ids_used, s.pinned, s.n, s.total_max, s.ids_used_max";
+const COLUMNS =
+  "s.tier, s.t, b.boot_id, s.total, s.live, s.dying, s.ids_used, s.pinned, s.n, s.total_max, s.ids_used_max";
 
 export function openStore(path: string = DEFAULT_DB_PATH, opts: OpenOptions = {}): Store {
   let db: Database.Database | undefined;
   try {
-    if (opts.readonly && path !== ":memory:" && !existsSync(path)) throw new StoreError(path, "io", "does not exist (cgleak serve creates it: is it running, with this --db?)");
+    if (opts.readonly && path !== ":memory:" && !existsSync(path))
+      throw new StoreError(path, "io", "does not exist (cgleak serve creates it: is it running, with this --db?)");
     if (path !== ":memory:" && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false, timeout: opts.busyTimeoutMs ?? 1000 });
+    db = new Database(path, {
+      readonly: opts.readonly ?? false,
+      fileMustExist: opts.readonly ?? false,
+      timeout: opts.busyTimeoutMs ?? 1000,
+    });
     if (!opts.readonly) {
       db.pragma("journal_mode = WAL");
       // NORMAL is durable against crashes of cgleak in WAL mode; a power cut may lose the last samples.
@@ -105,9 +122,15 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: OpenOptions = {}
 function migrate(db: Database.Database, path: string, readonly: boolean): void {
   const v = db.pragma("user_version", { simple: true }) as number;
   if (v === SCHEMA_VERSION) return;
-  if (v > SCHEMA_VERSION) throw new StoreError(path, "schema", `written by a newer cgleak (schema ${v}, this one reads ${SCHEMA_VERSION})`);
+  if (v > SCHEMA_VERSION)
+    throw new StoreError(path, "schema", `written by a newer cgleak (schema ${v}, this one reads ${SCHEMA_VERSION})`);
   const tables = db.prepare("SELECT count(*) AS c FROM sqlite_schema").get() as { c: number };
-  if (readonly || tables.c > 0) throw new StoreError(path, "schema", readonly ? "holds no cgleak history yet" : "is a SQLite database but not cgleak's (no schema version)");
+  if (readonly || tables.c > 0)
+    throw new StoreError(
+      path,
+      "schema",
+      readonly ? "holds no cgleak history yet" : "is a SQLite database but not cgleak's (no schema version)",
+    );
   db.transaction(() => {
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -115,14 +138,31 @@ function migrate(db: Database.Database, path: string, readonly: boolean): void {
 }
 
 interface Row {
-  tier: number; t: number; boot_id: string; total: number; live: number | null; dying: number | null;
-  ids_used: number | null; pinned: number | null; n: number | null; total_max: number | null; ids_used_max: number | null;
+  tier: number;
+  t: number;
+  boot_id: string;
+  total: number;
+  live: number | null;
+  dying: number | null;
+  ids_used: number | null;
+  pinned: number | null;
+  n: number | null;
+  total_max: number | null;
+  ids_used_max: number | null;
 }
 
 function fromRow(r: Row): StoredSample {
   return {
-    t: r.t, bootId: r.boot_id, total: r.total, live: r.live, dying: r.dying, idsUsed: r.ids_used, pinnedBytes: r.pinned,
-    n: r.n ?? 1, totalMax: r.total_max ?? r.total, idsUsedMax: r.ids_used_max ?? r.ids_used,
+    t: r.t,
+    bootId: r.boot_id,
+    total: r.total,
+    live: r.live,
+    dying: r.dying,
+    idsUsed: r.ids_used,
+    pinnedBytes: r.pinned,
+    n: r.n ?? 1,
+    totalMax: r.total_max ?? r.total,
+    idsUsedMax: r.ids_used_max ?? r.ids_used,
   };
 }
 
@@ -130,11 +170,16 @@ class SqliteStore implements Store {
   private readonly boots = new Map<string, number>();
   private readonly q;
 
-  constructor(private readonly db: Database.Database, readonly path: string) {
+  constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+  ) {
     const sel = `SELECT ${COLUMNS} FROM sample s JOIN boot b ON b.id = s.boot`;
     this.q = {
       insert: db.prepare("INSERT OR REPLACE INTO sample VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      range: db.prepare(`${sel} WHERE s.tier IN (${TIERS.map((t) => t.tier).join(",")}) AND s.t >= ? AND s.t < ? ORDER BY s.t`),
+      range: db.prepare(
+        `${sel} WHERE s.tier IN (${TIERS.map((t) => t.tier).join(",")}) AND s.t >= ? AND s.t < ? ORDER BY s.t`,
+      ),
       tierBefore: db.prepare(`${sel} WHERE s.tier = ? AND s.t < ? ORDER BY s.t`),
       dropBefore: db.prepare("DELETE FROM sample WHERE tier = ? AND t < ?"),
       latest: db.prepare(`${sel} WHERE s.tier = ? ORDER BY s.t DESC LIMIT 1`),
@@ -159,7 +204,9 @@ class SqliteStore implements Store {
 
   latest(): StoredSample | undefined {
     return this.guard(() => {
-      const rows = TIERS.map((t) => this.q.latest.get(t.tier) as Row | undefined).filter((r): r is Row => r !== undefined);
+      const rows = TIERS.map((t) => this.q.latest.get(t.tier) as Row | undefined).filter(
+        (r): r is Row => r !== undefined,
+      );
       const best = rows.sort((a, b) => b.t - a.t)[0];
       return best && fromRow(best);
     });
@@ -199,7 +246,11 @@ class SqliteStore implements Store {
   }
 
   bytes(): number {
-    return this.guard(() => (this.db.pragma("page_count", { simple: true }) as number) * (this.db.pragma("page_size", { simple: true }) as number));
+    return this.guard(
+      () =>
+        (this.db.pragma("page_count", { simple: true }) as number) *
+        (this.db.pragma("page_size", { simple: true }) as number),
+    );
   }
 
   close(): void {
@@ -208,8 +259,19 @@ class SqliteStore implements Store {
 
   private write(tier: number, r: StoredSample): void {
     const agg = r.n > 1;
-    this.q.insert.run(tier, r.t, this.boot(r.bootId), r.total, r.live, r.dying, r.idsUsed, r.pinnedBytes,
-      agg ? r.n : null, agg ? r.totalMax : null, agg ? r.idsUsedMax : null);
+    this.q.insert.run(
+      tier,
+      r.t,
+      this.boot(r.bootId),
+      r.total,
+      r.live,
+      r.dying,
+      r.idsUsed,
+      r.pinnedBytes,
+      agg ? r.n : null,
+      agg ? r.totalMax : null,
+      agg ? r.idsUsedMax : null,
+    );
   }
 
   private boot(bootId: string): number {

@@ -22,9 +22,16 @@ export async function checkAccessible(page: Page): Promise<void> {
       if (!own || (e as HTMLElement).offsetParent === null) continue;
       const [l1, l2] = [lum(rgb(getComputedStyle(e).color)), lum(behind(e))].sort((x, y) => y - x);
       const ratio = (l1! + 0.05) / (l2! + 0.05);
-      if (ratio < 4.5) low.push(`${e.tagName.toLowerCase()}.${e.className} "${e.textContent!.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
+      if (ratio < 4.5)
+        low.push(
+          `${e.tagName.toLowerCase()}.${e.className} "${e.textContent!.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`,
+        );
     }
-    return { h1: document.querySelectorAll("h1").length, h2: [...document.querySelectorAll("h2")].map((h) => h.textContent), low };
+    return {
+      h1: document.querySelectorAll("h1").length,
+      h2: [...document.querySelectorAll("h2")].map((h) => h.textContent),
+      low,
+    };
   });
   assert.equal(a.h1, 1, "one h1");
   assert.ok(a.h2.length >= 5, `a heading per section: ${a.h2.join(" | ")}`);

@@ -3,9 +3,20 @@ import type { AddressInfo } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 
 /** One request as the fake API server saw it. */
-export interface Seen { method: string; path: string; contentType: string; auth: string; body: unknown; at: number }
+export interface Seen {
+  method: string;
+  path: string;
+  contentType: string;
+  auth: string;
+  body: unknown;
+  at: number;
+}
 
-type Node = { metadata: { name: string; uid: string; resourceVersion: string }; spec: { taints?: unknown[] }; status: { conditions: Array<Record<string, unknown>> } };
+type Node = {
+  metadata: { name: string; uid: string; resourceVersion: string };
+  spec: { taints?: unknown[] };
+  status: { conditions: Array<Record<string, unknown>> };
+};
 
 /**
  * A loopback stand-in for the Kubernetes API server, for the contract tests: it serves one Node,
@@ -25,7 +36,18 @@ export class FakeApiServer {
     this.node = {
       metadata: { name, uid: "0f6b1c9e-1111-4222-8333-444455556666", resourceVersion: "100" },
       spec: taints === undefined ? {} : { taints },
-      status: { conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: "2024-01-01T00:00:00Z", lastTransitionTime: "2024-01-01T00:00:00Z" }] },
+      status: {
+        conditions: [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "KubeletReady",
+            message: "kubelet is posting ready status",
+            lastHeartbeatTime: "2024-01-01T00:00:00Z",
+            lastTransitionTime: "2024-01-01T00:00:00Z",
+          },
+        ],
+      },
     };
   }
 
@@ -42,16 +64,27 @@ export class FakeApiServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let raw = "";
     for await (const chunk of req) raw += chunk;
-    const s: Seen = { method: req.method ?? "", path: req.url ?? "", contentType: req.headers["content-type"] ?? "", auth: req.headers.authorization ?? "", body: raw ? JSON.parse(raw) : null, at: Date.now() };
+    const s: Seen = {
+      method: req.method ?? "",
+      path: req.url ?? "",
+      contentType: req.headers["content-type"] ?? "",
+      auth: req.headers.authorization ?? "",
+      body: raw ? JSON.parse(raw) : null,
+      at: Date.now(),
+    };
     this.seen.push(s);
     if (s.method === "GET" && s.path.startsWith("/api/v1/pods?")) return this.listPods(s, res);
     const base = `/api/v1/nodes/${this.node.metadata.name}`;
     const [code, out] =
-      s.method === "GET" && s.path === base ? [200, this.node]
-      : s.method === "PATCH" && s.path === `${base}/status` ? this.strategic(s)
-      : s.method === "PATCH" && s.path === base ? this.jsonPatch(s)
-      : s.method === "POST" && s.path === "/api/v1/namespaces/default/events" ? [201, s.body]
-      : [404, status(404, "NotFound", `${s.method} ${s.path}`)];
+      s.method === "GET" && s.path === base
+        ? [200, this.node]
+        : s.method === "PATCH" && s.path === `${base}/status`
+          ? this.strategic(s)
+          : s.method === "PATCH" && s.path === base
+            ? this.jsonPatch(s)
+            : s.method === "POST" && s.path === "/api/v1/namespaces/default/events"
+              ? [201, s.body]
+              : [404, status(404, "NotFound", `${s.method} ${s.path}`)];
     res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(out));
   }
 
@@ -71,7 +104,8 @@ export class FakeApiServer {
 
   /** Node status conditions: patchMergeKey "type", patchStrategy "merge" (k8s.io/api core/v1). */
   private strategic(s: Seen): [number, unknown] {
-    if (s.contentType !== "application/strategic-merge-patch+json") return [415, status(415, "UnsupportedMediaType", s.contentType)];
+    if (s.contentType !== "application/strategic-merge-patch+json")
+      return [415, status(415, "UnsupportedMediaType", s.contentType)];
     const conds = (s.body as { status?: { conditions?: Array<Record<string, unknown>> } }).status?.conditions ?? [];
     for (const c of conds) {
       const i = this.node.status.conditions.findIndex((x) => x.type === c.type);
@@ -84,18 +118,22 @@ export class FakeApiServer {
 
   /** RFC 6902 on the node, enough for test/add/remove/replace; a failed test is 422 as on the server. */
   private jsonPatch(s: Seen): [number, unknown] {
-    if (s.contentType !== "application/json-patch+json") return [415, status(415, "UnsupportedMediaType", s.contentType)];
+    if (s.contentType !== "application/json-patch+json")
+      return [415, status(415, "UnsupportedMediaType", s.contentType)];
     this.beforeJsonPatch?.(this.node);
     this.beforeJsonPatch = null;
     const doc = JSON.parse(JSON.stringify(this.node)) as Record<string, unknown>;
     for (const op of s.body as Array<{ op: string; path: string; value?: unknown }>) {
       const keys = op.path.split("/").slice(1);
       const last = keys.pop() as string;
-      const parent = keys.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc) as Record<string, unknown> | unknown[] | undefined;
+      const parent = keys.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc) as
+        Record<string, unknown> | unknown[] | undefined;
       if (parent === undefined) return [422, status(422, "Invalid", `path ${op.path} not found`)];
       // Compared as values, key order aside, as the API server's json-patch library does.
-      if (op.op === "test" && !isDeepStrictEqual((parent as Record<string, unknown>)[last], op.value)) return [422, status(422, "Invalid", `test failed at ${op.path}`)];
-      if (op.op === "add" && Array.isArray(parent)) parent.splice(last === "-" ? parent.length : Number(last), 0, op.value);
+      if (op.op === "test" && !isDeepStrictEqual((parent as Record<string, unknown>)[last], op.value))
+        return [422, status(422, "Invalid", `test failed at ${op.path}`)];
+      if (op.op === "add" && Array.isArray(parent))
+        parent.splice(last === "-" ? parent.length : Number(last), 0, op.value);
       else if (op.op === "add" || op.op === "replace") (parent as Record<string, unknown>)[last] = op.value;
       if (op.op === "remove") Array.isArray(parent) ? parent.splice(Number(last), 1) : delete parent[last];
     }

@@ -35,7 +35,8 @@ export function stableScanJson(text: string, hostRoot: string): string {
 }
 
 /** Series whose value is a clock, a duration or a count of loop turns: the name stays, the value goes. */
-const VOLATILE = /^(cgleak_collector_duration_seconds|cgleak_\w*timestamp_seconds|cgleak_walks_total|cgleak_\w*_duration_seconds\w*|process_\w+|nodejs_\w+)\b/;
+const VOLATILE =
+  /^(cgleak_collector_duration_seconds|cgleak_\w*timestamp_seconds|cgleak_walks_total|cgleak_\w*_duration_seconds\w*|process_\w+|nodejs_\w+)\b/;
 
 /** /metrics without blank lines and with volatile values replaced, in the order served. */
 export function stableMetrics(text: string): string {

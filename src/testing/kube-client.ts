@@ -4,7 +4,10 @@ import type { KubeConfig } from "@kubernetes/client-node";
 
 /** Why the Kubernetes contract tests skip: @kubernetes/client-node must load on this Node (2.x needs Node 22). */
 export function kubeClientSkip(): string | false {
-  const probe = spawnSync(process.execPath, ["--input-type=module", "-e", 'await import("@kubernetes/client-node")'], { encoding: "utf8", cwd: fileURLToPath(new URL(".", import.meta.url)) });
+  const probe = spawnSync(process.execPath, ["--input-type=module", "-e", 'await import("@kubernetes/client-node")'], {
+    encoding: "utf8",
+    cwd: fileURLToPath(new URL(".", import.meta.url)),
+  });
   if (probe.status === 0) return false;
   return `@kubernetes/client-node does not load on Node ${process.versions.node} (${/TypeError[^\n]*/.exec(probe.stderr)?.[0] ?? "import failed"}): pin @kubernetes/client-node@^1.4.0`;
 }

@@ -11,7 +11,13 @@ export const ARTIFACTS = fileURLToPath(new URL("../../artifacts/", import.meta.u
 
 const nf = new Intl.NumberFormat("en-US");
 
-export interface Seen { points: number; forecastDrawn: boolean; level: string; findings: number; reap: ReapDoc }
+export interface Seen {
+  points: number;
+  forecastDrawn: boolean;
+  level: string;
+  findings: number;
+  reap: ReapDoc;
+}
 
 /**
  * Opens the page, waits for its first render and checks it against the very /api/status answer it
@@ -28,10 +34,24 @@ export async function checkPage(browser: Browser, url: string, name: string): Pr
     page.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("request", (r) => requests.push(r.url()));
-    page.on("response", (r) => void (new URL(r.url()).pathname === "/api/status" && r.text().then((t) => statusAnswers.push(t), () => {})));
+    page.on(
+      "response",
+      (r) =>
+        void (
+          new URL(r.url()).pathname === "/api/status" &&
+          r.text().then(
+            (t) => statusAnswers.push(t),
+            () => {},
+          )
+        ),
+    );
     await page.goto(`${url}/?refresh=1`);
     // Two renders: the page refreshes by itself.
-    await page.waitForFunction(() => ((window as unknown as { cgleak?: { renders: number } }).cgleak?.renders ?? 0) > 1, null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => ((window as unknown as { cgleak?: { renders: number } }).cgleak?.renders ?? 0) > 1,
+      null,
+      { timeout: 10_000 },
+    );
     const shown = await readPage(page);
     assert.ok(statusAnswers.includes(shown.statusRaw), "the page rendered an answer of /api/status");
     const report = (JSON.parse(shown.statusRaw) as { report: ScanReport }).report;
@@ -44,7 +64,9 @@ export async function checkPage(browser: Browser, url: string, name: string): Pr
     await checkAccessible(page);
     await page.screenshot({ path: path.join(ARTIFACTS, `web-${name}-desktop.png`), fullPage: true });
     await phoneWidth(page, name);
-    const foreign = requests.filter((r) => !r.startsWith(`${url}/`) || !/^\/(|api\/\w+|static\/[\w.]+)$/.test(new URL(r).pathname));
+    const foreign = requests.filter(
+      (r) => !r.startsWith(`${url}/`) || !/^\/(|api\/\w+|static\/[\w.]+)$/.test(new URL(r).pathname),
+    );
     assert.deepEqual(foreign, [], "the page asks only cgleak serve, for /api/* and its own files");
     assert.deepEqual(errors, [], "no console errors");
     const reap = JSON.parse(shown.reapRaw) as ReapDoc;
@@ -68,39 +90,74 @@ function readPage(page: Page) {
     const canvas = document.querySelector("#chart canvas") as HTMLCanvasElement;
     const px = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
     // The live, dying and total series' stroke colours (chart.js COLORS).
-    const inks = [[0x1f, 0x4e, 0x99], [0x2e, 0x7d, 0x32], [0xb3, 0x5c, 0x00]];
+    const inks = [
+      [0x1f, 0x4e, 0x99],
+      [0x2e, 0x7d, 0x32],
+      [0xb3, 0x5c, 0x00],
+    ];
     let inked = 0;
     for (let i = 0; i < px.length; i += 4) {
-      if (inks.some(([r, gr, b]) => Math.abs(px[i]! - r!) + Math.abs(px[i + 1]! - gr!) + Math.abs(px[i + 2]! - b!) < 24 && px[i + 3]! > 200)) inked++;
+      if (
+        inks.some(
+          ([r, gr, b]) =>
+            Math.abs(px[i]! - r!) + Math.abs(px[i + 1]! - gr!) + Math.abs(px[i + 2]! - b!) < 24 && px[i + 3]! > 200,
+        )
+      )
+        inked++;
     }
     const chartFig = document.getElementById("chart-fig") as HTMLElement;
     return {
-      statusRaw: g.status, historyRaw: g.history, reapRaw: g.reap,
+      statusRaw: g.status,
+      historyRaw: g.history,
+      reapRaw: g.reap,
       reap: {
-        on: fig("reap-on"), dying: fig("reap-dying"), pinned: fig("reap-pinned"), evicted: fig("reap-evicted"),
-        refaults: fig("reap-refaults"), merit: fig("reap-merit"), sentence: fig("reap-sentence").text,
+        on: fig("reap-on"),
+        dying: fig("reap-dying"),
+        pinned: fig("reap-pinned"),
+        evicted: fig("reap-evicted"),
+        refaults: fig("reap-refaults"),
+        merit: fig("reap-merit"),
+        sentence: fig("reap-sentence").text,
         unreclaimable: fig("reap-unreclaimable").text,
         figuresShown: !(document.getElementById("reap-figures") as HTMLElement).hidden,
       },
-      live: fig("live"), dying: fig("dying"), total: fig("total"), pinned: fig("pinned"), used: fig("used-pct"),
-      level: document.getElementById("level")!.textContent ?? "", sentence: document.getElementById("sentence")!.textContent ?? "",
-      points: Number(chartFig.dataset.points), forecast: chartFig.dataset.forecast ?? "", inked,
+      live: fig("live"),
+      dying: fig("dying"),
+      total: fig("total"),
+      pinned: fig("pinned"),
+      used: fig("used-pct"),
+      level: document.getElementById("level")!.textContent ?? "",
+      sentence: document.getElementById("sentence")!.textContent ?? "",
+      points: Number(chartFig.dataset.points),
+      forecast: chartFig.dataset.forecast ?? "",
+      inked,
       findingsText: document.getElementById("findings")!.innerText,
-      controllerRows: [...(document.getElementById("controllers") as HTMLTableElement).tBodies[0]!.rows].map((tr) => [...tr.cells].map((td) => td.textContent ?? "")),
-      pinPaths: [...(document.getElementById("pins") as HTMLTableElement).tBodies[0]!.rows]
-        .map((tr) => tr.cells[0]?.textContent ?? ""),
+      controllerRows: [...(document.getElementById("controllers") as HTMLTableElement).tBodies[0]!.rows].map((tr) =>
+        [...tr.cells].map((td) => td.textContent ?? ""),
+      ),
+      pinPaths: [...(document.getElementById("pins") as HTMLTableElement).tBodies[0]!.rows].map(
+        (tr) => tr.cells[0]?.textContent ?? "",
+      ),
     };
   });
 }
 
 function compareNumbers(s: Shown, r: ScanReport): void {
-  for (const [k, v] of [["live", r.memcg.live], ["dying", r.memcg.dying], ["total", r.memcg.kernelTotal]] as const) {
+  for (const [k, v] of [
+    ["live", r.memcg.live],
+    ["dying", r.memcg.dying],
+    ["total", r.memcg.kernelTotal],
+  ] as const) {
     assert.equal(s[k].value, String(v), `${k} as data`);
     assert.equal(s[k].text, nf.format(v), `${k} as shown`);
   }
   assert.equal(s.pinned.value, r.dying.pinnedBytes === null ? "" : String(r.dying.pinnedBytes));
   const dash = (x: number | null): string => (x === null ? "–" : nf.format(x));
-  assert.deepEqual(s.controllerRows, (r.controllers ?? []).map((c) => [c.name, dash(c.live), dash(c.dying)]), "every controller's live and dying counts");
+  assert.deepEqual(
+    s.controllerRows,
+    (r.controllers ?? []).map((c) => [c.name, dash(c.live), dash(c.dying)]),
+    "every controller's live and dying counts",
+  );
   const pins = (r.dying.pins ?? []).slice(0, 10).map((p) => (p.path === "" ? "/" : p.path));
   assert.deepEqual(s.pinPaths, pins.length === 0 ? ["No dying memcg pins anything."] : pins, "the pins, largest first");
   assert.equal(s.used.value, String(r.ids.usedRatio));
@@ -111,9 +168,13 @@ function compareNumbers(s: Shown, r: ScanReport): void {
 
 /** The parts of /api/reap the reaper panel shows. */
 export interface ReapDoc {
-  enabled: boolean; dryRun: boolean;
+  enabled: boolean;
+  dryRun: boolean;
   totals: {
-    dyingFreed: number; pinnedFreed: number; liveCacheEvicted: number; refaults: number;
+    dyingFreed: number;
+    pinnedFreed: number;
+    liveCacheEvicted: number;
+    refaults: number;
     dyingFreedPerGiBEvicted: number | null;
   } | null;
   lastPass: { verdict: string; reason: string } | null;
@@ -126,7 +187,10 @@ function compareReap(s: Shown, d: ReapDoc): void {
   if (d.totals !== null) {
     const t = d.totals;
     const figures = [
-      ["dying", t.dyingFreed], ["refaults", t.refaults], ["pinned", t.pinnedFreed], ["evicted", t.liveCacheEvicted],
+      ["dying", t.dyingFreed],
+      ["refaults", t.refaults],
+      ["pinned", t.pinnedFreed],
+      ["evicted", t.liveCacheEvicted],
     ] as const;
     for (const [k, v] of figures) {
       assert.equal(s.reap[k].value, String(v), `reaper ${k} as data`);
@@ -167,7 +231,15 @@ export function seedLeak(db: string, now: number, level: number, bootId: string)
     for (let ago = 24 * 3600; ago >= 60; ago -= 300, n++) {
       const total = Math.round(level - (200 * ago) / 3600);
       const walked = n % 6 === 0;
-      store.append({ t: now - ago * 1000, bootId, total, live: walked ? 61 : null, dying: walked ? total - 61 : null, idsUsed: total, pinnedBytes: walked ? total * 43_000 : null });
+      store.append({
+        t: now - ago * 1000,
+        bootId,
+        total,
+        live: walked ? 61 : null,
+        dying: walked ? total - 61 : null,
+        idsUsed: total,
+        pinnedBytes: walked ? total * 43_000 : null,
+      });
     }
   } finally {
     store.close();

@@ -5,12 +5,16 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 
 /** dockerd's line when runc's mkdir of a memcg fails (the seed's failure), without the syslog prefix. */
-export const FAILURE_LINE = 'msg="caused \\"mkdir /sys/fs/cgroup/memory/docker/cgleak-test: no space left on device\\""';
+export const FAILURE_LINE =
+  'msg="caused \\"mkdir /sys/fs/cgroup/memory/docker/cgleak-test: no space left on device\\""';
 const JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote";
 /** Debian's journald lets group adm read the journal (an ACL); the DaemonSet's user is in gid 4. */
 const ADM = 4;
 
-export interface Planted { path: string; remove: () => void }
+export interface Planted {
+  path: string;
+  remove: () => void;
+}
 
 function syslogStamp(d: Date): string {
   const mon = d.toLocaleString("en-US", { month: "short", timeZone: "UTC" });
@@ -24,7 +28,9 @@ export function plantLogFile(file: string): Planted {
 }
 
 export function needsJournalRemote(): string | false {
-  return fs.existsSync(JOURNAL_REMOTE) ? false : "needs systemd-journal-remote (apt-get install systemd-journal-remote) to write a journal file";
+  return fs.existsSync(JOURNAL_REMOTE)
+    ? false
+    : "needs systemd-journal-remote (apt-get install systemd-journal-remote) to write a journal file";
 }
 
 /**
@@ -37,8 +43,17 @@ export function plantJournalLine(dir: string, message: string): Planted {
   fs.mkdirSync(sub, { mode: 0o755 });
   const file = path.join(sub, "cgleak-test.journal");
   const usec = BigInt(Date.now()) * 1000n;
-  const entry = [`__REALTIME_TIMESTAMP=${usec}`, "__MONOTONIC_TIMESTAMP=1", `_BOOT_ID=${crypto.randomBytes(16).toString("hex")}`,
-    `_HOSTNAME=${os.hostname()}`, "SYSLOG_IDENTIFIER=dockerd", "_PID=7", `MESSAGE=${message}`, "", ""].join("\n");
+  const entry = [
+    `__REALTIME_TIMESTAMP=${usec}`,
+    "__MONOTONIC_TIMESTAMP=1",
+    `_BOOT_ID=${crypto.randomBytes(16).toString("hex")}`,
+    `_HOSTNAME=${os.hostname()}`,
+    "SYSLOG_IDENTIFIER=dockerd",
+    "_PID=7",
+    `MESSAGE=${message}`,
+    "",
+    "",
+  ].join("\n");
   const r = spawnSync(JOURNAL_REMOTE, ["--output", file, "-"], { input: entry, encoding: "utf8" });
   const remove = (): void => fs.rmSync(sub, { recursive: true, force: true });
   if (r.status !== 0) {

@@ -24,7 +24,8 @@ export function needsPodmanRoot(): string | false {
   if (kernel) return kernel;
   if (!has("podman")) return "needs podman (apt-get install podman)";
   if (spawnSync("podman", ["image", "exists", IMAGE]).status === 0) return false;
-  if (!has("mmdebstrap") || !has("npm")) return `no image ${IMAGE}, and mmdebstrap and npm are needed to build it (image/build.sh)`;
+  if (!has("mmdebstrap") || !has("npm"))
+    return `no image ${IMAGE}, and mmdebstrap and npm are needed to build it (image/build.sh)`;
   return false;
 }
 

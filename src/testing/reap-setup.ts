@@ -49,7 +49,9 @@ export function makeLab(tag: string): ReapLab {
 export function makeDying(lab: ReapLab, parent: string, files: string, n: number, bytes: number): void {
   fs.mkdirSync(parent, { recursive: true });
   fs.mkdirSync(files, { recursive: true });
-  const r = spawnSync("perl", ["-e", MKDYING, parent, `${lab.top}/home`, files, String(n), String(bytes)], { encoding: "utf8" });
+  const r = spawnSync("perl", ["-e", MKDYING, parent, `${lab.top}/home`, files, String(n), String(bytes)], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`making dying memcgs failed: ${r.stderr.trim()}`);
   spawnSync("sync");
 }
@@ -59,9 +61,25 @@ export function startWorkload(lab: ReapLab, mib: number): void {
   const dir = path.join(lab.tmp, "hot");
   fs.mkdirSync(dir);
   // written from inside pods/live: page cache is charged to the memcg that first brings it in
-  const r = spawnSync("sh", ["-c", `echo $$ > "$2/cgroup.procs" || exit 10; for i in $(seq ${mib}); do head -c 1048576 /dev/urandom > "$1/h$i"; done; sync`, "sh", dir, lab.live]);
+  const r = spawnSync("sh", [
+    "-c",
+    `echo $$ > "$2/cgroup.procs" || exit 10; for i in $(seq ${mib}); do head -c 1048576 /dev/urandom > "$1/h$i"; done; sync`,
+    "sh",
+    dir,
+    lab.live,
+  ]);
   if (r.status !== 0) throw new Error("writing the working set failed");
-  lab.workload = spawn("sh", ["-c", `echo $$ > "$1/cgroup.procs" || exit 10; while :; do cat "$2"/h* > /dev/null; sleep 0.1; done`, "sh", lab.live, dir], { stdio: "ignore" });
+  lab.workload = spawn(
+    "sh",
+    [
+      "-c",
+      `echo $$ > "$1/cgroup.procs" || exit 10; while :; do cat "$2"/h* > /dev/null; sleep 0.1; done`,
+      "sh",
+      lab.live,
+      dir,
+    ],
+    { stdio: "ignore" },
+  );
 }
 
 /** A private tmpfs for shmem pins, unmounted by removeLab. */

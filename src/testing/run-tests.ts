@@ -22,12 +22,18 @@ function testFiles(dir: string): string[] {
   return out.sort();
 }
 
-interface Counts { pass: number; fail: number; skipped: number }
+interface Counts {
+  pass: number;
+  fail: number;
+  skipped: number;
+}
 
 /** Runs one `node --test` over the files, passing its output through and counting its summary. */
 function run(files: string[], concurrency: number): Promise<Counts & { code: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--test", `--test-concurrency=${concurrency}`, ...files], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--test", `--test-concurrency=${concurrency}`, ...files], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const counts: Counts = { pass: 0, fail: 0, skipped: 0 };
     let tail = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -54,7 +60,9 @@ async function main(): Promise<void> {
   const serial = all.filter((f) => SERIAL.test(f));
   const parallel = all.filter((f) => !SERIAL.test(f));
   if (process.geteuid?.() === 0) {
-    process.stdout.write("# npm test as root changes this host, and undoes it: it creates and removes cgroups under cgleak-test-<pid>-*, drops the page cache, fills 2,000 memcgs, runs podman containers and boots qemu guests where those are installed\n");
+    process.stdout.write(
+      "# npm test as root changes this host, and undoes it: it creates and removes cgroups under cgleak-test-<pid>-*, drops the page cache, fills 2,000 memcgs, runs podman containers and boots qemu guests where those are installed\n",
+    );
   }
   const a = await run(parallel, 2);
   const b = serial.length > 0 ? await run(serial, 1) : { pass: 0, fail: 0, skipped: 0, code: 0 };

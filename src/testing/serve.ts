@@ -4,11 +4,19 @@ import { CLI } from "./fixtures.js";
 /** The built CLI, run the way a user runs it. */
 export const SERVE_CLI = CLI;
 
-export interface Served { proc: ChildProcess; url: string; stderr: () => string; stop(): Promise<{ code: number | null; ms: number }> }
+export interface Served {
+  proc: ChildProcess;
+  url: string;
+  stderr: () => string;
+  stop(): Promise<{ code: number | null; ms: number }>;
+}
 
 /** Starts `cgleak serve` on a free loopback port and resolves once it listens. */
 export function startServe(args: string[], timeoutMs = 30_000, env: Record<string, string> = {}): Promise<Served> {
-  const proc = spawn(process.execPath, [SERVE_CLI, "serve", "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, [SERVE_CLI, "serve", "--listen", "127.0.0.1:0", ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let err = "";
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   const stop = async (): Promise<{ code: number | null; ms: number }> => {
@@ -18,7 +26,10 @@ export function startServe(args: string[], timeoutMs = 30_000, env: Record<strin
     return { code, ms: Date.now() - t0 };
   };
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { proc.kill("SIGKILL"); reject(new Error(`serve did not start: ${err}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`serve did not start: ${err}`));
+    }, timeoutMs);
     proc.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
       const m = /listening on (http:\/\/[^/\s]+)/.exec(err);
@@ -27,7 +38,10 @@ export function startServe(args: string[], timeoutMs = 30_000, env: Record<strin
         resolve({ proc, url: m[1] as string, stderr: () => err, stop });
       }
     });
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}: ${err}`)); });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited ${code}: ${err}`));
+    });
   });
 }
 

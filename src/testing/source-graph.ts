@@ -45,7 +45,10 @@ function rel(p: string): string {
 
 /** Strongly connected groups of more than one file in the graph of load-time (static) value imports. */
 export function importCycles(files: string[]): string[][] {
-  const local = (f: string): string[] => imports(read(f), false).filter((s) => s.startsWith(".")).map((s) => target(f, s));
+  const local = (f: string): string[] =>
+    imports(read(f), false)
+      .filter((s) => s.startsWith("."))
+      .map((s) => target(f, s));
   const graph = new Map(files.map((f) => [f, local(f)]));
   const index = new Map<string, number>();
   const low = new Map<string, number>();

@@ -5,7 +5,8 @@
 "use strict";
 (() => {
   // ?refresh=N (seconds) for a wall screen or a test; 10 s by default.
-  const REFRESH_MS = Math.min(3600, Math.max(1, Number(new URLSearchParams(location.search).get("refresh")) || 10)) * 1000;
+  const REFRESH_MS =
+    Math.min(3600, Math.max(1, Number(new URLSearchParams(location.search).get("refresh")) || 10)) * 1000;
   const SINCE = "24h";
   const LEVEL = { ok: "OK", warning: "WARNING", critical: "CRITICAL" };
   const nf = new Intl.NumberFormat("en-US");
@@ -20,7 +21,10 @@
     if (n === null || n === undefined) return "unreadable";
     const u = ["B", "KiB", "MiB", "GiB", "TiB"];
     let i = 0;
-    while (Math.abs(n) >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+    while (Math.abs(n) >= 1024 && i < u.length - 1) {
+      n /= 1024;
+      i++;
+    }
     return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${u[i]}`;
   }
 
@@ -52,7 +56,10 @@
   async function refresh() {
     try {
       const [st, hi, fc, rp] = await Promise.all([
-        getJson("api/status"), getJson(`api/history?since=${SINCE}`), getJson("api/forecast"), getJson("api/reap"),
+        getJson("api/status"),
+        getJson(`api/history?since=${SINCE}`),
+        getJson("api/forecast"),
+        getJson("api/reap"),
       ]);
       render(st.json, hi.json, fc.json);
       renderReap(rp.json);
@@ -79,7 +86,9 @@
   function hostProblem(status) {
     const c = status.collectors || {};
     const what = { cheap: "the kernel's counter", walk: "the cgroup tree walk" };
-    const bad = Object.keys(what).filter((n) => c[n] && !c[n].success).map((n) => `${what[n]} failed: ${c[n].error}`);
+    const bad = Object.keys(what)
+      .filter((n) => c[n] && !c[n].success)
+      .map((n) => `${what[n]} failed: ${c[n].error}`);
     if (bad.length === 0) return null;
     const r = status.report;
     const old = r ? `The figures below are from the last good walk, ${when(r.time)}` : "No figures yet";
@@ -108,14 +117,22 @@
     const f = status.freshness;
     const node = status.node || (r && r.hostRoot !== "/" ? r.hostRoot : "this node");
     $("node").textContent = node;
-    if (r) $("host").textContent = `Kernel ${r.kernel.release}, cgroup ${r.cgroup.mode}${r.hostRoot === "/" ? "" : `, host read under ${r.hostRoot}`}.`;
+    if (r)
+      $("host").textContent =
+        `Kernel ${r.kernel.release}, cgroup ${r.cgroup.mode}${r.hostRoot === "/" ? "" : `, host read under ${r.hostRoot}`}.`;
     // Many nodes in many tabs: the tab says which node, and its level first when there is one.
     document.title = `${r ? `${LEVEL[r.status.level] || r.status.level} · ` : ""}${node} · cgleak`;
     const parts = [];
-    if (f.sampleAgeSeconds !== null) parts.push(`counter read ${duration(f.sampleAgeSeconds)} ago (every ${duration(f.intervalSeconds)})`);
-    if (f.walkAgeSeconds !== null) parts.push(`tree walked ${duration(f.walkAgeSeconds)} ago (every ${duration(f.walkIntervalSeconds)})`);
-    const broken = Object.entries(status.collectors || {}).filter(([, c]) => c && !c.success).map(([n, c]) => `${n}: ${c.error}`);
-    $("fresh").textContent = (parts.length ? `Updated: ${parts.join(", ")}.` : "No sample yet.") + (broken.length ? ` Failing: ${broken.join("; ")}.` : "");
+    if (f.sampleAgeSeconds !== null)
+      parts.push(`counter read ${duration(f.sampleAgeSeconds)} ago (every ${duration(f.intervalSeconds)})`);
+    if (f.walkAgeSeconds !== null)
+      parts.push(`tree walked ${duration(f.walkAgeSeconds)} ago (every ${duration(f.walkIntervalSeconds)})`);
+    const broken = Object.entries(status.collectors || {})
+      .filter(([, c]) => c && !c.success)
+      .map(([n, c]) => `${n}: ${c.error}`);
+    $("fresh").textContent =
+      (parts.length ? `Updated: ${parts.join(", ")}.` : "No sample yet.") +
+      (broken.length ? ` Failing: ${broken.join("; ")}.` : "");
   }
 
   function renderStatus(r) {
@@ -129,7 +146,8 @@
   function renderGauge(r, sample) {
     const ids = r.ids;
     const pct = Math.floor(ids.usedRatio * 1000) / 10; // floor: 5 IDs left must not read "100 %"
-    const level = ids.usedRatio >= r.thresholds.crit ? "critical" : ids.usedRatio >= r.thresholds.warn ? "warning" : "ok";
+    const level =
+      ids.usedRatio >= r.thresholds.crit ? "critical" : ids.usedRatio >= r.thresholds.warn ? "warning" : "ok";
     $("gauge-fill").style.width = `${Math.min(100, ids.usedRatio * 100)}%`;
     $("gauge-fill").className = `gauge-fill level-${level}`;
     $("gauge").setAttribute("aria-valuenow", String(pct));
@@ -140,13 +158,17 @@
     $("used-pct").dataset.value = String(ids.usedRatio);
     const used = ids.usedLow === ids.usedHigh ? count(ids.usedHigh) : `${count(ids.usedLow)} to ${count(ids.usedHigh)}`;
     $("used-text").textContent = `${used} of ${count(ids.cap)} IDs in use; ${count(ids.headroom)} left.`;
-    $("ids-basis").textContent = `Counts from the tree walk at ${when(r.time)}. ${capital(ids.basis)}.` +
-      (sample && sample.total !== r.memcg.kernelTotal ? ` The kernel's counter read since says ${count(sample.total)} in total.` : "");
+    $("ids-basis").textContent =
+      `Counts from the tree walk at ${when(r.time)}. ${capital(ids.basis)}.` +
+      (sample && sample.total !== r.memcg.kernelTotal
+        ? ` The kernel's counter read since says ${count(sample.total)} in total.`
+        : "");
     figure("live", r.memcg.live, count);
     figure("dying", r.memcg.dying, count);
     figure("total", r.memcg.kernelTotal, count);
     figure("pinned", r.dying.pinnedBytes, bytes);
-    $("pinned").title = `page cache and shmem held by dying memcgs; plus about ${bytes(r.dying.kernelBytes)} of kernel memory (${bytes(r.dying.kernelBytesEach)} each)`;
+    $("pinned").title =
+      `page cache and shmem held by dying memcgs; plus about ${bytes(r.dying.kernelBytes)} of kernel memory (${bytes(r.dying.kernelBytesEach)} each)`;
   }
 
   function figure(id, v, fmt) {
@@ -160,36 +182,69 @@
     const p = $("forecast");
     p.textContent = f ? f.basis : "No forecast yet.";
     if (f && f.leaking && f.capAt) {
-      const range = f.secondsToCapLow !== null && f.secondsToCapHigh !== null ? ` (between ${duration(f.secondsToCapLow)} and ${duration(f.secondsToCapHigh)} from now)` : "";
+      const range =
+        f.secondsToCapLow !== null && f.secondsToCapHigh !== null
+          ? ` (between ${duration(f.secondsToCapLow)} and ${duration(f.secondsToCapHigh)} from now)`
+          : "";
       p.prepend(el("strong", `The cap is reached around ${when(f.capAt)}${range}. `));
     }
     const d = f && f.dying;
     $("forecast-dying").hidden = !(d && d.ratePerSecond !== null);
     if (d && d.ratePerSecond !== null) {
-      $("forecast-dying").textContent = `Dying memcgs (holding no ID): ${d.ratePerSecond >= 0 ? "+" : "−"}${count(Math.round(Math.abs(d.ratePerSecond) * 86400))} a day, ${bytes(Math.max(0, d.bytesPerDay || 0))} of memory a day.`;
+      $("forecast-dying").textContent =
+        `Dying memcgs (holding no ID): ${d.ratePerSecond >= 0 ? "+" : "−"}${count(Math.round(Math.abs(d.ratePerSecond) * 86400))} a day, ${bytes(Math.max(0, d.bytesPerDay || 0))} of memory a day.`;
     }
   }
 
   function renderFindings(r) {
     const box = $("findings");
     box.replaceChildren();
-    if (r.findings.length === 0) box.append(el("p", "No findings: nothing on this node looks like a memory-cgroup leak.", "none"));
+    if (r.findings.length === 0)
+      box.append(el("p", "No findings: nothing on this node looks like a memory-cgroup leak.", "none"));
     for (const f of r.findings) box.append(finding(f));
     box.append(el("p", `Runtimes: ${r.explain.runtimes}. Logs: ${r.explain.logs}.`, "muted small"));
     const sig = r.findings.find((f) => f.id === "log-signature");
     const logs = $("logs");
     logs.replaceChildren();
     const read = !/^not read/i.test(r.explain.logs);
-    if (!sig) logs.append(el("p", read ? `Not seen in the logs read: ${r.explain.logs}.` : `Not checked: logs ${r.explain.logs}.`, "none"));
-    else logs.append(el("p", sig.title), el("ul", null, "evidence", ...sig.evidence.map((e) => el("li", null, null, el("code", e.value), el("span", ` (${e.from})`, "muted")))));
+    if (!sig)
+      logs.append(
+        el(
+          "p",
+          read ? `Not seen in the logs read: ${r.explain.logs}.` : `Not checked: logs ${r.explain.logs}.`,
+          "none",
+        ),
+      );
+    else
+      logs.append(
+        el("p", sig.title),
+        el(
+          "ul",
+          null,
+          "evidence",
+          ...sig.evidence.map((e) => el("li", null, null, el("code", e.value), el("span", ` (${e.from})`, "muted"))),
+        ),
+      );
   }
 
   function finding(f) {
     const sev = f.severity;
     const h = el("h3", null, null, el("span", sev.toUpperCase(), `badge level-${sev}`), ` ${f.title}`);
     const fix = el("ol", null, "fix", ...f.fix.map((s) => el("li", s)));
-    const ev = el("ul", null, "evidence", ...f.evidence.map((e) => el("li", null, null, el("span", e.from, "from"), ` ${e.value}`)));
-    const more = el("details", null, null, el("summary", "Evidence and sources"), ev, el("p", `Sources: ${f.sources.join("; ")}`, "muted small"));
+    const ev = el(
+      "ul",
+      null,
+      "evidence",
+      ...f.evidence.map((e) => el("li", null, null, el("span", e.from, "from"), ` ${e.value}`)),
+    );
+    const more = el(
+      "details",
+      null,
+      null,
+      el("summary", "Evidence and sources"),
+      ev,
+      el("p", `Sources: ${f.sources.join("; ")}`, "muted small"),
+    );
     const a = el("article", null, `finding sev-${sev}`, h, el("h4", "What to do"), fix, more);
     a.dataset.id = f.id;
     return a;
@@ -202,24 +257,49 @@
 
   function renderSubtrees(subs) {
     const body = $("subtrees").tBodies[0];
-    body.replaceChildren(...subs.slice(0, 10).map((s) => {
-      const tr = el("tr", null, null, el("td", null, "path", ...breakable(s.path)), el("td", count(s.live), "num"), el("td", s.dying === null ? "n/a" : count(s.dying), "num"), el("td", bytes(s.pinnedBytes), "num"));
-      return tr;
-    }));
+    body.replaceChildren(
+      ...subs.slice(0, 10).map((s) => {
+        const tr = el(
+          "tr",
+          null,
+          null,
+          el("td", null, "path", ...breakable(s.path)),
+          el("td", count(s.live), "num"),
+          el("td", s.dying === null ? "n/a" : count(s.dying), "num"),
+          el("td", bytes(s.pinnedBytes), "num"),
+        );
+        return tr;
+      }),
+    );
     // v1 counts dying memcgs only node-wide: a column of "n/a" would say nothing.
-    $("subtrees").classList.toggle("no-dying", subs.every((s) => s.dying === null));
-    if (subs.length === 0) body.append(el("tr", null, null, el("td", "No subtree under the memory controller's root.")));
+    $("subtrees").classList.toggle(
+      "no-dying",
+      subs.every((s) => s.dying === null),
+    );
+    if (subs.length === 0)
+      body.append(el("tr", null, null, el("td", "No subtree under the memory controller's root.")));
   }
 
   /** Where the dying memcgs' pages are, the pod (and its owner) named when serve --trace --kube knows it. */
   function renderPins(d) {
     const pins = d.pins || [];
     const owner = (o) => (o.ownerKind ? ` (${o.ownerKind} ${o.ownerName})` : "");
-    const pod = (p) => (p.pod ? `${p.pod.namespace}/${p.pod.name}${owner(p.pod)}`
-      : p.podUid ? `pod ${p.podUid}` : "–");
-    $("pins").tBodies[0].replaceChildren(...pins.slice(0, 10).map((p) => el("tr", null, null,
-      el("td", null, "path", ...breakable(p.path === "" ? "/" : p.path)), el("td", pod(p)),
-      el("td", bytes(p.fileBytes), "num"), el("td", bytes(p.shmemBytes), "num"))));
+    const pod = (p) => (p.pod ? `${p.pod.namespace}/${p.pod.name}${owner(p.pod)}` : p.podUid ? `pod ${p.podUid}` : "–");
+    $("pins").tBodies[0].replaceChildren(
+      ...pins
+        .slice(0, 10)
+        .map((p) =>
+          el(
+            "tr",
+            null,
+            null,
+            el("td", null, "path", ...breakable(p.path === "" ? "/" : p.path)),
+            el("td", pod(p)),
+            el("td", bytes(p.fileBytes), "num"),
+            el("td", bytes(p.shmemBytes), "num"),
+          ),
+        ),
+    );
     if (pins.length === 0) $("pins").tBodies[0].append(el("tr", null, null, el("td", "No dying memcg pins anything.")));
     const more = pins.length > 10 ? `${pins.length - 10} more in api/status. ` : "";
     $("pins-note").textContent = more + (d.podNames || "");
@@ -229,11 +309,13 @@
   function renderControllers(cs) {
     const body = $("controllers").tBodies[0];
     const n = (x) => (x === null ? "–" : count(x));
-    body.replaceChildren(...cs.map((c) => {
-      const tr = el("tr", null, null, el("td", c.name), el("td", n(c.live), "num"), el("td", n(c.dying), "num"));
-      tr.title = c.source;
-      return tr;
-    }));
+    body.replaceChildren(
+      ...cs.map((c) => {
+        const tr = el("tr", null, null, el("td", c.name), el("td", n(c.live), "num"), el("td", n(c.dying), "num"));
+        tr.title = c.source;
+        return tr;
+      }),
+    );
     if (cs.length === 0) body.append(el("tr", null, null, el("td", "No controller counts in this scan.")));
   }
 
@@ -243,7 +325,8 @@
     $("reap-on").textContent = d.enabled ? (d.dryRun ? "ON (dry run)" : "ON") : "OFF";
     $("reap-figures").hidden = !t;
     if (!d.enabled) {
-      $("reap-sentence").textContent = "Not running on this node. `cgleak serve --reap`, or the reap overlay's " +
+      $("reap-sentence").textContent =
+        "Not running on this node. `cgleak serve --reap`, or the reap overlay's " +
         "writer container, frees dying memcgs where they are (docs/reap.md).";
     } else {
       $("reap-sentence").textContent = d.lastPass ? lastPassText(d) : d.note || "Running; no pass yet.";
@@ -254,9 +337,12 @@
     figure("reap-refaults", t ? t.refaults : null, count);
     const merit = t && t.dyingFreedPerGiBEvicted;
     $("reap-merit").dataset.value = merit === null || merit === undefined ? "" : String(merit);
-    $("reap-merit").textContent = !t || t.dyingFreed === 0 ? "" : merit === null
-      ? `Figure of merit: ${count(t.dyingFreed)} dying memcgs freed without evicting any live page cache.`
-      : `Figure of merit: ${count(Math.round(merit))} dying memcgs freed per GiB of live page cache evicted.`;
+    $("reap-merit").textContent =
+      !t || t.dyingFreed === 0
+        ? ""
+        : merit === null
+          ? `Figure of merit: ${count(t.dyingFreed)} dying memcgs freed without evicting any live page cache.`
+          : `Figure of merit: ${count(Math.round(merit))} dying memcgs freed per GiB of live page cache evicted.`;
     renderUnreclaimable(d.unreclaimable || []);
     const next = t ? `next pass within ${duration(t.intervalSeconds)}` : "";
     const totals = t ? `Totals since the reaper started: ${passCounts(t.passes)}; ${next}. ` : "";
@@ -271,7 +357,10 @@
   }
 
   const passCounts = (p) =>
-    Object.entries(p).filter(([, n]) => n > 0).map(([v, n]) => `${count(n)} ${v}`).join(", ") || "no passes";
+    Object.entries(p)
+      .filter(([, n]) => n > 0)
+      .map(([v, n]) => `${count(n)} ${v}`)
+      .join(", ") || "no passes";
 
   function renderUnreclaimable(us) {
     const box = $("reap-unreclaimable");

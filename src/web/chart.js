@@ -21,14 +21,20 @@
     const names = ["total", "live", "dying", ...lines.map((l) => l.name)];
     const data = [x, rows.total, rows.live, rows.dying, ...lines.map(() => x.map(() => null))];
     // Each line starts at the last sample and ends at a point of its own; uPlot wants x ascending.
-    lines.forEach((l, i) => { data[4 + i][s.length - 1] = l.y0; });
+    lines.forEach((l, i) => {
+      data[4 + i][s.length - 1] = l.y0;
+    });
     const ends = lines.map((l, i) => ({ ...l, row: 4 + i })).sort((a, c) => a.x1 - c.x1);
     for (const e of ends) {
       x.push(e.x1);
-      data.forEach((d, k) => { if (k > 0) d.push(k === e.row ? e.y1 : null); });
+      data.forEach((d, k) => {
+        if (k > 0) d.push(k === e.row ? e.y1 : null);
+      });
     }
     // Walk-only series (live, dying) may have a handful of points: a line needs two to show.
-    const dots = names.map((n, i) => n in rows && data[i + 1].filter((v) => v !== null && v !== undefined).length <= 30);
+    const dots = names.map(
+      (n, i) => n in rows && data[i + 1].filter((v) => v !== null && v !== undefined).length <= 30,
+    );
     return { data, names, dots, showCap, cap, peak, lines, samples: s.length };
   }
 
@@ -36,7 +42,10 @@
   function forecastLines(s, f, r, x0) {
     if (!f || !f.leaking || f.secondsToCap === null) return [];
     const holds = r.ids.dyingHoldIds !== false;
-    const level = [...s].reverse().map((p) => (holds ? p.total : p.idsUsed)).find((v) => v !== null && v !== undefined);
+    const level = [...s]
+      .reverse()
+      .map((p) => (holds ? p.total : p.idsUsed))
+      .find((v) => v !== null && v !== undefined);
     if (level === undefined) return [];
     const span = x0 - s[0].t / 1000;
     const horizon = Math.max(3 * span, 3600);
@@ -47,18 +56,33 @@
       const y = secs > 0 ? level + ((cap - level) * t) / secs : cap;
       return { name, y0: level, x1: x0 + Math.max(t, 1), y1: y };
     };
-    return [line("forecast", f.secondsToCap), line("earliest", f.secondsToCapLow), line("latest", f.secondsToCapHigh)].filter(Boolean);
+    return [
+      line("forecast", f.secondsToCap),
+      line("earliest", f.secondsToCapLow),
+      line("latest", f.secondsToCapHigh),
+    ].filter(Boolean);
   }
 
-  const LABELS = { total: "kernel total", live: "live", dying: "dying", forecast: "forecast", earliest: "earliest", latest: "latest" };
+  const LABELS = {
+    total: "kernel total",
+    live: "live",
+    dying: "dying",
+    forecast: "forecast",
+    earliest: "earliest",
+    latest: "latest",
+  };
 
   function series(b) {
     const line = (name, i) => {
       const fc = name === "forecast" || name === "earliest" || name === "latest";
       return {
-        label: LABELS[name], spanGaps: true, width: 2,
-        stroke: fc ? COLORS.fc : COLORS[name], dash: name === "forecast" ? [8, 5] : fc ? [2, 4] : undefined,
-        points: { show: b.dots[i], size: 6 }, value: (u, v) => (v === null || v === undefined ? "–" : nf.format(Math.round(v))),
+        label: LABELS[name],
+        spanGaps: true,
+        width: 2,
+        stroke: fc ? COLORS.fc : COLORS[name],
+        dash: name === "forecast" ? [8, 5] : fc ? [2, 4] : undefined,
+        points: { show: b.dots[i], size: 6 },
+        value: (u, v) => (v === null || v === undefined ? "–" : nf.format(Math.round(v))),
       };
     };
     return [{ label: "time" }, ...b.names.map(line)];
@@ -66,7 +90,8 @@
 
   function opts(b, width) {
     return {
-      width, height: width < 600 ? 220 : 300,
+      width,
+      height: width < 600 ? 220 : 300,
       series: series(b),
       scales: { y: { range: (u, min, max) => [0, b.showCap ? b.cap * 1.05 : Math.max(10, max * 1.15)] } },
       axes: [{}, { size: 64, values: (u, vals) => vals.map((v) => nf.format(v)) }],
@@ -117,9 +142,14 @@
     const first = history.samples.length ? history.samples[0].t : null;
     const last = history.samples.length ? history.samples[history.samples.length - 1].t : null;
     const since = first === null ? "none stored yet" : `${when(first)} to ${when(last)}`;
-    const cap = b.showCap ? "The red rule is the ID cap." : `The ID cap (${nf.format(b.cap)}) is far above and not drawn.`;
-    const fc = b.lines.length ? " The purple dashed line is the forecast to the cap; the dotted ones its earliest and latest." : "";
-    document.getElementById("chart-caption").textContent = `${nf.format(b.samples)} samples, ${since} (${history.source}); live and dying come from tree walks only. ${cap}${fc}`;
+    const cap = b.showCap
+      ? "The red rule is the ID cap."
+      : `The ID cap (${nf.format(b.cap)}) is far above and not drawn.`;
+    const fc = b.lines.length
+      ? " The purple dashed line is the forecast to the cap; the dotted ones its earliest and latest."
+      : "";
+    document.getElementById("chart-caption").textContent =
+      `${nf.format(b.samples)} samples, ${since} (${history.source}); live and dying come from tree walks only. ${cap}${fc}`;
   }
 
   window.addEventListener("resize", () => {

@@ -16,7 +16,10 @@ test("serveWeb serves the page and every file it links, and nothing else", async
   }
   // No CDN, no other host, no absolute path (the page must work under kubectl proxy's prefix):
   // only paths relative to the page (and the empty data: favicon).
-  assert.deepEqual(links.filter((l) => /^(\/|[a-z]+:)/.test(l) && l !== "data:,"), []);
+  assert.deepEqual(
+    links.filter((l) => /^(\/|[a-z]+:)/.test(l) && l !== "data:,"),
+    [],
+  );
   assert.equal(await serveWeb("/static/../package.json"), null);
   assert.equal(await serveWeb("/api/status"), null, "the API stays with http.ts");
 });
@@ -25,7 +28,12 @@ test("the page's scripts fetch only api/*, relative to the page, and change noth
   for (const f of ["/static/app.js", "/static/chart.js"]) {
     const js = String((await serveWeb(f))?.body);
     const fetched = [...js.matchAll(/getJson\(([^)]*)\)|fetch\(([^,)]*)/g)].map((m) => (m[1] ?? m[2]) as string);
-    for (const arg of fetched) assert.match(arg, /^(`|")api\/|^path$/, `${f} fetches ${arg} (relative: kubectl proxy serves the page under a prefix)`);
+    for (const arg of fetched)
+      assert.match(
+        arg,
+        /^(`|")api\/|^path$/,
+        `${f} fetches ${arg} (relative: kubectl proxy serves the page under a prefix)`,
+      );
     assert.doesNotMatch(js, /method:\s*["'](POST|PUT|DELETE|PATCH)/i, `${f} sends no writes`);
     assert.doesNotMatch(js, /https?:\/\//, `${f} names no other host`);
   }

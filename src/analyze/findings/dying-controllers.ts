@@ -23,13 +23,19 @@ export function dyingControllersFinding(d: DiagnosisInput): Finding | null {
     id: "dying-controllers",
     severity: "warning",
     title: `${worst.map(label).join(", ")}: removed cgroups stay dying in controllers other than memory, which page cache cannot explain`,
-    evidence: worst.map((c) => ({ from: c.source, value: `${formatCount(c.dying ?? 0)} dying, ${c.live === null ? "?" : formatCount(c.live)} live ${c.name} cgroups` })),
+    evidence: worst.map((c) => ({
+      from: c.source,
+      value: `${formatCount(c.dying ?? 0)} dying, ${c.live === null ? "?" : formatCount(c.live)} live ${c.name} cgroups`,
+    })),
     fix: [
       "Look for zombies: a process that exited but was not reaped keeps its css_set, and so its cgroup's state in every controller, until its parent waits for it (ps -eo stat,ppid,pid,comm | awk '$1 ~ /^Z/'); restart or fix the parent that does not reap",
       "io on cgroup v2: a removed cgroup's pages under writeback hold its io css until they are written: sync",
       "If the count keeps growing with no zombie, the kernel leaks: compare with a newer kernel (cgleak serve records the counts over time)",
     ],
-    sources: ["docs/dying-controllers.md", "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/tree/kernel/cgroup/cgroup.c (cgroup_exit, cgroup_free)"],
+    sources: [
+      "docs/dying-controllers.md",
+      "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/tree/kernel/cgroup/cgroup.c (cgroup_exit, cgroup_free)",
+    ],
   };
 }
 

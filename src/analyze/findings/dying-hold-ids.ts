@@ -3,7 +3,8 @@ import type { Evidence, Finding, Severity } from "../finding.js";
 import { kmemSwitchedOn, neverFreed, NOTABLE_DYING } from "../remedy.js";
 import { formatBytes, formatCount, formatPercent } from "../format.js";
 
-const SLAB_ON_3_10 = "kmem charges (per-memcg slab caches): echo 2 > drop_caches shrinks dentries and inodes and can free some, but objects held elsewhere keep their caches and memcgs; the public reports on 3.10 say only a reboot helps (moby/moby#29638, kubernetes/kubernetes#61937)";
+const SLAB_ON_3_10 =
+  "kmem charges (per-memcg slab caches): echo 2 > drop_caches shrinks dentries and inodes and can free some, but objects held elsewhere keep their caches and memcgs; the public reports on 3.10 say only a reboot helps (moby/moby#29638, kubernetes/kubernetes#61937)";
 
 /**
  * Where each dying memcg holds an ID (RHEL 7's 3.10, kernels before 4.8), the dying count is the
@@ -21,7 +22,10 @@ export function dyingHoldIdsFinding(d: DiagnosisInput): Finding | null {
     severity: severity(d),
     title: `${formatCount(r.memcg.dying)} dying memcgs each hold a memcg ID on kernel ${r.kernel.release} (${share} of the cap): ${causes.summary}; ${remedy.short}`,
     evidence: [
-      { from: r.memcg.dyingSource, value: `${formatCount(r.memcg.dying)} dying of ${formatCount(r.memcg.kernelTotal)} memcgs in the kernel` },
+      {
+        from: r.memcg.dyingSource,
+        value: `${formatCount(r.memcg.dying)} dying of ${formatCount(r.memcg.kernelTotal)} memcgs in the kernel`,
+      },
       { from: "kernel model", value: d.model.dyingHoldIds.reason },
       ...causes.evidence,
     ],
@@ -51,21 +55,37 @@ function pinCauses(d: DiagnosisInput): Causes {
   const fixes: string[] = [];
   if (neverFreed({ ...d, ids: r.ids, level: r.status.level, thresholds: r.thresholds })) {
     parts.push("kmem accounting with fork leaves them unfreeable on this kernel");
-    fixes.push("Stop the leak: runc 1.0.0-rc94 or later, kubelet 1.21.2 or later, or boot with cgroup.memory=nokmem (3.10.0-1062 and later)");
+    fixes.push(
+      "Stop the leak: runc 1.0.0-rc94 or later, kubelet 1.21.2 or later, or boot with cgroup.memory=nokmem (3.10.0-1062 and later)",
+    );
   } else if (kmemOn === true && d.model.slabPins.value !== false) {
     parts.push("kmem accounting is on, so slab charges can pin them and reclaim frees those only partly");
     evidence.push({ from: "kernel model", value: SLAB_ON_3_10 });
-    fixes.push("Keep kmem accounting off for new pods (runc 1.0.0-rc94+, kubelet 1.21.2+, or cgroup.memory=nokmem) so the dying memcgs that remain can be freed");
+    fixes.push(
+      "Keep kmem accounting off for new pods (runc 1.0.0-rc94+, kubelet 1.21.2+, or cgroup.memory=nokmem) so the dying memcgs that remain can be freed",
+    );
   }
-  for (const v of (d.runtimes ?? []).filter((x) => x.enablesKmem === true)) evidence.push({ from: v.from, value: v.reason });
-  if (r.kmem.checked) evidence.push({ from: "memory.kmem.usage_in_bytes", value: `kmem accounting on in ${formatCount(r.kmem.podOn)} of ${formatCount(r.kmem.podOf)} pod memcgs, ${formatCount(r.kmem.on)} of ${formatCount(r.kmem.of)} in all` });
+  for (const v of (d.runtimes ?? []).filter((x) => x.enablesKmem === true))
+    evidence.push({ from: v.from, value: v.reason });
+  if (r.kmem.checked)
+    evidence.push({
+      from: "memory.kmem.usage_in_bytes",
+      value: `kmem accounting on in ${formatCount(r.kmem.podOn)} of ${formatCount(r.kmem.podOf)} pod memcgs, ${formatCount(r.kmem.on)} of ${formatCount(r.kmem.of)} in all`,
+    });
   else evidence.push({ from: "memory.kmem.usage_in_bytes", value: r.kmem.reason });
   const pinned = r.dying.pinnedBytes;
   if (pinned === null) parts.push("the page cache they pin could not be read");
   else if (pinned > 0) {
-    parts.push(`page cache and shmem pin ${formatBytes(pinned)} (reclaim frees the page cache; tmpfs files must be deleted)`);
-    fixes.push("cgleak reclaim --drop-caches (sync, then drop_caches) or --force-empty <live parent> frees page-cache pins; delete leftover tmpfs/emptyDir files for shmem pins");
+    parts.push(
+      `page cache and shmem pin ${formatBytes(pinned)} (reclaim frees the page cache; tmpfs files must be deleted)`,
+    );
+    fixes.push(
+      "cgleak reclaim --drop-caches (sync, then drop_caches) or --force-empty <live parent> frees page-cache pins; delete leftover tmpfs/emptyDir files for shmem pins",
+    );
   } else parts.push("no page cache pins them, so reclaim cannot free them");
-  evidence.push({ from: "memory.stat (total_cache - cache - live children)", value: pinned === null ? "unreadable" : `${formatBytes(pinned)} held by dying memcgs` });
+  evidence.push({
+    from: "memory.stat (total_cache - cache - live children)",
+    value: pinned === null ? "unreadable" : `${formatBytes(pinned)} held by dying memcgs`,
+  });
   return { summary: parts.join("; "), evidence, fixes };
 }

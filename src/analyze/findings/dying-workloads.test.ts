@@ -12,7 +12,11 @@ import { diagnose } from "../diagnose.js";
 import { dyingWorkloadsFinding, type NamedDying } from "./dying-workloads.js";
 
 const JOB_UID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-const SCAN = runScan(new Host(fixtureRoot("hybrid-v1-memory")), { thresholds: DEFAULT_THRESHOLDS, deep: "auto", emptyMinAgeMs: 0 });
+const SCAN = runScan(new Host(fixtureRoot("hybrid-v1-memory")), {
+  thresholds: DEFAULT_THRESHOLDS,
+  deep: "auto",
+  emptyMinAgeMs: 0,
+});
 const { findings: _f, explain: _e, ...REPORT } = SCAN;
 const MODEL = kernelModel(SCAN.kernel.release, undefined);
 
@@ -20,23 +24,44 @@ const MODEL = kernelModel(SCAN.kernel.release, undefined);
 function set(pods: number, unit: number): DyingCgroup[] {
   const uid = (i: number): string => `${JOB_UID.slice(0, -4)}${String(i).padStart(4, "0")}`;
   return [
-    ...Array.from({ length: pods }, (_, i) => cg(i, `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid(i).replace(/-/g, "_")}.slice/cri-containerd-${"a".repeat(64)}.scope`)),
+    ...Array.from({ length: pods }, (_, i) =>
+      cg(
+        i,
+        `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid(i).replace(/-/g, "_")}.slice/cri-containerd-${"a".repeat(64)}.scope`,
+      ),
+    ),
     ...Array.from({ length: unit }, (_, i) => cg(10_000 + i, `/system.slice/cron.service/run-${i}`)),
   ];
 }
 function cg(id: number, p: string): DyingCgroup {
   return { root: 4, id, level: p.split("/").length - 1, path: p, rmdirAt: 1_700_000_000_000 + id };
 }
-const named = (entries: DyingCgroup[], pods: NamedDying["pods"] = {}): NamedDying => ({ entries, pods, savedAt: 1_700_000_100_000, from: "test.db" });
-const run = (d: NamedDying | null) => dyingWorkloadsFinding({ report: REPORT, model: MODEL, runtimes: null, logs: null, dying: d });
+const named = (entries: DyingCgroup[], pods: NamedDying["pods"] = {}): NamedDying => ({
+  entries,
+  pods,
+  savedAt: 1_700_000_100_000,
+  from: "test.db",
+});
+const run = (d: NamedDying | null) =>
+  dyingWorkloadsFinding({ report: REPORT, model: MODEL, runtimes: null, logs: null, dying: d });
 
 test("dying-workloads: pods named by --kube are grouped by their Job; a large majority group is a warning", () => {
   const entries = set(150, 40);
-  const pods = Object.fromEntries(entries.slice(0, 150).map((c, i) => [`${JOB_UID.slice(0, -4)}${String(i).padStart(4, "0")}`, { namespace: "batch", name: `nightly-export-${i}`, ownerKind: "Job", ownerName: "nightly-export" }]));
+  const pods = Object.fromEntries(
+    entries
+      .slice(0, 150)
+      .map((c, i) => [
+        `${JOB_UID.slice(0, -4)}${String(i).padStart(4, "0")}`,
+        { namespace: "batch", name: `nightly-export-${i}`, ownerKind: "Job", ownerName: "nightly-export" },
+      ]),
+  );
   const f = run(named(entries, pods))!;
   assert.equal(f.id, "dying-workloads");
   assert.equal(f.severity, "warning", "150 of 190: over half, and over 100");
-  assert.match(f.title, /^150 dying memcgs come from Job batch\/nightly-export \(its pods run, write to the node's disk and exit/);
+  assert.match(
+    f.title,
+    /^150 dying memcgs come from Job batch\/nightly-export \(its pods run, write to the node's disk and exit/,
+  );
   assert.match(f.evidence.map((e) => e.value).join("\n"), /40 from systemd unit cron\.service/);
   const fewer = run(named(set(99, 0), {}))!;
   assert.equal(fewer.severity, "info", "99 is under the count that makes it a warning");
@@ -47,13 +72,22 @@ test("dying-workloads: without --kube, pods group by QoS class with their UIDs; 
   assert.match(f.title, /^130 dying memcgs come from systemd unit cron\.service$/);
   assert.equal(f.severity, "warning");
   const pods = run(named(set(120, 0)))!;
-  assert.match(pods.title, /^120 dying memcgs come from kubepods\/burstable pods \(pod UIDs aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeee0000, .* and 117 more; cgleak serve --trace --kube names them\)/);
+  assert.match(
+    pods.title,
+    /^120 dying memcgs come from kubepods\/burstable pods \(pod UIDs aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeee0000, .* and 117 more; cgleak serve --trace --kube names them\)/,
+  );
   assert.equal(run(named(set(119, 121)))?.severity, "warning", "121 of 240: just over half");
-  const split = run(named([...set(100, 0), ...set(0, 101).map((c, i) => ({ ...c, path: `/machine.slice/vm-${i % 2}.scope/x` }))]))!;
+  const split = run(
+    named([...set(100, 0), ...set(0, 101).map((c, i) => ({ ...c, path: `/machine.slice/vm-${i % 2}.scope/x` }))]),
+  )!;
   assert.equal(split.severity, "info", "the top group holds under half of the dying");
   assert.equal(run(null), null);
   assert.equal(run(named([])), null);
-  assert.ok(diagnose({ report: REPORT, model: MODEL, runtimes: null, logs: null, dying: named(set(3, 0)) }).some((x) => x.id === "dying-workloads"));
+  assert.ok(
+    diagnose({ report: REPORT, model: MODEL, runtimes: null, logs: null, dying: named(set(3, 0)) }).some(
+      (x) => x.id === "dying-workloads",
+    ),
+  );
 });
 
 test("explain --db: reads the dying set serve --trace stored, and says 'not traced' when there is none", async () => {
@@ -66,12 +100,27 @@ test("explain --db: reads the dying set serve --trace stored, and says 'not trac
     const { openStore } = await import("../../store/store.js");
     const { DYING_STATE_KEY } = await import("../../store/dying-state.js");
     const store = openStore(db);
-    const empty = runCli(["explain", "--db", db, "--host-root", fixtureRoot("hybrid-v1-memory"), "--no-logs", "--json"]);
+    const empty = runCli([
+      "explain",
+      "--db",
+      db,
+      "--host-root",
+      fixtureRoot("hybrid-v1-memory"),
+      "--no-logs",
+      "--json",
+    ]);
     assert.match(JSON.parse(empty.stdout).explain.trace, /holds no dying set/);
     const entries = set(5, 0);
     const uid = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeee0000";
     // bootId "unknown": what the fixture host (which has no boot_id) reads as its boot.
-    store.putState(DYING_STATE_KEY, { bootId: "unknown", root: 4, sinceMs: 0, savedAt: 1_700_000_100_000, entries, pods: { [uid]: { namespace: "batch", name: "x", ownerKind: "Job", ownerName: "nightly-export" } } });
+    store.putState(DYING_STATE_KEY, {
+      bootId: "unknown",
+      root: 4,
+      sinceMs: 0,
+      savedAt: 1_700_000_100_000,
+      entries,
+      pods: { [uid]: { namespace: "batch", name: "x", ownerKind: "Job", ownerName: "nightly-export" } },
+    });
     store.close();
     const r = runCli(["explain", "--db", db, "--host-root", fixtureRoot("hybrid-v1-memory"), "--no-logs", "--json"]);
     assert.equal(r.status, 0, r.stderr);

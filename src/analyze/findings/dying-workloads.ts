@@ -26,8 +26,12 @@ export interface WorkloadCount {
 }
 
 /** Who an operator would blame for one dying memcg: the pod's owner when known, else its QoS class, unit or subtree. */
-export function workloadOf(a: Attribution, pod: PodName | undefined): Pick<WorkloadCount, "workload" | "kind" | "ownerKind"> {
-  if (pod?.ownerKind !== undefined) return { workload: `${pod.ownerKind} ${pod.namespace}/${pod.ownerName}`, kind: "owner", ownerKind: pod.ownerKind };
+export function workloadOf(
+  a: Attribution,
+  pod: PodName | undefined,
+): Pick<WorkloadCount, "workload" | "kind" | "ownerKind"> {
+  if (pod?.ownerKind !== undefined)
+    return { workload: `${pod.ownerKind} ${pod.namespace}/${pod.ownerName}`, kind: "owner", ownerKind: pod.ownerKind };
   if (pod !== undefined) return { workload: `pod ${pod.namespace}/${pod.name}`, kind: "pod" };
   if (a.podUid !== undefined) return { workload: `kubepods/${a.qos ?? "guaranteed"} pods`, kind: "pods" };
   if (a.systemdUnit !== undefined) return { workload: `systemd unit ${a.systemdUnit}`, kind: "unit" };
@@ -63,18 +67,29 @@ export function dyingWorkloadsFinding(d: DiagnosisInput): Finding | null {
     severity: warn ? "warning" : "info",
     title: `${formatCount(top.count)} dying memcgs come from ${top.workload}${why(top)}`,
     evidence: [
-      { from: named.from, value: `${formatCount(named.entries.length)} dying memcgs named by cgleak serve --trace (saved ${new Date(named.savedAt).toISOString()}); the kernel counts ${formatCount(d.report.memcg.dying)}` },
-      ...groups.slice(0, SHOWN).map((g) => ({ from: named.from, value: `${formatCount(g.count)} from ${g.workload}, oldest removed ${new Date(g.oldestRmdirAt).toISOString()}` })),
+      {
+        from: named.from,
+        value: `${formatCount(named.entries.length)} dying memcgs named by cgleak serve --trace (saved ${new Date(named.savedAt).toISOString()}); the kernel counts ${formatCount(d.report.memcg.dying)}`,
+      },
+      ...groups.slice(0, SHOWN).map((g) => ({
+        from: named.from,
+        value: `${formatCount(g.count)} from ${g.workload}, oldest removed ${new Date(g.oldestRmdirAt).toISOString()}`,
+      })),
     ],
     fix: fixFor(top),
-    sources: ["cgroup tracepoints cgroup_rmdir / cgroup_release: a memcg removed and not yet released is dying (issue 8)"],
+    sources: [
+      "cgroup tracepoints cgroup_rmdir / cgroup_release: a memcg removed and not yet released is dying (issue 8)",
+    ],
   };
 }
 
 function why(g: WorkloadCount): string {
-  if (g.kind === "owner" && (g.ownerKind === "Job" || g.ownerKind === "CronJob")) return " (its pods run, write to the node's disk and exit: the page cache they wrote keeps their memcgs)";
-  if (g.kind === "owner" || g.kind === "pod") return " (removed pods whose page cache or tmpfs files keep their memcgs)";
-  if (g.kind === "pods") return ` (pod UIDs ${g.podUids.slice(0, 3).join(", ")}${g.podUids.length > 3 ? ` and ${g.podUids.length - 3} more` : ""}; cgleak serve --trace --kube names them)`;
+  if (g.kind === "owner" && (g.ownerKind === "Job" || g.ownerKind === "CronJob"))
+    return " (its pods run, write to the node's disk and exit: the page cache they wrote keeps their memcgs)";
+  if (g.kind === "owner" || g.kind === "pod")
+    return " (removed pods whose page cache or tmpfs files keep their memcgs)";
+  if (g.kind === "pods")
+    return ` (pod UIDs ${g.podUids.slice(0, 3).join(", ")}${g.podUids.length > 3 ? ` and ${g.podUids.length - 3} more` : ""}; cgleak serve --trace --kube names them)`;
   return "";
 }
 

@@ -11,14 +11,23 @@ export function emptyCgroupsFinding(d: DiagnosisInput): Finding | null {
   if (!e.checked || e.count < NOTABLE) return null;
   const top = e.groups[0];
   const runScope = top?.shape.includes("run-") && top.shape.endsWith(".scope");
-  const fix = [`cgleak clean-empty${top ? ` --match '${top.shape}'` : ""} --min-age 10m (lists them), then again with --apply (removes them, deepest first, never one with a process)`];
-  if (runScope) fix.push("They come from kubelet's systemd-run --scope mounts: move to systemd 236 or later (CollectMode=inactive-or-failed, cri-o#4453)");
+  const fix = [
+    `cgleak clean-empty${top ? ` --match '${top.shape}'` : ""} --min-age 10m (lists them), then again with --apply (removes them, deepest first, never one with a process)`,
+  ];
+  if (runScope)
+    fix.push(
+      "They come from kubelet's systemd-run --scope mounts: move to systemd 236 or later (CollectMode=inactive-or-failed, cri-o#4453)",
+    );
   return {
     id: "empty-cgroups",
     severity: "warning",
     title: `${formatCount(e.count)} empty cgroups older than ${e.minAgeSeconds} s${top ? `, ${formatCount(top.count)} of them ${top.shape}` : ""}: leaked directories use memcg IDs and inotify watches`,
-    evidence: e.groups.slice(0, 5).map((g) => ({ from: "cgroup.procs / cgroup.events", value: `${formatCount(g.count)} × ${g.shape}` })),
+    evidence: e.groups
+      .slice(0, 5)
+      .map((g) => ({ from: "cgroup.procs / cgroup.events", value: `${formatCount(g.count)} × ${g.shape}` })),
     fix,
-    sources: runScope ? ["kubernetes/kubernetes#70324", "cri-o/cri-o#4453"] : ["kubernetes/kubernetes#70324 (leaked cgroup directories)", "containerd/containerd#11087"],
+    sources: runScope
+      ? ["kubernetes/kubernetes#70324", "cri-o/cri-o#4453"]
+      : ["kubernetes/kubernetes#70324 (leaked cgroup directories)", "containerd/containerd#11087"],
   };
 }

@@ -10,8 +10,13 @@ export function idCapFinding(d: DiagnosisInput): Finding | null {
   const possible = r.ids.usedHigh / r.ids.cap;
   if (possible < t.warn) return null;
   const sure = certain >= t.warn;
-  const used = sure ? `${formatCount(r.ids.usedLow)} of ${formatCount(r.ids.cap)} memcg IDs are used (${formatPercent(certain)})` : `up to ${formatCount(r.ids.usedHigh)} of ${formatCount(r.ids.cap)} memcg IDs may be used (${formatPercent(possible)}; ${formatCount(r.ids.usedLow)} certainly)`;
-  const errno = d.model.exhaustionErrno.value === "unknown" ? "ENOSPC, ENOMEM or EBUSY depending on the kernel" : `${d.model.exhaustionErrno.value} on this kernel`;
+  const used = sure
+    ? `${formatCount(r.ids.usedLow)} of ${formatCount(r.ids.cap)} memcg IDs are used (${formatPercent(certain)})`
+    : `up to ${formatCount(r.ids.usedHigh)} of ${formatCount(r.ids.cap)} memcg IDs may be used (${formatPercent(possible)}; ${formatCount(r.ids.usedLow)} certainly)`;
+  const errno =
+    d.model.exhaustionErrno.value === "unknown"
+      ? "ENOSPC, ENOMEM or EBUSY depending on the kernel"
+      : `${d.model.exhaustionErrno.value} on this kernel`;
   const remedy = r.assessment.remedy;
   return {
     id: "id-cap",

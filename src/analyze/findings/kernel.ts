@@ -24,7 +24,9 @@ export function unknownKernelFinding(d: DiagnosisInput): Finding | null {
     severity: "unknown",
     title: `cgleak cannot tell how kernel ${JSON.stringify(d.report.kernel.release)} treats dying memcgs (${rule.reason}): ID use is shown as a range and no kernel verdict is given`,
     evidence: [{ from: "/proc/sys/kernel/osrelease", value: d.report.kernel.release }],
-    fix: ["Check the kernel's vendor and base version by hand; file an issue with the release string so the model learns it"],
+    fix: [
+      "Check the kernel's vendor and base version by hand; file an issue with the release string so the model learns it",
+    ],
     sources: [rule.source],
   };
 }

@@ -30,8 +30,13 @@ export function logSignatureFinding(d: DiagnosisInput): Finding | null {
   const now = d.report.status.level !== "ok";
   const fix = now
     ? [d.report.assessment.remedy.sentence]
-    : ["The numbers are below the warning marks now: the failures are older than the last reboot or release (see their times); watch the trend with cgleak serve"];
-  if (first.kind === "slub-memcg") fix.push("Per-memcg slab caches failing point at kmem accounting on an old kernel: keep kmem accounting off (runc 1.0.0-rc94+, kubelet 1.21.2+, or cgroup.memory=nokmem)");
+    : [
+        "The numbers are below the warning marks now: the failures are older than the last reboot or release (see their times); watch the trend with cgleak serve",
+      ];
+  if (first.kind === "slub-memcg")
+    fix.push(
+      "Per-memcg slab caches failing point at kmem accounting on an old kernel: keep kmem accounting off (runc 1.0.0-rc94+, kubelet 1.21.2+, or cgroup.memory=nokmem)",
+    );
   return {
     id: "log-signature",
     severity: mkdir && now ? "critical" : "warning",
@@ -50,7 +55,9 @@ function possibleFinding(found: LogFinding[]): Finding {
     severity: "info",
     title: `Possible: the kernel logged ${formatCount(total)} × "SLUB: Unable to allocate memory" without naming a per-memcg cache${last ? `, the last at ${last}` : ""}; alone this does not show a memory-cgroup leak`,
     evidence: evidence(found),
-    fix: ["Look at the `cache:` line the kernel prints after it (dmesg): a name like kmalloc-64(1793:<id>) is a per-memcg cache"],
+    fix: [
+      "Look at the `cache:` line the kernel prints after it (dmesg): a name like kmalloc-64(1793:<id>) is a per-memcg cache",
+    ],
     sources: ["cgleak logs (testdata/logs/corpus.jsonl)"],
   };
 }
@@ -60,9 +67,15 @@ function list(found: LogFinding[]): string {
 }
 
 function lastTime(found: LogFinding[]): string | undefined {
-  return found.map((f) => f.last).filter((t): t is string => t !== undefined).sort().at(-1);
+  return found
+    .map((f) => f.last)
+    .filter((t): t is string => t !== undefined)
+    .sort()
+    .at(-1);
 }
 
 function evidence(found: LogFinding[]): Finding["evidence"] {
-  return found.flatMap((f) => f.samples.slice(0, 1).map((s) => ({ from: `${s.source}:${s.lineNumber}`, value: s.line })));
+  return found.flatMap((f) =>
+    f.samples.slice(0, 1).map((s) => ({ from: `${s.source}:${s.lineNumber}`, value: s.line })),
+  );
 }

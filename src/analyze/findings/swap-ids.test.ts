@@ -19,7 +19,10 @@ test("swap on with dying memcgs: they can hold IDs, and deleting the tmpfs files
   assert.ok(f !== null);
   assert.equal(f.id, "swap-ids");
   assert.equal(f.severity, "info"); // far below the warn ratio
-  assert.match(f.title, /^swap is on and 19 dying memcgs are present: those whose pages were swapped out keep their memcg ID/);
+  assert.match(
+    f.title,
+    /^swap is on and 19 dying memcgs are present: those whose pages were swapped out keep their memcg ID/,
+  );
   assert.match(f.fix[0]!, /Delete the tmpfs\/emptyDir and shmem files/);
   assert.match(f.fix[1]!, /swap-in charges the page to a live memcg/);
 });
