@@ -8,7 +8,7 @@ import { add, NO_CHARGE, type Charge } from "./collect/charge-reader.js";
 import { subtreeOf } from "./collect/subtrees.js";
 import { nodeModel, type KernelModel } from "./knowledge/kernel-model.js";
 import { dyingCost, type DyingCost } from "./analyze/dying-cost.js";
-import type { Checked, PinReport, ScanReport, Snapshot, Thresholds } from "./analyze/report.js";
+import type { Checked, ControllersBefore, PinReport, ScanReport, Snapshot, Thresholds } from "./analyze/report.js";
 import { assess } from "./analyze/assess.js";
 import { boundSwapPinnedIds } from "./collect/swap-ids.js";
 import { memoryMissingReason } from "./analyze/boot-line.js";
@@ -30,6 +30,8 @@ export interface ScanOptions {
   logs?: LogReport | null;
   /** serve: the dying memcgs that stayed through the debounce window (src/analyze/debounce.ts). */
   dyingSettled?: SettledDying | null;
+  /** serve: the previous walk's dying count per controller (dying-controllers tells growth from a level). */
+  controllersBefore?: ControllersBefore | null;
 }
 
 /** Below this many memcgs the per-memcg reads cost under ~20 ms, so "auto" does them. */
@@ -166,6 +168,7 @@ function buildSnapshot(
     },
     subtrees: [...m.subtrees].sort((a, b) => weight(b) - weight(a) || byCodeUnit(a.path, b.path)),
     controllers: ctl.controllers,
+    ...(opts.controllersBefore !== undefined ? { controllersBefore: opts.controllersBefore } : {}),
     empty: m.perMemcg?.empty ? { checked: true, ...m.perMemcg.empty } : notChecked("empty"),
     kmem: m.perMemcg?.kmem ? { checked: true, ...m.perMemcg.kmem } : notChecked(m.version === 2 ? "v2" : "kmem"),
     meminfo: node.meminfo,

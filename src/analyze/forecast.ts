@@ -180,18 +180,27 @@ function lastRelease(p: Points): Reset | null {
 }
 
 function dropsAt(p: Points, i: number): boolean {
-  const after = p.slice(i, i + SIDE);
-  if (after.length < 3) return false;
-  const before = p.slice(Math.max(0, i - SIDE), i);
-  const a = median(before.map((x) => x.y));
-  const d = a - median(after.map((x) => x.y));
+  const end = Math.min(p.length, i + SIDE);
+  if (end - i < 3) return false;
+  const a = medianOfRange(p, Math.max(0, i - SIDE), i);
+  const d = a - medianOfRange(p, i, end);
   return d >= RELEASE_ANY || (d >= RELEASE_MIN && d >= RELEASE_SHARE * a);
 }
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+/** One scratch buffer: dropsAt runs at every point of every series each tick, and slices made it mostly garbage. */
+const scratch = new Float64Array(SIDE);
+
+/** The median of p[from..to).y, at most SIDE points, by insertion sort into the scratch buffer. */
+function medianOfRange(p: Points, from: number, to: number): number {
+  const n = to - from;
+  for (let k = 0; k < n; k++) {
+    const y = (p[from + k] as Points[0]).y;
+    let j = k;
+    for (; j > 0 && (scratch[j - 1] as number) > y; j--) scratch[j] = scratch[j - 1] as number;
+    scratch[j] = y;
+  }
+  const m = n >> 1;
+  return n % 2 ? (scratch[m] as number) : ((scratch[m - 1] as number) + (scratch[m] as number)) / 2;
 }
 
 function basis(s: Series, fit: SenFit | null, f: Forecast, cap: number): string {

@@ -2,6 +2,12 @@ import type { IdUse } from "./ids.js";
 import type { SubtreeFacts } from "../collect/memcg.js";
 import type { Charge } from "../collect/pins.js";
 import type { ControllerFacts } from "../collect/controllers.js";
+
+/** Dying cgroups per controller (by ControllerFacts.name) at an earlier walk. */
+export interface ControllersBefore {
+  atMs: number;
+  dying: Record<string, number>;
+}
 import type { EmptyGroup } from "../collect/per-memcg.js";
 import type { Finding } from "./finding.js";
 import type { Remedy, RebootVerdict } from "./remedy.js";
@@ -55,6 +61,8 @@ export interface ScanReport {
   subtrees: SubtreeFacts[];
   /** Live and dying cgroups of every controller, not only memory. */
   controllers?: ControllerFacts[];
+  /** serve: each controller's dying count at the previous walk, to tell growth from a level. */
+  controllersBefore?: ControllersBefore | null;
   empty: Checked<{ minAgeSeconds: number; count: number; groups: EmptyGroup[] }>;
   kmem: Checked<{ on: number; of: number; podOn: number; podOf: number; examples: string[] }>;
   /** v2 with swap on: at most this many dying memcgs hold an ID through swap entries (src/collect/swap-ids.ts). */

@@ -25,10 +25,12 @@ export interface SenFit {
 }
 
 /**
- * Above this many points the series is bucketed: pairs grow as n². 600 points = 180,000 pairs,
- * about 10 ms here; a 6 h window of 30 s samples (720) loses nothing a trend needs.
+ * Above this many points the series is bucketed: pairs grow as n². serve fits up to three series
+ * every 30 s tick: at 600 points (180,000 pairs each) that was 26 ms of CPU per tick, most of
+ * serve's idle CPU; at 240 it is 6 ms (src/bench/serve.ts). A 6 h window of 30 s samples (720)
+ * becomes 90 s buckets of 3 samples, each a median a single spike cannot move.
  */
-export const MAX_POINTS = 600;
+export const MAX_POINTS = 240;
 const Z95 = 1.959964;
 
 /** Needs at least 3 points with 2 distinct x; null otherwise. Points must be sorted by x. */

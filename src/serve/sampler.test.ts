@@ -231,3 +231,31 @@ test("the sampler debounces dying memcgs on a kernel that may count them from rm
     }
   }
 });
+
+test("each walk is handed the previous walk's dying count per controller, so a growing one is a finding", async () => {
+  const root = copyFixture("v2-debian-6.12-kubepods");
+  try {
+    const clock = { t: 1_000_000 };
+    const { s } = sampler(root, clock);
+    const first = await s.tick();
+    assert.equal(first.report?.controllersBefore, null, "the first walk has nothing to compare with");
+    assert.equal(first.report?.controllers?.find((c) => c.name === "pids")?.dying, 0);
+    assert.equal(
+      first.report?.findings.find((x) => x.id === "dying-controllers"),
+      undefined,
+    );
+    const file = path.join(root, "sys/fs/cgroup/cgroup.stat");
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, "utf8").replace(/^nr_dying_subsys_pids 0$/m, "nr_dying_subsys_pids 40"),
+    );
+    clock.t += 300_000;
+    const second = await s.tick();
+    assert.equal(second.report?.controllersBefore?.atMs, first.lastWalkMs);
+    assert.equal(second.report?.controllersBefore?.dying["pids"], 0);
+    const f = second.report?.findings.find((x) => x.id === "dying-controllers");
+    assert.match(f?.title ?? "", /^40 dying pids \(up from 0\): /);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

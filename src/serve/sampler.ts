@@ -4,7 +4,7 @@ import type { CgroupHierarchy } from "../collect/mounts.js";
 import { NoMemoryControllerError } from "../host/errors.js";
 import { runScan, type ScanOptions } from "../scan.js";
 import { settledDying } from "../analyze/debounce.js";
-import type { ScanReport } from "../analyze/report.js";
+import type { ControllersBefore, ScanReport } from "../analyze/report.js";
 import type { Sample } from "../analyze/sample.js";
 import { MEMCG_ID_CAP } from "../analyze/ids.js";
 import { readCheapCount, readBootId, type CheapCount } from "./cheap.js";
@@ -27,7 +27,7 @@ export interface SamplerOptions {
   collectors: Collectors;
   now?: () => number;
   /** The full scan with the host's logs (the daemon's Walker); tests run runScan alone by default. */
-  walk?: (extra: Pick<ScanOptions, "dyingSettled">) => Promise<ScanReport>;
+  walk?: (extra: Pick<ScanOptions, "dyingSettled" | "controllersBefore">) => Promise<ScanReport>;
   /** Dying memcgs count for alarms once they have stayed this long (kernels that count from rmdir); default 60 s. */
   dyingDebounceMs?: number;
   /** Log lines with the leak signature seen since start (the Walker tails the logs before each walk). */
@@ -99,7 +99,10 @@ export class Sampler {
 
   private async walk(t: number): Promise<ScanReport | undefined> {
     this.walking = true;
-    const extra = { dyingSettled: settledDying(this.samples, t, this.o.dyingDebounceMs ?? DEFAULT_DYING_DEBOUNCE_MS) };
+    const extra = {
+      dyingSettled: settledDying(this.samples, t, this.o.dyingDebounceMs ?? DEFAULT_DYING_DEBOUNCE_MS),
+      controllersBefore: controllersOf(this.report, this.lastWalkMs),
+    };
     const walk = this.o.walk ?? (async () => runScan(this.o.host, { ...this.o.scan, ...extra, now: this.now }));
     try {
       return await this.o.collectors.runAsync("walk", () => walk(extra));
@@ -197,4 +200,12 @@ export class Sampler {
     );
     if (f !== undefined) this.forecast = f;
   }
+}
+
+/** The previous walk's dying count per controller; null before the first walk or where none was read. */
+function controllersOf(report: ScanReport | null, atMs: number | null): ControllersBefore | null {
+  if (report === null || atMs === null || report.controllers === undefined) return null;
+  const dying: Record<string, number> = {};
+  for (const c of report.controllers) if (c.dying !== null) dying[c.name] = c.dying;
+  return { atMs, dying };
 }
