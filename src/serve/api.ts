@@ -1,7 +1,7 @@
 import { parseDuration } from "../parsers/duration.js";
 import type { Sample } from "../analyze/sample.js";
 import type { Store } from "../store/store.js";
-import type { Tick } from "./tick.js";
+import { emptyTick, type Tick } from "./tick.js";
 import { redactSecrets } from "../logs/redact.js";
 import { namePins, type PodLookup } from "./pin-owners.js";
 import type { ScanReport } from "../analyze/report.js";
@@ -33,19 +33,7 @@ export const DEFAULT_POINTS = 1_000;
 export const MAX_WINDOW_MS = 400 * 86_400_000;
 
 /** Before the first tick: nothing known yet. */
-const NO_TICK: Tick = Object.freeze({
-  seq: 0,
-  atMs: 0,
-  walked: false,
-  report: null,
-  sample: null,
-  forecast: null,
-  window: [],
-  lastWalkMs: null,
-  walks: 0,
-  logSignatureLines: 0,
-  collectors: {},
-});
+const NO_TICK: Tick = emptyTick();
 
 function tickOf(c: ApiContext): Tick {
   return c.latest() ?? NO_TICK;

@@ -7,24 +7,10 @@ import { createMetrics } from "../sinks/metrics.js";
 import { fixtureRoot } from "../testing/fixtures.js";
 import { ExportList, LatestTick } from "./exporters.js";
 import { compactionExporter } from "./store-exporter.js";
-import { freezeDeep, type Exporter, type Tick } from "./tick.js";
+import { emptyTick, type Exporter, type Tick } from "./tick.js";
 import { getText, metricValue, startServe, waitFor } from "../testing/serve.js";
 
-function tick(seq: number): Tick {
-  return freezeDeep({
-    seq,
-    atMs: seq * 1000,
-    walked: false,
-    report: null,
-    sample: null,
-    forecast: null,
-    window: [],
-    lastWalkMs: null,
-    walks: 0,
-    logSignatureLines: 0,
-    collectors: {},
-  });
-}
+const tick = (seq: number): Tick => emptyTick(seq, seq * 1000);
 
 const errors = (text: string, exporter: string): number | undefined =>
   metricValue(text, `cgleak_exporter_errors_total{exporter="${exporter}"}`);

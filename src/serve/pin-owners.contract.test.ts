@@ -6,7 +6,7 @@ import { podLookup } from "./pin-owners.js";
 import { kubeClientSkip, loopbackKubeConfig } from "../testing/kube-client.js";
 import { fixtureRoot } from "../testing/fixtures.js";
 import type { PinReport, ScanReport } from "../analyze/report.js";
-import type { Tick } from "./tick.js";
+import { emptyTick, type Tick } from "./tick.js";
 import type { ApiContext } from "./api.js";
 
 const skip = kubeClientSkip();
@@ -41,19 +41,7 @@ const PINS = [
 
 /** /api/status's context around a report, as the daemon builds it. */
 function context(report: ScanReport, over: Partial<ApiContext>): ApiContext {
-  const tick: Tick = {
-    seq: 1,
-    atMs: Date.now(),
-    walked: true,
-    report,
-    sample: null,
-    forecast: null,
-    window: [],
-    lastWalkMs: null,
-    walks: 1,
-    logSignatureLines: 0,
-    collectors: {},
-  };
+  const tick: Tick = { ...emptyTick(1, Date.now()), walked: true, report, walks: 1 };
   return {
     latest: () => tick,
     store: () => null,

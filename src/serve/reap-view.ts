@@ -15,38 +15,25 @@ export interface ReapSource {
 const GiB = 1024 ** 3;
 const perGiB = (n: number, evicted: number): number | null => (evicted > 0 ? n / (evicted / GiB) : null);
 
+/** The fields of a pass /api/reap shows, in this order (the report has more: paths, per-memcg detail). */
+const PASS_FIELDS = [
+  "at",
+  "verdict",
+  "reason",
+  "method",
+  "dryRun",
+  "dyingBefore",
+  "dyingAfter",
+  "dyingFreed",
+  "pinnedFreed",
+  "liveCacheEvicted",
+  "refaults",
+  "dyingFreedPerGiBEvicted",
+  "seconds",
+] as const satisfies ReadonlyArray<keyof PassReport>;
+
 function pass(r: PassReport | null): unknown {
-  if (r === null) return null;
-  const {
-    at,
-    verdict,
-    reason,
-    method,
-    dryRun,
-    dyingBefore,
-    dyingAfter,
-    dyingFreed,
-    pinnedFreed,
-    liveCacheEvicted,
-    refaults,
-    dyingFreedPerGiBEvicted,
-    seconds,
-  } = r;
-  return {
-    at,
-    verdict,
-    reason,
-    method,
-    dryRun,
-    dyingBefore,
-    dyingAfter,
-    dyingFreed,
-    pinnedFreed,
-    liveCacheEvicted,
-    refaults,
-    dyingFreedPerGiBEvicted,
-    seconds,
-  };
+  return r === null ? null : Object.fromEntries(PASS_FIELDS.map((k) => [k, r[k]]));
 }
 
 /** The `cgleak.reap/v1` document: totals since the reaper started, its last passes, the pins it cannot free. */

@@ -62,3 +62,20 @@ export function freezeDeep<T>(v: T): T {
   else for (const k of Object.keys(v)) freezeDeep((v as Record<string, unknown>)[k]);
   return v;
 }
+
+/** A tick with nothing known yet: what the API answers before the first, numbered `seq`. */
+export function emptyTick(seq = 0, atMs = 0): Tick {
+  return freezeDeep<Tick>({
+    seq,
+    atMs,
+    walked: false,
+    report: null,
+    sample: null,
+    forecast: null,
+    window: [],
+    lastWalkMs: null,
+    walks: 0,
+    logSignatureLines: 0,
+    collectors: {},
+  });
+}
