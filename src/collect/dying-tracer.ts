@@ -1,7 +1,8 @@
 import { EventEmitter } from "node:events";
 import type { Host } from "../host/host.js";
-import { ParseError } from "../host/errors.js";
-import { parseProcCgroups, memorySubsys } from "../parsers/proc-cgroups.js";
+import { HostReadError, ParseError } from "../host/errors.js";
+import type { CgroupSubsys } from "../parsers/proc-cgroups.js";
+import { readMemorySubsys } from "./memory-subsys.js";
 import { parseTraceLine } from "../parsers/trace-event.js";
 import type { DyingSet, DyingCgroup, SetChange } from "../analyze/dying-set.js";
 import { TracefsUnavailable, type TraceInstance } from "../host/tracefs.js";
@@ -139,9 +140,18 @@ export class DyingTracer extends EventEmitter {
 
 /** The memory controller's hierarchy id as tracepoints print it: 0 when memory is on cgroup2. */
 export function memoryHierarchyId(host: Host): number {
-  const file = "/proc/cgroups";
-  const mem = memorySubsys(parseProcCgroups(host.readText(file), file));
+  const mem = memoryLine(host);
   if (mem === undefined || !mem.enabled)
     throw new TracefsUnavailable("this kernel has no enabled memory controller (/proc/cgroups)");
   return mem.hierarchy;
+}
+
+/** undefined where /proc/cgroups has no memory line: for the tracer that is "unavailable", not a read error. */
+function memoryLine(host: Host): CgroupSubsys | undefined {
+  try {
+    return readMemorySubsys(host);
+  } catch (err) {
+    if (err instanceof HostReadError && err.code === "ENOMEM_CTRL") return undefined;
+    throw err;
+  }
 }

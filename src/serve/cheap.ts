@@ -17,4 +17,3 @@ export function readCheapCount(host: Host, h: CgroupHierarchy): CheapCount {
 }
 
 // daemon.ts and sampler.ts import it from here; its home is collect/.
-export { readBootId } from "../collect/boot-id.js";

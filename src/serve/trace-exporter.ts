@@ -1,6 +1,6 @@
 import type { Host } from "../host/host.js";
 import { PodCache } from "../kube/pod-cache.js";
-import { readBootId } from "./cheap.js";
+import { readBootId } from "../collect/boot-id.js";
 import type { Collectors } from "./collectors.js";
 import type { Persistence } from "./db.js";
 import type { Exporter } from "./tick.js";
