@@ -44,6 +44,8 @@ export interface DaemonOptions {
   npdStatus?: { file: string; problemAt: "warning" | "critical" } | null;
   /** `--trace`: name the dying memcgs from the cgroup tracepoints (root). */
   trace?: boolean;
+  /** `--pod-names` (with --kube): a pod cache of the daemon's own names the pins' pods; --trace has one already. */
+  podNames?: boolean;
   /** `--reap`: the reaper's context (src/serve/reap.ts); null without it. */
   reap?: ServeReapOptions | null;
   /** `--reap-status FILE`: what a reaper in another process (the root writer container) wrote. */
@@ -64,7 +66,7 @@ interface Parts {
   db: Persistence;
   walker: Walker;
   trace: ServeTrace | null;
-  /** `--kube` without `--trace`: a pod cache of the daemon's own, so the pins name their pods too. */
+  /** `--kube --pod-names` without `--trace`: a pod cache of the daemon's own, so the pins name their pods too. */
   pods: PodCache | null;
   metrics: Metrics;
 }
@@ -93,7 +95,8 @@ function parts(o: DaemonOptions): Parts {
     db.close();
     throw err;
   }
-  const pods = trace === null && o.kube ? new PodCache({ log: o.log }) : null;
+  // Opt-in: listing pods needs an RBAC grant the base DaemonSet does not have (deploy/kubernetes/rbac.yaml).
+  const pods = trace === null && o.kube && o.podNames === true ? new PodCache({ log: o.log }) : null;
   void pods?.start(); // never awaited: the daemon does not wait for the API server
   return { sampler, collectors, db, walker, trace, pods, metrics: createMetrics(o.version, trace) };
 }

@@ -29,6 +29,7 @@ interface ServeFlags extends ScanFlags {
   forecastWindow: number;
   dyingDebounce: number;
   kube?: boolean;
+  podNames?: boolean;
   taintAt?: "warning" | "critical";
   rebootSentinel?: string;
   trace?: boolean;
@@ -94,6 +95,10 @@ export function register(program: Command, exit: Exit): void {
       "--kube",
       "keep this node's MemoryCgroupLeak condition up to date (NODE_NAME; in-cluster config or KUBECONFIG)",
     )
+    .option(
+      "--pod-names",
+      "with --kube: list and watch this node's pods to name the pod and owner of each pin (needs pods list/watch; --trace --kube does it anyway)",
+    )
     .addOption(
       new Option(
         "--taint-at <level>",
@@ -144,6 +149,7 @@ export function register(program: Command, exit: Exit): void {
         exit(2);
       };
       if (f.taintAt !== undefined && f.kube !== true) return usage("--taint-at needs --kube");
+      if (f.podNames === true && f.kube !== true) return usage("--pod-names needs --kube");
       if (f.reap === true && f.reapStatus !== undefined) {
         return usage("--reap-status shows a reaper in another process: not with --reap");
       }
@@ -223,6 +229,7 @@ export function register(program: Command, exit: Exit): void {
         kube,
         sentinel: f.rebootSentinel ?? null,
         trace: f.trace === true,
+        podNames: f.podNames === true,
         reap,
         npdStatus: f.npdStatus === undefined ? null : { file: f.npdStatus, problemAt: f.problemAt },
         allowedHosts: f.allowedHost ?? [],

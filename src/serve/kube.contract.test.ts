@@ -131,6 +131,49 @@ test("serve --kube without NODE_NAME or without any Kubernetes config: one line,
   const taint = runCli(["serve", "--taint-at", "critical", "--host-root", NEAR_CAP, "--db", ":memory:"]);
   assert.equal(taint.status, 2);
   assert.equal(taint.stderr, "cgleak serve: --taint-at needs --kube\n");
+  const podNames = runCli(["serve", "--pod-names", "--host-root", NEAR_CAP, "--db", ":memory:"]);
+  assert.equal(podNames.status, 2);
+  assert.equal(podNames.stderr, "cgleak serve: --pod-names needs --kube\n");
+});
+
+test("contract: serve --kube lists no pods (the base RBAC grants none); with --pod-names it watches its node's pods and names the pins from them", async () => {
+  const api = new FakeApiServer(NODE);
+  api.pods.push({
+    metadata: { uid: "11111111-2222-4333-8444-555555555555", namespace: "shop", name: "web-1", resourceVersion: "1" },
+    spec: { nodeName: NODE },
+  });
+  const dir = tempDir();
+  const env = { NODE_NAME: NODE, KUBECONFIG: kubeconfigFile(dir, await api.listen()) };
+  const args = ["--kube", "--host-root", HEALTHY, "--db", ":memory:", "--interval", "1s"];
+  try {
+    const plain = await startServe(args, undefined, env);
+    const plainStatus = JSON.parse((await getText(`${plain.url}/api/status`)).text);
+    assert.equal((await plain.stop()).code, 0, plain.stderr());
+    assert.equal(plainStatus.report.dying.podNames, undefined);
+    assert.equal(
+      api.seen.filter((x) => x.path.startsWith("/api/v1/pods")).length,
+      0,
+      "no pod list without --pod-names",
+    );
+    const named = await startServe([...args, "--pod-names"], undefined, env);
+    try {
+      const note = await waitFor("the pod cache to sync", 8000, async () => {
+        const st = JSON.parse((await getText(`${named.url}/api/status`)).text);
+        return /pods cached/.test(st.report.dying.podNames ?? "") &&
+          /from the API server/.test(st.report.dying.podNames)
+          ? (st.report.dying.podNames as string)
+          : undefined;
+      });
+      assert.equal(note, "pod names from the API server (1 pods cached)");
+      const list = api.seen.find((x) => x.path.startsWith("/api/v1/pods?"));
+      assert.ok(list?.path.includes(`fieldSelector=spec.nodeName%3D${NODE}`), list?.path);
+    } finally {
+      assert.equal((await named.stop()).code, 0, named.stderr());
+    }
+  } finally {
+    await api.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("serve --reboot-sentinel: the file appears where only a reboot helps (centos7 near the cap), and a stale one goes on a healthy host", async () => {
