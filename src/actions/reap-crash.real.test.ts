@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
 import { CLI } from "../testing/fixtures.js";
 import { needsRootMemcgV1 } from "../testing/kernel.js";
-import { makeDying, makeLab, removeLab } from "../testing/reap-setup.js";
+import { ALWAYS_ACT, makeDying, makeLab, removeLab } from "../testing/reap-setup.js";
 
 const skip = needsRootMemcgV1();
 const UNLIMITED = "9223372036854771712";
@@ -33,22 +33,7 @@ test(
     const lab = makeLab("reapkill");
     const state = `${lab.tmp}/state.json`;
     const limit = `${lab.pods}/memory.limit_in_bytes`;
-    const common = [
-      "reap",
-      "--under",
-      lab.rel,
-      "--state-file",
-      state,
-      "--yes",
-      "--target-dying",
-      "0",
-      "--target-pinned",
-      "0",
-      "--psi-io",
-      "100",
-      "--psi-memory",
-      "100",
-    ];
+    const common = ["reap", "--under", lab.rel, "--state-file", state, "--yes", ...ALWAYS_ACT];
     try {
       let lowered = 0;
       for (let attempt = 0; attempt < 6 && lowered === 0; attempt++) {

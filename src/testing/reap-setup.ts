@@ -132,3 +132,9 @@ export async function removeLab(lab: ReapLab): Promise<string[]> {
   removeTree(lab.top, problems);
   return problems;
 }
+
+/**
+ * `cgleak reap` flags that make every pass act on a test tree: targets of zero (any dying memcg is
+ * too many) and PSI guards at 100 (a loaded CI machine's pressure never holds a pass back).
+ */
+export const ALWAYS_ACT = ["--target-dying", "0", "--target-pinned", "0", "--psi-io", "100", "--psi-memory", "100"];

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
+import { launchChromium, noBrowser } from "../testing/browser.js";
 import type { Browser, Page } from "playwright-core";
 import { startServe, type Served } from "../testing/serve.js";
 import { copyFixture } from "../testing/fixtures.js";
@@ -13,26 +14,12 @@ import { copyFixture } from "../testing/fixtures.js";
  * strips before it reaches cgleak serve. The stand-in proxy below does the same, and can fail
  * (502) like a proxy whose pod went away.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const noBrowser = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
 const PREFIX = "/api/v1/namespaces/cgleak/pods/cgleak-x7k2p:19597/proxy/";
 let browser: Browser | undefined;
 
 before(async () => {
   if (noBrowser) return;
-  const { chromium } = await import("playwright-core");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

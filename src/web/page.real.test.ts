@@ -3,36 +3,22 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { launchChromium, noBrowser } from "../testing/browser.js";
 import type { Browser } from "playwright-core";
 import { startServe, waitFor, type Served } from "../testing/serve.js";
 import { spawn } from "node:child_process";
-import { makeDying, makeLab, mountTmpfs, removeLab } from "../testing/reap-setup.js";
+import { ALWAYS_ACT, makeDying, makeLab, mountTmpfs, removeLab } from "../testing/reap-setup.js";
 import { CLI } from "../testing/fixtures.js";
 import { fixtureRoot } from "../testing/fixtures.js";
 import { needsRootMemcgV1 } from "../testing/kernel.js";
 import { checkPage, seedLeak, ARTIFACTS } from "../testing/page-check.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const noBrowser = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
 let browser: Browser | undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-test-web-"));
 
 before(async () => {
   if (noBrowser) return;
-  const { chromium } = await import("playwright-core");
-  // launch() gives every browser a fresh profile in the temp dir (it refuses --user-data-dir).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 });
 
@@ -110,14 +96,7 @@ test(
         "--yes",
         "--under",
         lab.rel,
-        "--target-dying",
-        "0",
-        "--target-pinned",
-        "0",
-        "--psi-io",
-        "100",
-        "--psi-memory",
-        "100",
+        ...ALWAYS_ACT,
         "--state-file",
         path.join(lab.tmp, "state.json"),
         "--status-file",
