@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { copyFixture } from "../testing/fixtures.js";
+import { copyFixture, setMemcgTotal } from "../testing/fixtures.js";
 import { runCheck } from "../testing/kube-check.js";
 import { startServe, waitFor } from "../testing/serve.js";
 
@@ -20,11 +20,6 @@ const NPD_CONFIG = fileURLToPath(
 const npdCommand = (JSON.parse(fs.readFileSync(NPD_CONFIG, "utf8")) as { rules: Array<{ args: string[] }> }).rules[0]
   ?.args[1] as string;
 const noDash = fs.existsSync("/usr/bin/dash") ? false : "/usr/bin/dash is missing (apt-get install dash)";
-
-function setMemcgTotal(host: string, total: number): void {
-  const f = path.join(host, "proc/cgroups");
-  fs.writeFileSync(f, fs.readFileSync(f, "utf8").replace(/^(memory\t\d+\t)\d+/m, `$1${total}`));
-}
 
 /** What the shipped NPD command answers on this file, run by dash as NPD's /bin/sh would. */
 function npdReads(file: string): { code: number | null; line: string } {

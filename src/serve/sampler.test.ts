@@ -6,7 +6,7 @@ import { Host } from "../host/host.js";
 import { DEFAULT_THRESHOLDS } from "../scan.js";
 import { StoreError, type Store } from "../store/store.js";
 import type { Sample } from "../analyze/sample.js";
-import { copyFixture } from "../testing/fixtures.js";
+import { copyFixture, setMemcgTotal } from "../testing/fixtures.js";
 import { createMetrics, TOP_SUBTREES } from "../sinks/metrics.js";
 import { makeSampler, type TestSamplerOptions } from "../testing/sampler.js";
 import { parseSince } from "./api.js";
@@ -26,11 +26,6 @@ function sampler(root: string, clock: { t: number }, extra: Partial<TestSamplerO
     ...extra,
   });
   return { ...made, s: made.sampler };
-}
-
-function setMemcgTotal(root: string, n: number): void {
-  const file = path.join(root, "proc/cgroups");
-  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^memory\t(\d+)\t\d+/m, `memory\t$1\t${n}`));
 }
 
 test("the sampler walks on its interval or when the cheap count jumps, and reads only the counter between", async () => {

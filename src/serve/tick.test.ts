@@ -5,18 +5,13 @@ import * as path from "node:path";
 import { Host } from "../host/host.js";
 import { DEFAULT_THRESHOLDS, runScan } from "../scan.js";
 import type { ScanReport } from "../analyze/report.js";
-import { copyFixture } from "../testing/fixtures.js";
+import { copyFixture, setMemcgTotal } from "../testing/fixtures.js";
 import { makeSampler } from "../testing/sampler.js";
 import { ExportList } from "./exporters.js";
 import { startLoop } from "./daemon.js";
 import type { Tick } from "./tick.js";
 
 const scan = { thresholds: DEFAULT_THRESHOLDS, deep: "auto" as const, emptyMinAgeMs: 600_000 };
-
-function setMemcgTotal(root: string, n: number): void {
-  const file = path.join(root, "proc/cgroups");
-  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^memory\t(\d+)\t\d+/m, `memory\t$1\t${n}`));
-}
 
 test("a tick is frozen all the way down, and the next tick leaves it as it was", async () => {
   const root = copyFixture("centos7-v1-near-cap");

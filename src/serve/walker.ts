@@ -38,17 +38,16 @@ export class Walker {
   }
 
   private async run(extra: Partial<ScanOptions>): Promise<ScanReport> {
-    const host = this.host;
-    const { logs, logLines } = await this.readLogs(host, Date.now());
+    const { logs, logLines } = await this.readLogs(Date.now());
     if (logLines > 0) this.onLogLines(logLines);
-    return runScan(host, { ...this.scan, ...extra, logs });
+    return runScan(this.host, { ...this.scan, ...extra, logs });
   }
 
   /** No usual log on this host: null, as `explain` says "not read" rather than "none found". */
-  private async readLogs(host: Host, now: number): Promise<{ logs: LogReport | null; logLines: number }> {
-    const sources = defaultLogSources(host);
+  private async readLogs(now: number): Promise<{ logs: LogReport | null; logLines: number }> {
+    const sources = defaultLogSources(this.host);
     if (sources.length === 0) return { logs: null, logLines: 0 };
-    const r = await this.check.read(host, sources, now);
+    const r = await this.check.read(this.host, sources, now);
     return { logs: r.forFindings, logLines: r.newLines };
   }
 

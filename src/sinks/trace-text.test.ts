@@ -4,22 +4,17 @@ import { DyingSet } from "../analyze/dying-set.js";
 import { traceReport, renderTraceText } from "./trace-text.js";
 import { formatAge as age } from "../analyze/format.js";
 
+/** A cgroup_rmdir tracepoint event on hierarchy `root` at depth `level`; each apply adds its id and path. */
+const rmdirOn = (root: number, level: number) =>
+  ({ kind: "cgroup", event: "cgroup_rmdir", task: "rmdir", pid: 1, cpu: 0, ts: 0, root, level }) as const;
+
 test("ages read as 0.4s, 12s, 3m05s, 2h01m", () => {
   assert.deepEqual([age(0.4), age(12.3), age(185), age(7260)], ["0.4s", "12s", "3m05s", "2h01m"]);
 });
 
 test("the text report groups by workload and warns about lost events and the unnamed rest", () => {
   const set = new DyingSet(4);
-  const ev = {
-    kind: "cgroup",
-    event: "cgroup_rmdir",
-    task: "rmdir",
-    pid: 1,
-    cpu: 0,
-    ts: 0,
-    root: 4,
-    level: 2,
-  } as const;
+  const ev = rmdirOn(4, 2);
   set.apply({ ...ev, id: 7, path: "/system.slice/x.service" }, 1_000);
   set.markLost(12, 5_000);
   const r = traceReport(set, 0, 61_000, 10);
@@ -55,16 +50,7 @@ test("--kube: pods named by their owner in both kubepods layouts (systemd UIDs w
   }
   names.deleted({ metadata: { uid: u2 } });
   const set = new DyingSet(4);
-  const ev = {
-    kind: "cgroup",
-    event: "cgroup_rmdir",
-    task: "rmdir",
-    pid: 1,
-    cpu: 0,
-    ts: 0,
-    root: 4,
-    level: 4,
-  } as const;
+  const ev = rmdirOn(4, 4);
   set.apply({ ...ev, id: 1, path: `/kubepods/burstable/pod${u1}/${"a".repeat(64)}` }, 1_000);
   set.apply(
     {

@@ -21,6 +21,12 @@ export function copyFixture(name: string): string {
   return dir;
 }
 
+/** Sets the memory line's num_cgroups in a copied fixture's /proc/cgroups: the kernel's count of live and dying memcgs. */
+export function setMemcgTotal(root: string, total: number): void {
+  const file = path.join(root, "proc/cgroups");
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^(memory\t\d+\t)\d+/m, `$1${total}`));
+}
+
 /** Writes a host from a map of host paths to contents; directories end with "/". */
 export function tempHost(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cgleak-host-"));
