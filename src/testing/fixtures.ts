@@ -21,7 +21,7 @@ export function copyFixture(name: string): string {
   return dir;
 }
 
-/** Sets the memory line's num_cgroups in a copied fixture's /proc/cgroups: the kernel's count of live and dying memcgs. */
+/** Sets num_cgroups of the memory line in a copied fixture's /proc/cgroups (the kernel's live + dying memcgs). */
 export function setMemcgTotal(root: string, total: number): void {
   const file = path.join(root, "proc/cgroups");
   fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^(memory\t\d+\t)\d+/m, `$1${total}`));
